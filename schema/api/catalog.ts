@@ -1,0 +1,102 @@
+import { z } from "@hono/zod-openapi";
+import { COUNTRIES } from "../../workers/domain/iso";
+import { Money } from "./common";
+
+const Timezone = z.string().min(1).max(64).transform((tz, ctx) => {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be an IANA timezone such as Europe/Lisbon" });
+    return z.NEVER;
+  }
+}).openapi({ example: "Europe/Lisbon" });
+
+const Country = z.string().length(2).refine((c) => COUNTRIES.has(c), "must be an ISO 3166-1 alpha-2 code").openapi({ example: "PT" });
+
+export const PropertyType = z.enum(["apartment", "house", "studio", "shared_house", "residence"]);
+
+const PropertyFields = {
+  title: z.string().trim().min(3).max(200),
+  description: z.string().max(5000),
+  type: PropertyType,
+  address: z.object({
+    line1: z.string().trim().min(1).max(200),
+    city: z.string().trim().min(1).max(100),
+    postalCode: z.string().trim().min(1).max(20).optional(),
+    country: Country,
+  }).strict(),
+  location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).strict(),
+  amenities: z.array(z.string().trim().min(1).max(50)).max(50),
+  timezone: Timezone,
+};
+
+/** Client-writable fields only: `ownerId`, `status` and timestamps are refused (strict). */
+export const CreateProperty = z.object(PropertyFields).strict().openapi("CreateProperty");
+export const UpdateProperty = z.object(PropertyFields).partial().strict()
+  .refine((v) => Object.keys(v).length > 0, "send at least one field").openapi("UpdateProperty");
+
+export const Property = z.object({
+  id: z.string(),
+  ownerId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  type: PropertyType,
+  address: z.object({ line1: z.string(), city: z.string(), postalCode: z.string().nullable(), country: z.string() }),
+  location: z.object({ lat: z.number(), lng: z.number() }),
+  amenities: z.array(z.string()),
+  timezone: z.string(),
+  status: z.enum(["active", "archived"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).openapi("Property");
+
+export const PropertyQuery = z.object({
+  city: z.string().max(100).optional(),
+  country: z.string().length(2).optional(),
+  mine: z.enum(["true", "false"]).optional().openapi({ description: "landlords: only my properties, archived included" }),
+});
+
+const Deposit = z.object({ amount: z.number().int().min(0).max(1_000_000_000_000), currency: z.string() }).strict();
+
+const RoomFields = {
+  name: z.string().trim().min(1).max(100),
+  capacity: z.number().int().min(1).max(1000),
+  rentalMode: z.enum(["monthly", "nightly"]),
+  price: Money,
+  deposit: Deposit,
+  minNights: z.number().int().min(1).max(3650).optional(),
+  maxNights: z.number().int().min(1).max(3650).optional(),
+  freeCancellationDays: z.number().int().min(0).max(365).optional(),
+};
+
+type RoomInput = { price?: { currency: string }; deposit?: { currency: string }; minNights?: number; maxNights?: number };
+const roomRules = <T extends z.ZodType<RoomInput>>(schema: T) => schema
+  .refine((r) => !r.deposit || !r.price || r.deposit.currency === r.price.currency, { message: "deposit currency must equal price currency", path: ["deposit", "currency"] })
+  .refine((r) => !r.minNights || !r.maxNights || r.minNights <= r.maxNights, { message: "must be ≥ minNights", path: ["maxNights"] });
+
+export const CreateRoom = roomRules(z.object(RoomFields).strict()).openapi("CreateRoom");
+export const UpdateRoom = roomRules(z.object(RoomFields).partial().strict())
+  .refine((v) => Object.keys(v).length > 0, "send at least one field").openapi("UpdateRoom");
+
+export const Room = z.object({
+  id: z.string(),
+  propertyId: z.string(),
+  name: z.string(),
+  capacity: z.number().int(),
+  rentalMode: z.enum(["monthly", "nightly"]),
+  price: z.object({ amount: z.number().int(), currency: z.string() }),
+  deposit: z.object({ amount: z.number().int(), currency: z.string() }),
+  minNights: z.number().int().nullable(),
+  maxNights: z.number().int().nullable(),
+  freeCancellationDays: z.number().int(),
+  status: z.enum(["active", "archived"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).openapi("Room");
+
+export type CreatePropertyInput = z.infer<typeof CreateProperty>;
+export type UpdatePropertyInput = z.infer<typeof UpdateProperty>;
+export type CreateRoomInput = z.infer<typeof CreateRoom>;
+export type UpdateRoomInput = z.infer<typeof UpdateRoom>;
+export type PropertyView = z.infer<typeof Property>;
+export type RoomView = z.infer<typeof Room>;

@@ -1,0 +1,112 @@
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Instants are stored as ISO 8601 UTC strings; they sort lexically. */
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+const timestamps = {
+  createdAt: text("created_at").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+};
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull(),
+  name: text("name").notNull(),
+  role: text("role", { enum: ["tenant", "landlord", "admin"] }).notNull(),
+  passwordHash: text("password_hash").notNull(),
+  ...timestamps,
+}, (t) => [uniqueIndex("users_email_unique").on(t.email)]);
+
+/** Opaque refresh tokens, stored as SHA-256 hashes; one family per login, rotated on every use. */
+export const refreshTokens = sqliteTable("refresh_tokens", {
+  id: text("id").primaryKey(),
+  familyId: text("family_id").notNull(),
+  userId: text("user_id").notNull().references(() => users.id),
+  tokenHash: text("token_hash").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+  revokedAt: text("revoked_at"),
+  createdAt: timestamps.createdAt,
+}, (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_family").on(t.familyId)]);
+
+export const properties = sqliteTable("properties", {
+  id: text("id").primaryKey(),
+  ownerId: text("owner_id").notNull().references(() => users.id),
+  title: text("title").notNull(),
+  description: text("description").notNull(),
+  type: text("type", { enum: ["apartment", "house", "studio", "shared_house", "residence"] }).notNull(),
+  line1: text("line1").notNull(),
+  city: text("city").notNull(),
+  postalCode: text("postal_code"),
+  country: text("country").notNull(),
+  lat: real("lat").notNull(),
+  lng: real("lng").notNull(),
+  amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
+  timezone: text("timezone").notNull(),
+  status: text("status", { enum: ["active", "archived"] }).notNull().default("active"),
+  ...timestamps,
+}, (t) => [index("properties_owner").on(t.ownerId, t.id), index("properties_city").on(t.status, t.city, t.id)]);
+
+export const rooms = sqliteTable("rooms", {
+  id: text("id").primaryKey(),
+  propertyId: text("property_id").notNull().references(() => properties.id),
+  name: text("name").notNull(),
+  capacity: integer("capacity").notNull(),
+  rentalMode: text("rental_mode", { enum: ["monthly", "nightly"] }).notNull(),
+  priceAmount: integer("price_amount").notNull(),
+  depositAmount: integer("deposit_amount").notNull(),
+  currency: text("currency").notNull(),
+  minNights: integer("min_nights"),
+  maxNights: integer("max_nights"),
+  /** Full refund when cancelled at least this many days before the start; none after. */
+  freeCancellationDays: integer("free_cancellation_days").notNull().default(14),
+  status: text("status", { enum: ["active", "archived"] }).notNull().default("active"),
+  ...timestamps,
+}, (t) => [index("rooms_property").on(t.propertyId, t.id)]);
+
+/** Transactional outbox: written in the same D1 batch as the change, sent to EVENTS after. */
+export const outbox = sqliteTable("outbox", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  payload: text("payload").notNull(),
+  createdAt: timestamps.createdAt,
+  sentAt: text("sent_at"),
+}, (t) => [index("outbox_unsent").on(t.sentAt, t.createdAt)]);
+
+/** Event ids a consumer has already applied: queue delivery is at-least-once. */
+export const processedEvents = sqliteTable("processed_events", {
+  eventId: text("event_id").primaryKey(),
+  type: text("type").notNull(),
+  processedAt: timestamps.createdAt,
+});
+
+/** What the dead-letter consumer received: events that failed every retry. */
+export const deadLetters = sqliteTable("dead_letters", {
+  messageId: text("message_id").primaryKey(),
+  queue: text("queue").notNull(),
+  eventType: text("event_type"),
+  body: text("body").notNull(),
+  attempts: integer("attempts").notNull(),
+  receivedAt: timestamps.createdAt,
+});
+
+/** Read model of bookable listings (one row per room), kept by the listing.changed consumer. */
+export const listings = sqliteTable("listings", {
+  roomId: text("room_id").primaryKey(),
+  propertyId: text("property_id").notNull(),
+  ownerId: text("owner_id").notNull(),
+  title: text("title").notNull(),
+  roomName: text("room_name").notNull(),
+  city: text("city").notNull(),
+  country: text("country").notNull(),
+  lat: real("lat").notNull(),
+  lng: real("lng").notNull(),
+  rentalMode: text("rental_mode").notNull(),
+  priceAmount: integer("price_amount").notNull(),
+  currency: text("currency").notNull(),
+  capacity: integer("capacity").notNull(),
+  amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
+  active: integer("active", { mode: "boolean" }).notNull(),
+  /** The source row's updatedAt: an older event never overwrites a newer projection. */
+  sourceVersion: text("source_version").notNull(),
+}, (t) => [index("listings_city").on(t.active, t.city)]);

@@ -1,0 +1,39 @@
+/**
+ * `npm test`: type checks, then the Node tests and the workerd suite against a real PostgreSQL
+ * (embedded in a throw-away folder, or DATABASE_URL), stopping everything it started.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./ports";
+import { migratePostgres, startPostgres } from "./postgres";
+
+const STEPS: [string, string[]][] = [
+  ["wrangler", ["types", "--strict-vars=false", "--check"]],
+  ["tsc", ["-p", "tsconfig.json"]],
+  ["tsc", ["-p", "tsconfig.node.json"]],
+  ["vitest", ["run", "-c", "vitest.node.config.ts"]],
+  ["vitest", ["run", ...process.argv.slice(2)]],
+];
+
+const pg = await startPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), "roomline-test-")), "pg"), port: await freePort(), persistent: false });
+let code = 0;
+try {
+  await migratePostgres(pg.url);
+  for (const [cmd, args] of STEPS) {
+    code = await run(cmd, args, { TEST_DATABASE_URL: pg.url });
+    if (code !== 0) break;
+  }
+} finally {
+  await pg.stop();
+}
+process.exit(code);
+
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+    child.on("exit", (c) => resolve(c ?? 1));
+  });
+}

@@ -1,0 +1,69 @@
+import { exports } from "cloudflare:workers";
+
+let counter = 0;
+/** A distinct client address per call, so rate limits of one test do not leak into another. */
+export function uniqueIp(): string {
+  counter++;
+  return `10.${(counter >> 16) & 255}.${(counter >> 8) & 255}.${counter & 255}`;
+}
+
+export interface CallOptions { body?: unknown; token?: string; headers?: Record<string, string>; ip?: string }
+
+/** Calls the worker's own fetch handler, as a client would. */
+export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(opts.headers);
+  if (opts.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
+  headers.set("cf-connecting-ip", opts.ip ?? uniqueIp());
+  const body = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+  return exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
+}
+
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+export interface TestUser { id: string; email: string; password: string; accessToken: string; refreshToken: string; role: string }
+
+/** Registers a fresh user through the API. */
+export async function signUp(role: "tenant" | "landlord" = "tenant"): Promise<TestUser> {
+  const email = `${role}-${crypto.randomUUID()}@example.com`;
+  const password = "correct horse battery staple";
+  const res = await call("POST", "/v1/auth/register", { body: { email, password, name: `Test ${role}`, role } });
+  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const body = await json(res);
+  return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken, role };
+}
+
+export const validProperty = () => ({
+  title: "Sunny flat near the river",
+  description: "Three rooms, shared kitchen.",
+  type: "apartment",
+  address: { line1: "Rua Augusta 10", city: "Lisbon", postalCode: "1100-053", country: "PT" },
+  location: { lat: 38.7108, lng: -9.1369 },
+  amenities: ["wifi", "washer"],
+  timezone: "Europe/Lisbon",
+});
+
+export const validRoom = () => ({
+  name: "Room A",
+  capacity: 2,
+  rentalMode: "monthly",
+  price: { amount: 65000, currency: "EUR" },
+  deposit: { amount: 65000, currency: "EUR" },
+});
+
+/** A landlord with one property and one room, made through the API. */
+export async function landlordWithRoom(room: Record<string, unknown> = {}) {
+  const landlord = await signUp("landlord");
+  const property = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
+  const res = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), ...room } });
+  if (res.status !== 201) throw new Error(`room failed: ${res.status} ${await res.text()}`);
+  return { landlord, property, room: await json(res) };
+}
+
+/** Everything of a problem body except the per-request id. */
+export function withoutRequestId(body: Record<string, unknown>) {
+  const { requestId: _ignored, ...rest } = body;
+  return rest;
+}

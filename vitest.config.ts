@@ -1,0 +1,31 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { localSecrets } from "./scripts/secrets";
+
+/**
+ * Worker tests run inside workerd with the bindings of wrangler.toml. Postgres is the real server
+ * started by scripts/test.ts (TEST_DATABASE_URL); secrets are generated fresh for every run.
+ */
+export default defineConfig(async () => {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) throw new Error("TEST_DATABASE_URL is not set: run the suite with `npm test`.");
+  process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG = databaseUrl;
+  const secrets = await localSecrets();
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { ...secrets, TEST_MIGRATIONS: await readD1Migrations("migrations/d1"), TEST_SECRETS: secrets },
+          hyperdrives: { PG: databaseUrl },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/worker/**/*.test.ts"],
+      setupFiles: ["test/worker/setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});

@@ -1,0 +1,40 @@
+import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { properties, rooms } from "../../schema/d1";
+import type { D1Db } from "./db";
+
+export type PropertyRow = typeof properties.$inferSelect;
+export type RoomRow = typeof rooms.$inferSelect;
+
+export async function findProperty(db: D1Db, id: string): Promise<PropertyRow | undefined> {
+  return db.select().from(properties).where(eq(properties.id, id)).get();
+}
+
+export async function findRoom(db: D1Db, id: string): Promise<{ room: RoomRow; property: PropertyRow } | undefined> {
+  const row = await db.select({ room: rooms, property: properties }).from(rooms)
+    .innerJoin(properties, eq(rooms.propertyId, properties.id)).where(eq(rooms.id, id)).get();
+  return row ?? undefined;
+}
+
+export interface PropertyFilter { ownerId?: string; city?: string; country?: string; includeArchived: boolean }
+
+/** A page of properties in id (= creation) order after `afterId`, fetching one extra row. */
+export async function listProperties(db: D1Db, filter: PropertyFilter, afterId: string | null, limit: number): Promise<PropertyRow[]> {
+  const where: SQL[] = [];
+  if (!filter.includeArchived) where.push(eq(properties.status, "active"));
+  if (filter.ownerId) where.push(eq(properties.ownerId, filter.ownerId));
+  if (filter.city) where.push(eq(properties.city, filter.city));
+  if (filter.country) where.push(eq(properties.country, filter.country));
+  if (afterId) where.push(gt(properties.id, afterId));
+  return db.select().from(properties).where(and(...where)).orderBy(asc(properties.id)).limit(limit + 1);
+}
+
+export async function listRooms(db: D1Db, propertyId: string, includeArchived: boolean, afterId: string | null, limit: number): Promise<RoomRow[]> {
+  const where: SQL[] = [eq(rooms.propertyId, propertyId)];
+  if (!includeArchived) where.push(eq(rooms.status, "active"));
+  if (afterId) where.push(gt(rooms.id, afterId));
+  return db.select().from(rooms).where(and(...where)).orderBy(asc(rooms.id)).limit(limit + 1);
+}
+
+export async function roomsOfProperty(db: D1Db, propertyId: string): Promise<RoomRow[]> {
+  return db.select().from(rooms).where(eq(rooms.propertyId, propertyId));
+}

@@ -1,0 +1,22 @@
+import { and, asc, inArray, isNull, lt } from "drizzle-orm";
+import { outbox } from "../../schema/d1";
+import type { DomainEvent } from "../../schema/events";
+import type { D1Db } from "./db";
+
+/** The outbox row for `event`, to put in the same `db.batch` as the change it describes. */
+export function outboxInsert(db: D1Db, event: DomainEvent) {
+  return db.insert(outbox).values({ id: event.id, type: event.type, payload: JSON.stringify(event) });
+}
+
+export async function markSent(db: D1Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(outbox).set({ sentAt: new Date().toISOString() }).where(inArray(outbox.id, ids));
+}
+
+/** Events written more than `olderThanMs` ago that were never sent (the send after the write failed). */
+export async function findUnsent(db: D1Db, olderThanMs: number, limit = 100): Promise<DomainEvent[]> {
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const rows = await db.select().from(outbox).where(and(isNull(outbox.sentAt), lt(outbox.createdAt, cutoff)))
+    .orderBy(asc(outbox.createdAt)).limit(limit);
+  return rows.map((r) => JSON.parse(r.payload) as DomainEvent);
+}

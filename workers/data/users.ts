@@ -1,0 +1,23 @@
+import { eq } from "drizzle-orm";
+import { users } from "../../schema/d1";
+import type { D1Db } from "./db";
+
+export type UserRow = typeof users.$inferSelect;
+
+export async function findUserByEmail(db: D1Db, email: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.email, email)).get();
+}
+
+export async function findUser(db: D1Db, id: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+/** Inserts a user; returns false when the email is already registered (unique index). */
+export async function insertUser(db: D1Db, row: typeof users.$inferInsert): Promise<UserRow | null> {
+  const [inserted] = await db.insert(users).values(row).onConflictDoNothing({ target: users.email }).returning();
+  return inserted ?? null;
+}
+
+export async function updatePasswordHash(db: D1Db, id: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash, updatedAt: new Date().toISOString() }).where(eq(users.id, id));
+}

@@ -1,0 +1,24 @@
+/**
+ * Prefixed, time-ordered ids (`prop_0mh1x2k3a9f4c7e2b1d0`): the prefix says what it is, the
+ * base-36 millisecond timestamp makes ids sort by creation, which cursor pagination relies on.
+ */
+export function newId(prefix: string, now = Date.now()): string {
+  const time = now.toString(36).padStart(9, "0");
+  const rand = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => (b % 36).toString(36)).join("");
+  return `${prefix}_${time}${rand}`;
+}
+
+/** URL-safe random token of `bytes` entropy. */
+export function randomToken(bytes = 32): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** Hex SHA-256, used to store tokens and fingerprint requests without keeping them. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import { processedEvents } from "../../schema/d1";
+import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
+import { d1, type D1Db } from "../data/db";
+import { log } from "../http/log";
+import { recordDeadLetter } from "./dead-letter";
+import { projectListing } from "./listing";
+
+export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1Db) => Promise<void> };
+
+/** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
+export const handlers: Handlers = {
+  "listing.changed": projectListing,
+};
+
+/**
+ * Consumes a batch of EVENTS: parses each message against the event union, skips ids already
+ * applied, acknowledges each message on its own and retries only the failures with exponential
+ * backoff. After `max_retries` the queue moves a message to the dead-letter queue.
+ */
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, table: Handlers = handlers): Promise<void> {
+  const db = d1(env);
+  for (const msg of batch.messages) {
+    const parsed = DomainEvent.safeParse(msg.body);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed message: keep it for a human and move on.
+      await recordDeadLetter(db, batch.queue, msg, "unparseable event");
+      msg.ack();
+      continue;
+    }
+    const event = parsed.data;
+    try {
+      if (!(await alreadyProcessed(db, event.id))) {
+        await dispatch(table, event, env, db);
+        await db.insert(processedEvents).values({ eventId: event.id, type: event.type }).onConflictDoNothing();
+      }
+      msg.ack();
+    } catch (err) {
+      log("error", "event handler failed", { eventId: event.id, type: event.type, attempts: msg.attempts, err: String(err) });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    }
+  }
+}
+
+/** 10 s, 20 s, 40 s … capped at 15 minutes. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(10 * 2 ** Math.max(0, attempts - 1), 900);
+}
+
+function dispatch(table: Handlers, event: DomainEvent, env: Env, db: D1Db): Promise<void> {
+  const handler = table[event.type] as (e: DomainEvent, env: Env, db: D1Db) => Promise<void>;
+  return handler(event, env, db);
+}
+
+async function alreadyProcessed(db: D1Db, eventId: string): Promise<boolean> {
+  const row = await db.select({ id: processedEvents.eventId }).from(processedEvents).where(eq(processedEvents.eventId, eventId)).get();
+  return row !== undefined;
+}

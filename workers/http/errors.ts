@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../env";
+import { logError } from "./log";
+
+/** The closed set of error codes clients may rely on, with their HTTP status and title. */
+export const ERRORS = {
+  bad_request: [400, "Bad request"],
+  malformed_json: [400, "Malformed JSON"],
+  unauthorized: [401, "Unauthorized"],
+  invalid_credentials: [401, "Invalid credentials"],
+  invalid_refresh_token: [401, "Invalid refresh token"],
+  forbidden: [403, "Forbidden"],
+  not_found: [404, "Not found"],
+  method_not_allowed: [405, "Method not allowed"],
+  email_taken: [409, "Email already registered"],
+  room_unavailable: [409, "Room unavailable"],
+  landlord_at_capacity: [409, "Landlord at capacity"],
+  conflict: [409, "Conflict"],
+  payload_too_large: [413, "Payload too large"],
+  unsupported_media_type: [415, "Unsupported media type"],
+  validation_failed: [422, "Validation failed"],
+  idempotency_key_required: [428, "Idempotency-Key header required"],
+  idempotency_key_reused: [422, "Idempotency key reused with a different request"],
+  idempotency_in_progress: [409, "A request with this idempotency key is in progress"],
+  rate_limited: [429, "Too many requests"],
+  internal_error: [500, "Internal error"],
+  payment_provider_error: [502, "Payment provider error"],
+  dependency_unavailable: [503, "Dependency unavailable"],
+} as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError { path: string; message: string }
+
+/** The one error type of the API: thrown anywhere, rendered by `renderError`. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string = ERRORS[code][1],
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: extra.cause });
+  }
+  get status(): ContentfulStatusCode { return ERRORS[this.code][0]; }
+}
+
+/** Writes an RFC 9457 problem+json body; the only place error responses are built. */
+export function problem(c: Context<AppEnv>, err: AppError): Response {
+  const [status, title] = ERRORS[err.code];
+  const body = {
+    type: `https://docs.roomline.dev/errors/${err.code}`,
+    status,
+    code: err.code,
+    title,
+    detail: err.detail,
+    requestId: c.get("requestId") ?? "unknown",
+    ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+  };
+  const headers = new Headers(err.extra.headers);
+  headers.set("content-type", "application/problem+json");
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** onError: known errors keep their code; anything else is a 500 whose cause is only logged. */
+export function renderError(err: unknown, c: Context<AppEnv>): Response {
+  if (err instanceof AppError) {
+    if (err.status >= 500) logError(c, err.code, err.cause ?? err);
+    return problem(c, err);
+  }
+  if (err instanceof HTTPException) return problem(c, fromHttpException(err));
+  logError(c, "unhandled", err);
+  return problem(c, new AppError("internal_error", "Something went wrong; quote the request id when reporting it."));
+}
+
+function fromHttpException(err: HTTPException): AppError {
+  if (err.status === 400 && /json/i.test(err.message)) return new AppError("malformed_json", "The request body is not valid JSON.");
+  if (err.status === 415) return new AppError("unsupported_media_type", "Send the body as application/json.");
+  if (err.status === 401) return new AppError("unauthorized");
+  if (err.status === 413) return new AppError("payload_too_large", "The request body is larger than 1 MiB.");
+  return new AppError("bad_request", err.status === 400 ? "The request could not be read." : err.message);
+}

@@ -1,0 +1,22 @@
+import { createRoute } from "@hono/zod-openapi";
+import { Room, UpdateRoom } from "../../schema/api/catalog";
+import { bearer, errors, IdParam, jsonBody, jsonResponse } from "../../schema/api/common";
+import { optionalUser, requireAuth } from "../http/auth";
+import { router } from "../http/router";
+import * as catalog from "../services/catalog";
+
+const tags = ["catalog"];
+
+export const rooms = router()
+  .openapi(createRoute({
+    method: "get", path: "/{id}", tags, summary: "Read a room",
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(Room, "The room"), ...errors(401, 404) },
+  }), async (c) => c.json(await catalog.getRoom(c.var.deps, await optionalUser(c), c.req.valid("param").id), 200))
+
+  .openapi(createRoute({
+    method: "patch", path: "/{id}", tags, summary: "Update a room you own", security: bearer,
+    middleware: [requireAuth("landlord")] as const,
+    request: { params: IdParam, ...jsonBody(UpdateRoom) },
+    responses: { 200: jsonResponse(Room, "Updated"), ...errors(400, 401, 403, 404, 422) },
+  }), async (c) => c.json(await catalog.updateRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200));

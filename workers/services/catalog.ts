@@ -1,0 +1,169 @@
+import { eq } from "drizzle-orm";
+import { properties, rooms } from "../../schema/d1";
+import type { CreatePropertyInput, CreateRoomInput, PropertyView, RoomView, UpdatePropertyInput, UpdateRoomInput } from "../../schema/api/catalog";
+import type { Deps } from "../deps";
+import { findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, type PropertyRow, type RoomRow } from "../data/catalog";
+import { outboxInsert } from "../data/outbox";
+import { decodeCursor, toPage } from "../domain/cursor";
+import { newId } from "../domain/ids";
+import type { AuthUser } from "../domain/tokens";
+import { newEvent, publish } from "../events/publish";
+import { AppError } from "../http/errors";
+
+type ListingReason = "created" | "updated" | "archived" | "room_added" | "room_updated";
+const notFound = (what: string) => new AppError("not_found", `No such ${what}.`);
+
+/** Lists a landlord's new property and announces it. */
+export async function createProperty(deps: Deps, owner: AuthUser, input: CreatePropertyInput): Promise<PropertyView> {
+  const row: PropertyRow = {
+    id: newId("prop"), ownerId: owner.id, title: input.title, description: input.description, type: input.type,
+    line1: input.address.line1, city: input.address.city, postalCode: input.address.postalCode ?? null,
+    country: input.address.country, lat: input.location.lat, lng: input.location.lng, amenities: input.amenities,
+    timezone: input.timezone, status: "active", createdAt: now(), updatedAt: now(),
+  };
+  await writeWithEvent(deps, row.id, "created", deps.db.insert(properties).values(row));
+  return toPropertyView(row);
+}
+
+/** A property as `viewer` may see it: archived ones only for their owner. */
+export async function getProperty(deps: Deps, viewer: AuthUser | null, id: string): Promise<PropertyView> {
+  const row = await findProperty(deps.db, id);
+  if (!row || (row.status === "archived" && row.ownerId !== viewer?.id)) throw notFound("property");
+  return toPropertyView(row);
+}
+
+export async function updateProperty(deps: Deps, owner: AuthUser, id: string, patch: UpdatePropertyInput): Promise<PropertyView> {
+  const current = await ownedProperty(deps, owner, id);
+  const next: PropertyRow = {
+    ...current,
+    ...(patch.title !== undefined && { title: patch.title }),
+    ...(patch.description !== undefined && { description: patch.description }),
+    ...(patch.type !== undefined && { type: patch.type }),
+    ...(patch.address && { line1: patch.address.line1, city: patch.address.city, postalCode: patch.address.postalCode ?? null, country: patch.address.country }),
+    ...(patch.location && { lat: patch.location.lat, lng: patch.location.lng }),
+    ...(patch.amenities !== undefined && { amenities: patch.amenities }),
+    ...(patch.timezone !== undefined && { timezone: patch.timezone }),
+    updatedAt: now(),
+  };
+  const { id: _id, ownerId: _owner, createdAt: _created, ...changes } = next;
+  await writeWithEvent(deps, id, "updated", deps.db.update(properties).set(changes).where(eq(properties.id, id)));
+  return toPropertyView(next);
+}
+
+/** Archives instead of deleting: bookings, leases and history keep pointing at it. */
+export async function archiveProperty(deps: Deps, owner: AuthUser, id: string): Promise<void> {
+  const current = await ownedProperty(deps, owner, id);
+  if (current.status === "archived") return;
+  await writeWithEvent(deps, id, "archived",
+    deps.db.update(properties).set({ status: "archived", updatedAt: now() }).where(eq(properties.id, id)));
+}
+
+export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { city?: string; country?: string; mine?: "true" | "false"; limit: number; cursor?: string }) {
+  const mine = q.mine === "true";
+  if (mine && viewer?.role !== "landlord") throw new AppError("forbidden", "Only landlords have properties of their own.");
+  const rows = await queryProperties(deps.db, {
+    ...(mine && viewer ? { ownerId: viewer.id } : {}), city: q.city, country: q.country, includeArchived: mine,
+  }, cursorId(q.cursor), q.limit);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(toPropertyView), nextCursor: page.nextCursor };
+}
+
+export async function createRoom(deps: Deps, owner: AuthUser, propertyId: string, input: CreateRoomInput): Promise<RoomView> {
+  const property = await ownedProperty(deps, owner, propertyId);
+  if (property.status === "archived") throw new AppError("conflict", "The property is archived; restore it before adding rooms.");
+  const row: RoomRow = {
+    id: newId("room"), propertyId, name: input.name, capacity: input.capacity, rentalMode: input.rentalMode,
+    priceAmount: input.price.amount, depositAmount: input.deposit.amount, currency: input.price.currency,
+    minNights: input.minNights ?? null, maxNights: input.maxNights ?? null,
+    freeCancellationDays: input.freeCancellationDays ?? 14, status: "active", createdAt: now(), updatedAt: now(),
+  };
+  await writeWithEvent(deps, propertyId, "room_added", deps.db.insert(rooms).values(row));
+  return toRoomView(row);
+}
+
+/** A room as `viewer` may see it: a room of an archived property or an archived room only for its owner. */
+export async function getRoom(deps: Deps, viewer: AuthUser | null, id: string): Promise<RoomView> {
+  const found = await findRoom(deps.db, id);
+  if (!found) throw notFound("room");
+  const hidden = found.room.status === "archived" || found.property.status === "archived";
+  if (hidden && found.property.ownerId !== viewer?.id) throw notFound("room");
+  return toRoomView(found.room);
+}
+
+export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch: UpdateRoomInput): Promise<RoomView> {
+  const found = await findRoom(deps.db, id);
+  if (!found || found.property.ownerId !== owner.id) throw notFound("room");
+  const current = found.room;
+  const currency = patch.price?.currency ?? current.currency;
+  if ((patch.price && !patch.deposit && patch.price.currency !== current.currency) || (patch.deposit && !patch.price && patch.deposit.currency !== current.currency)) {
+    throw new AppError("validation_failed", "Price and deposit must share one currency.", { errors: [{ path: "price.currency", message: "must equal the deposit currency" }] });
+  }
+  const next: RoomRow = {
+    ...current,
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.capacity !== undefined && { capacity: patch.capacity }),
+    ...(patch.rentalMode !== undefined && { rentalMode: patch.rentalMode }),
+    ...(patch.price && { priceAmount: patch.price.amount }),
+    ...(patch.deposit && { depositAmount: patch.deposit.amount }),
+    ...(patch.minNights !== undefined && { minNights: patch.minNights }),
+    ...(patch.maxNights !== undefined && { maxNights: patch.maxNights }),
+    ...(patch.freeCancellationDays !== undefined && { freeCancellationDays: patch.freeCancellationDays }),
+    currency,
+    updatedAt: now(),
+  };
+  if (next.minNights && next.maxNights && next.minNights > next.maxNights) {
+    throw new AppError("validation_failed", "minNights is above maxNights.", { errors: [{ path: "maxNights", message: "must be ≥ minNights" }] });
+  }
+  const { id: _id, propertyId: _p, createdAt: _c, ...changes } = next;
+  await writeWithEvent(deps, current.propertyId, "room_updated", deps.db.update(rooms).set(changes).where(eq(rooms.id, id)));
+  return toRoomView(next);
+}
+
+export async function listRooms(deps: Deps, viewer: AuthUser | null, propertyId: string, q: { limit: number; cursor?: string }) {
+  const property = await findProperty(deps.db, propertyId);
+  const isOwner = property?.ownerId === viewer?.id;
+  if (!property || (property.status === "archived" && !isOwner)) throw notFound("property");
+  const page = toPage(await queryRooms(deps.db, propertyId, isOwner, cursorId(q.cursor), q.limit), q.limit);
+  return { items: page.items.map(toRoomView), nextCursor: page.nextCursor };
+}
+
+/** The property if `owner` owns it; 404 otherwise, so other landlords learn nothing. */
+async function ownedProperty(deps: Deps, owner: AuthUser, id: string): Promise<PropertyRow> {
+  const row = await findProperty(deps.db, id);
+  if (!row || row.ownerId !== owner.id) throw notFound("property");
+  return row;
+}
+
+/** Writes the change and its listing.changed event in one D1 batch, then sends the event. */
+async function writeWithEvent(deps: Deps, propertyId: string, reason: ListingReason, write: Parameters<Deps["db"]["batch"]>[0][number]): Promise<void> {
+  const event = newEvent("listing.changed", { propertyId, reason });
+  await deps.db.batch([write, outboxInsert(deps.db, event)]);
+  await publish(deps.env, deps.db, [event]);
+}
+
+function cursorId(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  const id = decodeCursor(cursor);
+  if (!id) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
+  return id;
+}
+
+const now = () => new Date().toISOString();
+
+export function toPropertyView(r: PropertyRow): PropertyView {
+  return {
+    id: r.id, ownerId: r.ownerId, title: r.title, description: r.description, type: r.type,
+    address: { line1: r.line1, city: r.city, postalCode: r.postalCode, country: r.country },
+    location: { lat: r.lat, lng: r.lng }, amenities: r.amenities, timezone: r.timezone, status: r.status,
+    createdAt: r.createdAt, updatedAt: r.updatedAt,
+  };
+}
+
+export function toRoomView(r: RoomRow): RoomView {
+  return {
+    id: r.id, propertyId: r.propertyId, name: r.name, capacity: r.capacity, rentalMode: r.rentalMode,
+    price: { amount: r.priceAmount, currency: r.currency }, deposit: { amount: r.depositAmount, currency: r.currency },
+    minNights: r.minNights, maxNights: r.maxNights, freeCancellationDays: r.freeCancellationDays, status: r.status,
+    createdAt: r.createdAt, updatedAt: r.updatedAt,
+  };
+}
