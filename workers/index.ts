@@ -9,11 +9,11 @@ export { LandlordDesk } from "../durable-objects/landlord-desk";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch, env);
     else await consumeEvents(batch, env);
   },
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     await runScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env, unknown>;

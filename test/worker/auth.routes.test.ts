@@ -1,0 +1,142 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, json, signUp, uniqueIp, withoutRequestId } from "./helpers";
+
+const password = "correct horse battery staple";
+
+describe("POST /v1/auth/register", () => {
+  it("creates an account and returns a session", async () => {
+    const email = `new-${crypto.randomUUID()}@Example.com`;
+    const res = await call("POST", "/v1/auth/register", { body: { email, password, name: "Ana", role: "tenant" } });
+    expect(res.status).toBe(201);
+    const body = await json(res);
+    expect(body.user).toMatchObject({ email: email.toLowerCase(), name: "Ana", role: "tenant" });
+    expect(body.tokenType).toBe("Bearer");
+    expect(body.expiresIn).toBe(900);
+    expect(body.refreshToken).toMatch(/^rt_/);
+    const stored = await env.DB.prepare("select password_hash from users where id = ?").bind(body.user.id).first<{ password_hash: string }>();
+    expect(stored?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
+    expect(stored?.password_hash).not.toContain(password);
+  });
+
+  it("answers 409 email_taken for a second account with the same email, in any case", async () => {
+    const user = await signUp();
+    const res = await call("POST", "/v1/auth/register", { body: { email: user.email.toUpperCase(), password, name: "Copy", role: "tenant" } });
+    expect(res.status).toBe(409);
+    expect((await json(res)).code).toBe("email_taken");
+  });
+
+  it("refuses to let a client register as admin", async () => {
+    const res = await call("POST", "/v1/auth/register", { body: { email: `a-${crypto.randomUUID()}@x.io`, password, name: "Eve", role: "admin" } });
+    expect(res.status).toBe(422);
+    expect((await json(res)).errors[0].path).toBe("role");
+  });
+
+  it("rate-limits registrations per IP with 429 and Retry-After", async () => {
+    const ip = uniqueIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await call("POST", "/v1/auth/register", { ip, body: { email: `rl-${crypto.randomUUID()}@x.io`, password, name: "R", role: "tenant" } });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get("retry-after")).toBe("60");
+        expect((await json(res)).code).toBe("rate_limited");
+      }
+    }
+    expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+  });
+});
+
+describe("POST /v1/auth/login", () => {
+  it("signs in with the right password", async () => {
+    const user = await signUp("landlord");
+    const res = await call("POST", "/v1/auth/login", { body: { email: user.email, password } });
+    expect(res.status).toBe(200);
+    expect((await json(res)).user.role).toBe("landlord");
+  });
+
+  it("answers a wrong password and an unknown email identically", async () => {
+    const user = await signUp();
+    const wrong = await call("POST", "/v1/auth/login", { body: { email: user.email, password: "not the password" } });
+    const unknown = await call("POST", "/v1/auth/login", { body: { email: `ghost-${crypto.randomUUID()}@x.io`, password } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(withoutRequestId(await json(wrong))).toEqual(withoutRequestId(await json(unknown)));
+  });
+
+  it("rate-limits per email even across IPs", async () => {
+    const user = await signUp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await call("POST", "/v1/auth/login", { body: { email: user.email, password: "wrong password!" } })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("upgrades a hash made with weaker parameters on the next login", async () => {
+    const user = await signUp();
+    const { hashPassword } = await import("../../workers/domain/password");
+    await env.DB.prepare("update users set password_hash = ? where id = ?").bind(await hashPassword(password, 1000), user.id).run();
+    const res = await call("POST", "/v1/auth/login", { body: { email: user.email, password } });
+    expect(res.status).toBe(200);
+    const stored = await env.DB.prepare("select password_hash from users where id = ?").bind(user.id).first<{ password_hash: string }>();
+    expect(stored?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
+  });
+});
+
+describe("POST /v1/auth/refresh", () => {
+  it("rotates: the new token works, the old one is spent", async () => {
+    const user = await signUp();
+    const first = await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(first.status).toBe(200);
+    const next = await json(first);
+    expect(next.refreshToken).not.toBe(user.refreshToken);
+    const again = await call("POST", "/v1/auth/refresh", { body: { refreshToken: next.refreshToken } });
+    expect(again.status).toBe(200);
+  });
+
+  it("revokes the whole family when a used token is presented again", async () => {
+    const user = await signUp();
+    const rotated = await json(await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } }));
+    const reuse = await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(reuse.status).toBe(401);
+    expect((await json(reuse)).code).toBe("invalid_refresh_token");
+    const descendant = await call("POST", "/v1/auth/refresh", { body: { refreshToken: rotated.refreshToken } });
+    expect(descendant.status).toBe(401);
+  });
+
+  it("lets exactly one of two concurrent refreshes with one token win", async () => {
+    const user = await signUp();
+    const results = await Promise.all(Array.from({ length: 8 }, () => call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it("rejects an unknown token", async () => {
+    const res = await call("POST", "/v1/auth/refresh", { body: { refreshToken: "rt_nope" } });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("POST /v1/auth/logout and GET /v1/me", () => {
+  it("returns the caller, and logout revokes the refresh token", async () => {
+    const user = await signUp("landlord");
+    const me = await call("GET", "/v1/me", { token: user.accessToken });
+    expect(me.status).toBe(200);
+    expect(await json(me)).toMatchObject({ id: user.id, email: user.email, role: "landlord" });
+    const out = await call("POST", "/v1/auth/logout", { token: user.accessToken, body: { refreshToken: user.refreshToken } });
+    expect(out.status).toBe(204);
+    expect((await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } })).status).toBe(401);
+  });
+
+  it("cannot revoke another user's session", async () => {
+    const [alice, mallory] = [await signUp(), await signUp()];
+    await call("POST", "/v1/auth/logout", { token: mallory.accessToken, body: { refreshToken: alice.refreshToken } });
+    expect((await call("POST", "/v1/auth/refresh", { body: { refreshToken: alice.refreshToken } })).status).toBe(200);
+  });
+
+  it("requires a token", async () => {
+    const res = await call("GET", "/v1/me");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
+  });
+});

@@ -1,0 +1,122 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, json, landlordWithRoom, signUp, validProperty, validRoom } from "./helpers";
+
+describe("properties", () => {
+  it("lets a landlord list, read, update and archive a property", async () => {
+    const landlord = await signUp("landlord");
+    const created = await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() });
+    expect(created.status).toBe(201);
+    const property = await json(created);
+    expect(property).toMatchObject({ ownerId: landlord.id, status: "active", timezone: "Europe/Lisbon", address: { country: "PT", city: "Lisbon" } });
+
+    expect(await json(await call("GET", `/v1/properties/${property.id}`))).toEqual(property);
+
+    const patched = await call("PATCH", `/v1/properties/${property.id}`, { token: landlord.accessToken, body: { title: "Renovated flat" } });
+    expect(patched.status).toBe(200);
+    expect(await json(patched)).toMatchObject({ title: "Renovated flat", description: property.description });
+
+    expect((await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken })).status).toBe(204);
+    const row = await env.DB.prepare("select status from properties where id = ?").bind(property.id).first<{ status: string }>();
+    expect(row?.status).toBe("archived");
+    expect((await call("GET", `/v1/properties/${property.id}`)).status).toBe(404);
+    expect((await json(await call("GET", `/v1/properties/${property.id}`, { token: landlord.accessToken }))).status).toBe("archived");
+    const mine = await json(await call("GET", "/v1/properties?mine=true", { token: landlord.accessToken }));
+    expect(mine.items.map((p: { id: string }) => p.id)).toContain(property.id);
+  });
+
+  it("validates coordinates, country, timezone and amenities", async () => {
+    const landlord = await signUp("landlord");
+    const bad = { ...validProperty(), location: { lat: 91, lng: -181 }, address: { ...validProperty().address, country: "XX" }, timezone: "Mars/Olympus", amenities: [""] };
+    const res = await call("POST", "/v1/properties", { token: landlord.accessToken, body: bad });
+    expect(res.status).toBe(422);
+    const paths = (await json(res)).errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(["address.country", "amenities.0", "location.lat", "location.lng", "timezone"]);
+  });
+
+  it("refuses mass assignment of ownerId, status and createdAt", async () => {
+    const landlord = await signUp("landlord");
+    const res = await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), ownerId: "usr_other", status: "archived", createdAt: "2000-01-01T00:00:00Z" } });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify((await json(res)).errors)).toMatch(/ownerId.*status.*createdAt|unrecognized/i);
+    const created = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
+    const patch = await call("PATCH", `/v1/properties/${created.id}`, { token: landlord.accessToken, body: { ownerId: "usr_other" } });
+    expect(patch.status).toBe(422);
+    expect((await json(await call("GET", `/v1/properties/${created.id}`))).ownerId).toBe(landlord.id);
+  });
+
+  it("hides another landlord's property behind 404 and keeps tenants off landlord routes with 403", async () => {
+    const { property } = await landlordWithRoom();
+    const other = await signUp("landlord");
+    const tenant = await signUp("tenant");
+    expect((await call("PATCH", `/v1/properties/${property.id}`, { token: other.accessToken, body: { title: "Mine now" } })).status).toBe(404);
+    expect((await call("DELETE", `/v1/properties/${property.id}`, { token: other.accessToken })).status).toBe(404);
+    expect((await call("POST", `/v1/properties/${property.id}/rooms`, { token: other.accessToken, body: validRoom() })).status).toBe(404);
+    const asTenant = await call("POST", "/v1/properties", { token: tenant.accessToken, body: validProperty() });
+    expect(asTenant.status).toBe(403);
+    expect((await json(asTenant)).code).toBe("forbidden");
+    expect((await call("POST", "/v1/properties", { body: validProperty() })).status).toBe(401);
+    expect((await json(await call("GET", `/v1/properties/${property.id}`))).title).toBe(property.title);
+  });
+});
+
+describe("rooms", () => {
+  it("adds a room with money as integer minor units and reads it back", async () => {
+    const { landlord, property, room } = await landlordWithRoom();
+    expect(room).toMatchObject({ propertyId: property.id, capacity: 2, rentalMode: "monthly", price: { amount: 65000, currency: "EUR" }, deposit: { amount: 65000, currency: "EUR" }, status: "active" });
+    expect(await json(await call("GET", `/v1/rooms/${room.id}`))).toEqual(room);
+    const list = await json(await call("GET", `/v1/properties/${property.id}/rooms`));
+    expect(list.items).toEqual([room]);
+    const patched = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 3, price: { amount: 70000, currency: "EUR" } } });
+    expect(await json(patched)).toMatchObject({ capacity: 3, price: { amount: 70000 } });
+  });
+
+  it("accepts zero-decimal currencies as whole units", async () => {
+    const { room } = await landlordWithRoom({ price: { amount: 85000, currency: "JPY" }, deposit: { amount: 85000, currency: "JPY" } });
+    expect(room.price).toEqual({ amount: 85000, currency: "JPY" });
+  });
+
+  it("rejects floats, zero capacity, unknown currency and mismatched deposit", async () => {
+    const { landlord, property } = await landlordWithRoom();
+    const bad = [
+      [{ price: { amount: 650.5, currency: "EUR" } }, "price.amount"],
+      [{ price: { amount: -1, currency: "EUR" } }, "price.amount"],
+      [{ capacity: 0 }, "capacity"],
+      [{ price: { amount: 100, currency: "EUX" } }, "price.currency"],
+      [{ deposit: { amount: 100, currency: "USD" } }, "deposit.currency"],
+      [{ minNights: 10, maxNights: 5 }, "maxNights"],
+    ] as const;
+    for (const [override, path] of bad) {
+      const res = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), ...override } });
+      expect(res.status, path).toBe(422);
+      expect((await json(res)).errors.map((e: { path: string }) => e.path), path).toContain(path);
+    }
+  });
+
+  it("lets only the owner update a room", async () => {
+    const { room } = await landlordWithRoom();
+    const other = await signUp("landlord");
+    const tenant = await signUp("tenant");
+    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: other.accessToken, body: { capacity: 9 } })).status).toBe(404);
+    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: tenant.accessToken, body: { capacity: 9 } })).status).toBe(403);
+    expect((await json(await call("GET", `/v1/rooms/${room.id}`))).capacity).toBe(2);
+  });
+
+  it("hides rooms of an archived property from everyone but the owner", async () => {
+    const { landlord, property, room } = await landlordWithRoom();
+    await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken });
+    expect((await call("GET", `/v1/rooms/${room.id}`)).status).toBe(404);
+    expect((await call("GET", `/v1/rooms/${room.id}`, { token: landlord.accessToken })).status).toBe(200);
+    expect((await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() })).status).toBe(409);
+  });
+});
+
+describe("listing writes emit listing.changed", () => {
+  it("writes one outbox event per change, sent to EVENTS", async () => {
+    const { landlord, property, room } = await landlordWithRoom();
+    await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { name: "Blue room" } });
+    const { results } = await env.DB.prepare("select type, payload, sent_at from outbox where payload like ? order by created_at").bind(`%${property.id}%`).all<{ type: string; payload: string; sent_at: string | null }>();
+    expect(results.map((r) => JSON.parse(r.payload).data.reason)).toEqual(["created", "room_added", "room_updated"]);
+    expect(results.every((r) => r.type === "listing.changed" && r.sent_at !== null)).toBe(true);
+  });
+});

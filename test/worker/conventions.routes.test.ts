@@ -1,0 +1,124 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, json, signUp, validProperty } from "./helpers";
+
+function expectProblem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  return res.json().then((body: any) => {
+    expect(body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), requestId: res.headers.get("x-request-id") });
+    expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|SQLITE|select |insert into/i);
+    return body;
+  });
+}
+
+describe("errors", () => {
+  it("answers an unknown route with 404 not_found", async () => {
+    await expectProblem(await call("GET", "/v1/nowhere"), 404, "not_found");
+  });
+
+  it("answers a known route with the wrong method with 405 and Allow", async () => {
+    const res = await call("PUT", "/v1/auth/login", { body: {} });
+    await expectProblem(res, 405, "method_not_allowed");
+    expect(res.headers.get("allow")).toBe("POST");
+    const withParam = await call("POST", "/v1/rooms/room_x");
+    expect(withParam.status).toBe(405);
+    expect(withParam.headers.get("allow")).toBe("GET, HEAD, PATCH");
+  });
+
+  it("answers malformed JSON with 400 malformed_json", async () => {
+    await expectProblem(await call("POST", "/v1/auth/login", { body: '{"email": "a@b.c",' }), 400, "malformed_json");
+  });
+
+  it("answers a schema violation with 422 and the failing fields", async () => {
+    const body = await expectProblem(await call("POST", "/v1/auth/register", { body: { email: "not-an-email", password: "short", name: "", role: "tenant" } }), 422, "validation_failed");
+    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["email", "name", "password"]);
+  });
+
+  it("answers a body over 1 MiB with 413, whether declared, chunked or understated", async () => {
+    const big = JSON.stringify({ email: "a@b.co", password: "x".repeat(1024 * 1024) });
+    await expectProblem(await call("POST", "/v1/auth/login", { body: big }), 413, "payload_too_large");
+
+    const chunks = [new TextEncoder().encode(big.slice(0, 600_000)), new TextEncoder().encode(big.slice(600_000))];
+    const chunked = new ReadableStream<Uint8Array>({ pull(controller) { const next = chunks.shift(); if (next) controller.enqueue(next); else controller.close(); } });
+    const streamed = await exports.default.fetch(new Request("https://api.test/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: chunked, duplex: "half" } as RequestInit));
+    await expectProblem(streamed, 413, "payload_too_large");
+
+    const lying = await exports.default.fetch(new Request("https://api.test/v1/auth/login", {
+      method: "POST", headers: { "content-type": "application/json", "content-length": "20" }, body: new Blob([big]).stream(), duplex: "half",
+    } as RequestInit));
+    await expectProblem(lying, 413, "payload_too_large");
+  });
+
+  it("accepts a body just under the limit", async () => {
+    const res = await call("POST", "/v1/auth/login", { body: JSON.stringify({ email: "a@b.co", password: "x".repeat(200) }) });
+    expect(res.status).toBe(401);
+  });
+
+  it("answers a wrong content type with 415", async () => {
+    await expectProblem(await call("POST", "/v1/auth/login", { body: "email=a", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+  });
+});
+
+describe("request ids", () => {
+  it("echoes a sane inbound id and replaces an unsafe one", async () => {
+    const sane = await call("GET", "/health", { headers: { "x-request-id": "client-abc-12345" } });
+    expect(sane.headers.get("x-request-id")).toBe("client-abc-12345");
+    const unsafe = await call("GET", "/health", { headers: { "x-request-id": "<script>alert(1)</script>" } });
+    expect(unsafe.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("CORS", () => {
+  it("allows listed origins only", async () => {
+    const allowed = await call("OPTIONS", "/v1/properties", { headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    const denied = await call("GET", "/health", { headers: { origin: "https://evil.example" } });
+    expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("OpenAPI and /docs", () => {
+  it("serves an OpenAPI 3.1 document covering the routes", async () => {
+    const doc = await json(await call("GET", "/openapi.json"));
+    expect(doc.openapi).toBe("3.1.0");
+    for (const path of ["/health", "/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout", "/v1/me", "/v1/properties", "/v1/properties/{id}", "/v1/properties/{id}/rooms", "/v1/rooms/{id}", "/.well-known/jwks.json"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.components.schemas.Problem).toBeDefined();
+    expect(doc.paths["/v1/properties"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CreateProperty");
+  });
+
+  it("serves an interactive reference whose script comes from the worker", async () => {
+    const page = await call("GET", "/docs");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<script src="/docs/reference.js">');
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const script = await call("GET", "/docs/reference.js");
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toContain("/openapi.json");
+  });
+});
+
+describe("pagination", () => {
+  it("pages with limit and nextCursor, capping limit at 100", async () => {
+    const landlord = await signUp("landlord");
+    const city = `Pageville-${crypto.randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 5; i++) {
+      await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), address: { ...validProperty().address, city } } });
+    }
+    const first = await json(await call("GET", `/v1/properties?city=${city}&limit=2`));
+    expect(first.items).toHaveLength(2);
+    const second = await json(await call("GET", `/v1/properties?city=${city}&limit=2&cursor=${first.nextCursor}`));
+    const third = await json(await call("GET", `/v1/properties?city=${city}&limit=2&cursor=${second.nextCursor}`));
+    expect(third.items).toHaveLength(1);
+    expect(third.nextCursor).toBeNull();
+    const ids = [...first.items, ...second.items, ...third.items].map((p: { id: string }) => p.id);
+    expect(new Set(ids).size).toBe(5);
+    expect((await json(await call("GET", `/v1/properties?city=${city}`))).items).toHaveLength(5);
+    expect((await call("GET", "/v1/properties?limit=101")).status).toBe(422);
+    expect((await call("GET", "/v1/properties?cursor=bogus")).status).toBe(422);
+  });
+});
