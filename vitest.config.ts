@@ -10,13 +10,22 @@ export default defineConfig(async () => {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error("TEST_DATABASE_URL is not set: run the suite with `npm test`.");
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG = databaseUrl;
-  const secrets = await localSecrets();
+  const stripeUrl = process.env.TEST_STRIPE_URL;
+  const webhookSecret = process.env.TEST_STRIPE_WEBHOOK_SECRET;
+  if (!stripeUrl || !webhookSecret) throw new Error("TEST_STRIPE_URL is not set: run the suite with `npm test`.");
+  const secrets = { ...(await localSecrets()), STRIPE_WEBHOOK_SECRETS: `${webhookSecret},whsec_previous_secret` };
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { ...secrets, TEST_MIGRATIONS: await readD1Migrations("migrations/d1"), TEST_SECRETS: secrets },
+          bindings: {
+            ...secrets,
+            STRIPE_API_BASE: stripeUrl,
+            HOLD_MINUTES: "15",
+            TEST_MIGRATIONS: await readD1Migrations("migrations/d1"),
+            TEST_SECRETS: secrets,
+          },
           hyperdrives: { PG: databaseUrl },
         },
       }),

@@ -110,3 +110,38 @@ export const listings = sqliteTable("listings", {
   /** The source row's updatedAt: an older event never overwrites a newer projection. */
   sourceVersion: text("source_version").notNull(),
 }, (t) => [index("listings_city").on(t.active, t.city)]);
+
+/**
+ * Read model of bookings for lists and detail. Written when the hold is placed, then moved
+ * forward only by booking.* events (the calendar object is the authority on the hold itself).
+ */
+export const bookings = sqliteTable("bookings", {
+  id: text("id").primaryKey(),
+  roomId: text("room_id").notNull(),
+  propertyId: text("property_id").notNull(),
+  tenantId: text("tenant_id").notNull(),
+  landlordId: text("landlord_id").notNull(),
+  startDate: text("start_date").notNull(),
+  endDate: text("end_date").notNull(),
+  units: integer("units").notNull(),
+  status: text("status", { enum: ["held", "confirmed", "cancelled", "expired", "payment_failed"] }).notNull(),
+  amountDue: integer("amount_due").notNull(),
+  currency: text("currency").notNull(),
+  refundedAmount: integer("refunded_amount").notNull().default(0),
+  paymentIntentId: text("payment_intent_id"),
+  holdExpiresAt: text("hold_expires_at").notNull(),
+  ...timestamps,
+}, (t) => [index("bookings_tenant").on(t.tenantId, t.id), index("bookings_landlord").on(t.landlordId, t.id)]);
+
+/** HTTP idempotency: one row per (caller, key); the stored response is replayed for a repeat. */
+export const idempotencyKeys = sqliteTable("idempotency_keys", {
+  scope: text("scope").notNull(),
+  key: text("key").notNull(),
+  requestHash: text("request_hash").notNull(),
+  /** The id the first attempt chose, so a retried attempt repeats the same effect. */
+  resourceId: text("resource_id").notNull(),
+  status: text("status", { enum: ["in_progress", "done"] }).notNull(),
+  responseStatus: integer("response_status"),
+  responseBody: text("response_body"),
+  ...timestamps,
+}, (t) => [uniqueIndex("idempotency_scope_key").on(t.scope, t.key)]);

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Domain events carried by the EVENTS queue. Every event has a unique id (consumers deduplicate on
- * it) and the instant it happened. Later issues add their families to `DomainEvent`.
+ * it) and the instant it happened. Each family has one handler in workers/events/consumer.ts.
  */
 const envelope = { id: z.string().min(1), occurredAt: z.iso.datetime() };
 
@@ -12,7 +12,28 @@ export const ListingChanged = z.object({
   data: z.object({ propertyId: z.string(), reason: z.enum(["created", "updated", "archived", "room_added", "room_updated"]) }),
 });
 
-export const DomainEvent = z.discriminatedUnion("type", [ListingChanged]);
+const bookingEvent = <T extends string>(type: T) => z.object({
+  ...envelope,
+  type: z.literal(type),
+  data: z.object({ bookingId: z.string(), refundedAmount: z.number().int().nonnegative().optional() }),
+});
+
+export const BookingHeld = bookingEvent("booking.held");
+export const BookingConfirmed = bookingEvent("booking.confirmed");
+export const BookingCancelled = bookingEvent("booking.cancelled");
+export const BookingExpired = bookingEvent("booking.expired");
+export const BookingPaymentFailed = bookingEvent("booking.payment_failed");
+
+/** A verified Stripe webhook, handed from the HTTP route to the consumer; its id is Stripe's `evt_` id. */
+export const StripeEventReceived = z.object({
+  ...envelope,
+  type: z.literal("stripe.event_received"),
+  data: z.object({ stripeType: z.string(), paymentIntentId: z.string().nullable(), bookingId: z.string().nullable() }),
+});
+
+export const DomainEvent = z.discriminatedUnion("type", [
+  ListingChanged, BookingHeld, BookingConfirmed, BookingCancelled, BookingExpired, BookingPaymentFailed, StripeEventReceived,
+]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;

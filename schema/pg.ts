@@ -9,3 +9,12 @@ export const auditLog = pgTable("audit_log", {
   detail: jsonb("detail").notNull().default({}),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Every Stripe webhook event, once (deduplicated by its `evt_` id), and when it was applied. */
+export const stripeEvents = pgTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  payload: jsonb("payload").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp("processed_at", { withTimezone: true }),
+});

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startStripeFake } from "../fakes/stripe-server";
 import { freePort } from "./ports";
 import { migratePostgres, startPostgres } from "./postgres";
 
@@ -18,14 +19,19 @@ const STEPS: [string, string[]][] = [
 ];
 
 const pg = await startPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), "roomline-test-")), "pg"), port: await freePort(), persistent: false });
+// Stripe's servers are out of reach: the worker's SDK talks to the project's fake instead.
+// Tests deliver webhooks themselves (the worker under test listens on no port).
+const webhookSecret = `whsec_test_${Date.now()}`;
+const stripe = await startStripeFake({ port: await freePort(), webhookSecret, log: () => undefined });
 let code = 0;
 try {
   await migratePostgres(pg.url);
   for (const [cmd, args] of STEPS) {
-    code = await run(cmd, args, { TEST_DATABASE_URL: pg.url });
+    code = await run(cmd, args, { TEST_DATABASE_URL: pg.url, TEST_STRIPE_URL: stripe.url, TEST_STRIPE_WEBHOOK_SECRET: webhookSecret });
     if (code !== 0) break;
   }
 } finally {
+  await stripe.close();
   await pg.stop();
 }
 process.exit(code);

@@ -6,11 +6,14 @@ import { bodyLimit } from "./http/body-limit";
 import { AppError, problem, renderError } from "./http/errors";
 import { requestContext } from "./http/request-context";
 import { auth, me } from "./routes/auth";
+import { bookings } from "./routes/bookings";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
+import { landlords } from "./routes/landlords";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
+import { webhooks } from "./routes/webhooks";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -30,6 +33,9 @@ app.route("/v1/auth", auth);
 app.route("/v1/me", me);
 app.route("/v1/properties", properties);
 app.route("/v1/rooms", rooms);
+app.route("/v1/landlords", landlords);
+app.route("/v1/bookings", bookings);
+app.route("/v1/webhooks", webhooks);
 app.route("/docs", docs);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -10,5 +10,7 @@ export interface AppEnv {
     user: AuthUser;
     /** The raw request body, read once under the size limit. */
     rawBody: Uint8Array | null;
+    /** The id an idempotent POST creates, stable across retries with the same key. */
+    resourceId: string;
   };
 }

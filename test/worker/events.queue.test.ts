@@ -13,6 +13,7 @@ const message = (body: unknown, attempts = 1) => ({ id: crypto.randomUUID(), tim
 function countingHandlers(failOn = new Set<string>()) {
   const seen: string[] = [];
   const table: Handlers = {
+    ...handlers,
     "listing.changed": async (event) => {
       seen.push(event.id);
       if (failOn.has(event.id)) throw new Error("boom");

@@ -67,3 +67,32 @@ export function withoutRequestId(body: Record<string, unknown>) {
   const { requestId: _ignored, ...rest } = body;
   return rest;
 }
+
+/** A tenant identity with a real signed access token, without the cost of signing up. */
+export async function mintTenant(): Promise<{ id: string; accessToken: string }> {
+  const { env } = await import("cloudflare:workers");
+  const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
+  const id = `usr_t${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const ring = await loadKeyRing(env.JWT_PRIVATE_KEYS);
+  return { id, accessToken: await signAccessToken(ring, { id, role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }) };
+}
+
+/** A date `days` from today (UTC), as YYYY-MM-DD. */
+export function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export async function book(token: string, body: Record<string, unknown>, key = crypto.randomUUID()): Promise<Response> {
+  return call("POST", "/v1/bookings", { token, body, headers: { "idempotency-key": key } });
+}
+
+/** Polls until `check` returns a value (not undefined), failing after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -4,13 +4,21 @@ import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
 import { d1, type D1Db } from "../data/db";
 import { log } from "../http/log";
 import { recordDeadLetter } from "./dead-letter";
+import { expireBooking, projectBooking } from "./bookings";
 import { projectListing } from "./listing";
+import { applyStripeEvent } from "./payments";
 
 export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1Db) => Promise<void> };
 
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
+  "booking.held": projectBooking,
+  "booking.confirmed": projectBooking,
+  "booking.cancelled": projectBooking,
+  "booking.expired": expireBooking,
+  "booking.payment_failed": projectBooking,
+  "stripe.event_received": applyStripeEvent,
 };
 
 /**

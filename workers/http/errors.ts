@@ -17,6 +17,7 @@ export const ERRORS = {
   email_taken: [409, "Email already registered"],
   room_unavailable: [409, "Room unavailable"],
   landlord_at_capacity: [409, "Landlord at capacity"],
+  capacity_conflict: [409, "Capacity below existing bookings"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { Availability, AvailabilityQuery } from "../../schema/api/bookings";
 import { Room, UpdateRoom } from "../../schema/api/catalog";
 import { bearer, errors, IdParam, jsonBody, jsonResponse } from "../../schema/api/common";
 import { optionalUser, requireAuth } from "../http/auth";
@@ -20,3 +21,9 @@ export const rooms = router()
     request: { params: IdParam, ...jsonBody(UpdateRoom) },
     responses: { 200: jsonResponse(Room, "Updated"), ...errors(400, 401, 403, 404, 422) },
   }), async (c) => c.json(await catalog.updateRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200));
+
+rooms.openapi(createRoute({
+  method: "get", path: "/{id}/availability", tags, summary: "Free units per day over [from, to)",
+  request: { params: IdParam, query: AvailabilityQuery },
+  responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422) },
+}), async (c) => c.json(await catalog.roomAvailability(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")), 200));

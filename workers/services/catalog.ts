@@ -5,6 +5,7 @@ import type { Deps } from "../deps";
 import { findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, type PropertyRow, type RoomRow } from "../data/catalog";
 import { outboxInsert } from "../data/outbox";
 import { decodeCursor, toPage } from "../domain/cursor";
+import { daysBetween } from "../domain/dates";
 import { newId } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../events/publish";
@@ -77,6 +78,7 @@ export async function createRoom(deps: Deps, owner: AuthUser, propertyId: string
     minNights: input.minNights ?? null, maxNights: input.maxNights ?? null,
     freeCancellationDays: input.freeCancellationDays ?? 14, status: "active", createdAt: now(), updatedAt: now(),
   };
+  await deps.env.ROOM_CALENDAR.getByName(row.id).configure(calendarRules(row));
   await writeWithEvent(deps, propertyId, "room_added", deps.db.insert(rooms).values(row));
   return toRoomView(row);
 }
@@ -114,6 +116,14 @@ export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch:
   if (next.minNights && next.maxNights && next.minNights > next.maxNights) {
     throw new AppError("validation_failed", "minNights is above maxNights.", { errors: [{ path: "maxNights", message: "must be ≥ minNights" }] });
   }
+  if (next.capacity !== current.capacity || next.minNights !== current.minNights || next.maxNights !== current.maxNights) {
+    // The calendar is the authority on what is taken: it refuses a cut below existing bookings.
+    const configured = await deps.env.ROOM_CALENDAR.getByName(id).configure(calendarRules(next));
+    if (!configured.ok) {
+      const days = configured.days.slice(0, 10).map((d) => `${d.date} (${d.taken} taken)`).join(", ");
+      throw new AppError("capacity_conflict", `Capacity ${next.capacity} is below what is already booked on: ${days}.`);
+    }
+  }
   const { id: _id, propertyId: _p, createdAt: _c, ...changes } = next;
   await writeWithEvent(deps, current.propertyId, "room_updated", deps.db.update(rooms).set(changes).where(eq(rooms.id, id)));
   return toRoomView(next);
@@ -125,6 +135,22 @@ export async function listRooms(deps: Deps, viewer: AuthUser | null, propertyId:
   if (!property || (property.status === "archived" && !isOwner)) throw notFound("property");
   const page = toPage(await queryRooms(deps.db, propertyId, isOwner, cursorId(q.cursor), q.limit), q.limit);
   return { items: page.items.map(toRoomView), nextCursor: page.nextCursor };
+}
+
+const MAX_AVAILABILITY_DAYS = 366;
+
+/** Free units per day over `[from, to)`, read from the room's calendar object. */
+export async function roomAvailability(deps: Deps, viewer: AuthUser | null, id: string, range: { from: string; to: string }) {
+  const room = await getRoom(deps, viewer, id);
+  if (daysBetween(range.from, range.to) > MAX_AVAILABILITY_DAYS) {
+    throw new AppError("validation_failed", `Ask for at most ${MAX_AVAILABILITY_DAYS} days at a time.`, { errors: [{ path: "to", message: "range too long" }] });
+  }
+  const days = await deps.env.ROOM_CALENDAR.getByName(id).availability(range.from, range.to, { capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights });
+  return { roomId: id, capacity: room.capacity, days: days.map((d) => ({ date: d.date, available: d.available > 0, units: d.available })) };
+}
+
+function calendarRules(r: RoomRow) {
+  return { capacity: r.capacity, minNights: r.minNights, maxNights: r.maxNights };
 }
 
 /** The property if `owner` owns it; 404 otherwise, so other landlords learn nothing. */

@@ -1,0 +1,143 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { HoldRequest, RoomCalendar } from "../../durable-objects/room-calendar";
+import { addDays, eachDay } from "../../workers/domain/dates";
+
+const TODAY = new Date().toISOString().slice(0, 10);
+const calendar = () => env.ROOM_CALENDAR.getByName(`room_${crypto.randomUUID()}`);
+
+function request(over: Partial<HoldRequest> & { startDate: string; endDate: string }): HoldRequest {
+  return {
+    bookingId: `bkg_${crypto.randomUUID()}`, tenantId: "usr_t", units: 1, today: TODAY, holdMs: 15 * 60_000,
+    room: { capacity: 2, minNights: null, maxNights: null }, ...over,
+  };
+}
+
+/** Units taken per day, computed from the holds the calendar reports, and from its availability. */
+async function checkInvariant(stub: DurableObjectStub<RoomCalendar>, bookingIds: string[], capacity: number, from: string, to: string) {
+  const taken = new Map<string, number>();
+  for (const id of bookingIds) {
+    const hold = await stub.getHold(id);
+    if (hold && (hold.status === "held" || hold.status === "confirmed")) {
+      for (const day of eachDay(hold.startDate, hold.endDate)) taken.set(day, (taken.get(day) ?? 0) + hold.units);
+    }
+  }
+  const availability = await stub.availability(from, to, { capacity, minNights: null, maxNights: null });
+  for (const { date, available } of availability) {
+    const used = taken.get(date) ?? 0;
+    expect(used, `${date} over capacity`).toBeLessThanOrEqual(capacity);
+    expect(capacity - available, `${date} usage table drifted`).toBe(used);
+  }
+}
+
+describe("RoomCalendar holds", () => {
+  it("never puts a day over capacity, and adjacent half-open ranges do not overlap", async () => {
+    const stub = calendar();
+    const d = (n: number) => addDays(TODAY, n);
+    expect((await stub.hold(request({ startDate: d(1), endDate: d(5), units: 2 }))).ok).toBe(true);
+    const adjacent = await stub.hold(request({ startDate: d(5), endDate: d(8), units: 2 }));
+    expect(adjacent.ok).toBe(true);
+    const overlapping = await stub.hold(request({ startDate: d(4), endDate: d(6) }));
+    expect(overlapping).toMatchObject({ ok: false, code: "room_unavailable" });
+    const days = await stub.availability(d(0), d(9), { capacity: 2, minNights: null, maxNights: null });
+    expect(days.map((x) => x.available)).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 2]);
+  });
+
+  it("gives 200 simultaneous holds on a room of capacity 2 exactly 2 successes", async () => {
+    const stub = calendar();
+    const results = await Promise.all(Array.from({ length: 200 }, () => stub.hold(request({ startDate: addDays(TODAY, 10), endDate: addDays(TODAY, 12) }))));
+    expect(results.filter((r) => r.ok)).toHaveLength(2);
+    expect(results.filter((r) => !r.ok && r.code === "room_unavailable")).toHaveLength(198);
+  });
+
+  it("keeps every day within capacity for random concurrent overlapping ranges (many seeds)", async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.record({ start: fc.integer({ min: 0, max: 30 }), nights: fc.integer({ min: 1, max: 10 }), units: fc.integer({ min: 1, max: 3 }), then: fc.constantFrom("keep", "confirm", "release") }), { minLength: 5, maxLength: 40 }),
+      async (capacity, ops) => {
+        const stub = calendar();
+        const room = { capacity, minNights: null, maxNights: null };
+        const reqs = ops.map((o) => request({ startDate: addDays(TODAY, o.start), endDate: addDays(TODAY, o.start + o.nights), units: o.units, room }));
+        await Promise.all(reqs.map((r) => stub.hold(r)));
+        await Promise.all(reqs.map((r, i) => ops[i]!.then === "confirm" ? stub.confirm(r.bookingId) : ops[i]!.then === "release" ? stub.release(r.bookingId, "cancelled") : null));
+        await Promise.all(reqs.map((r) => stub.hold({ ...r, bookingId: `${r.bookingId}-again` })));
+        await checkInvariant(stub, reqs.flatMap((r) => [r.bookingId, `${r.bookingId}-again`]), capacity, TODAY, addDays(TODAY, 42));
+      },
+    ), { numRuns: 40, seed: 20261121 });
+  });
+
+  it("is idempotent on the booking id", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3) });
+    const [a, b] = await Promise.all([stub.hold(req), stub.hold(req)]);
+    expect(a).toEqual(b);
+    const days = await stub.availability(addDays(TODAY, 1), addDays(TODAY, 2), req.room);
+    expect(days[0]!.available).toBe(1);
+  });
+
+  it("refuses past dates, the far future, and stays outside min/max nights", async () => {
+    const stub = calendar();
+    const room = { capacity: 1, minNights: 3, maxNights: 10 };
+    expect(await stub.hold(request({ startDate: addDays(TODAY, -1), endDate: addDays(TODAY, 3), room }))).toMatchObject({ ok: false, code: "invalid_range" });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 800), endDate: addDays(TODAY, 805), room }))).toMatchObject({ ok: false, code: "invalid_range" });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), room }))).toMatchObject({ ok: false, code: "invalid_range" });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 12), room }))).toMatchObject({ ok: false, code: "invalid_range" });
+    expect((await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 4), room }))).ok).toBe(true);
+  });
+});
+
+describe("RoomCalendar expiry", () => {
+  it("expires a hold by alarm exactly once, even when the alarm runs twice", async () => {
+    const stub = calendar();
+    const room = { capacity: 2, minNights: null, maxNights: null };
+    const short = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), holdMs: 1, room });
+    const long = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), room });
+    await stub.hold(short);
+    await stub.hold(long);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, (instance: RoomCalendar) => instance.alarm());
+    expect((await stub.getHold(short.bookingId))?.status).toBe("expired");
+    expect((await stub.getHold(long.bookingId))?.status).toBe("held");
+    const days = await stub.availability(addDays(TODAY, 1), addDays(TODAY, 3), room);
+    expect(days.map((d) => d.available)).toEqual([1, 1]);
+    expect((await stub.confirm(short.bookingId)).ok).toBe(false);
+    expect((await stub.release(short.bookingId, "cancelled")).previous).toBe("expired");
+    expect((await stub.availability(addDays(TODAY, 1), addDays(TODAY, 2), room))[0]!.available).toBe(1);
+  });
+
+  it("will not confirm a hold whose time is up even before the alarm ran", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 1 });
+    await stub.hold(req);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: false, code: "hold_not_active" });
+    expect((await stub.getHold(req.bookingId))?.status).toBe("expired");
+  });
+
+  it("keeps its state across eviction", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 4), units: 2 });
+    await stub.hold(req);
+    await stub.confirm(req.bookingId);
+    await evictDurableObject(stub);
+    expect((await stub.getHold(req.bookingId))?.status).toBe("confirmed");
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 2), endDate: addDays(TODAY, 3) }))).toMatchObject({ ok: false, code: "room_unavailable" });
+  });
+});
+
+describe("RoomCalendar capacity changes", () => {
+  it("refuses a capacity cut below booked days and reports them", async () => {
+    const stub = calendar();
+    const room = { capacity: 3, minNights: null, maxNights: null };
+    await stub.configure(room);
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), units: 2, room });
+    await stub.hold(req);
+    await stub.confirm(req.bookingId);
+    expect(await stub.configure({ ...room, capacity: 1 })).toEqual({ ok: false, code: "capacity_conflict", days: [{ date: addDays(TODAY, 1), taken: 2 }, { date: addDays(TODAY, 2), taken: 2 }] });
+    expect(await stub.configure({ ...room, capacity: 2 })).toEqual({ ok: true });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), room }))).toMatchObject({ ok: false });
+  });
+});

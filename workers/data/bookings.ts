@@ -1,0 +1,33 @@
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { bookings } from "../../schema/d1";
+import type { D1Db } from "./db";
+
+export type BookingRow = typeof bookings.$inferSelect;
+export type BookingStatus = BookingRow["status"];
+
+export function insertBooking(db: D1Db, row: typeof bookings.$inferInsert) {
+  return db.insert(bookings).values(row).onConflictDoNothing();
+}
+
+export async function findBooking(db: D1Db, id: string): Promise<BookingRow | undefined> {
+  return db.select().from(bookings).where(eq(bookings.id, id)).get();
+}
+
+/** Newest first; `as` decides whether the caller is the tenant or the landlord of the booking. */
+export async function listBookings(db: D1Db, userId: string, as: "tenant" | "landlord", beforeId: string | null, limit: number): Promise<BookingRow[]> {
+  const where: SQL[] = [eq(as === "tenant" ? bookings.tenantId : bookings.landlordId, userId)];
+  if (beforeId) where.push(lt(bookings.id, beforeId));
+  return db.select().from(bookings).where(and(...where)).orderBy(desc(bookings.id)).limit(limit + 1);
+}
+
+/**
+ * Moves a booking forward. Statuses only advance (held → any end state, confirmed → cancelled),
+ * so duplicate and reordered events cannot take a booking back.
+ */
+export async function advanceBooking(db: D1Db, id: string, status: Exclude<BookingStatus, "held">, refundedAmount?: number): Promise<void> {
+  const forward = status === "cancelled" ? or(eq(bookings.status, "held"), eq(bookings.status, "confirmed")) : eq(bookings.status, "held");
+  await db.update(bookings).set({ status, updatedAt: new Date().toISOString() }).where(and(eq(bookings.id, id), forward));
+  if (refundedAmount !== undefined) {
+    await db.update(bookings).set({ refundedAmount: sql`max(${bookings.refundedAmount}, ${refundedAmount})` }).where(eq(bookings.id, id));
+  }
+}

@@ -1,0 +1,38 @@
+import { and, eq, lt } from "drizzle-orm";
+import { idempotencyKeys } from "../../schema/d1";
+import type { D1Db } from "./db";
+
+/** An attempt older than this is taken to have crashed, and the key may be retried. */
+const STALE_MS = 60_000;
+
+export type Claim =
+  | { state: "new"; resourceId: string }
+  | { state: "replay"; status: number; body: string }
+  | { state: "in_progress" }
+  | { state: "mismatch" };
+
+/** Claims `key` for this request, or says why it cannot: replay, in flight, or reused for another body. */
+export async function claimKey(db: D1Db, scope: string, key: string, requestHash: string, resourceId: string): Promise<Claim> {
+  const inserted = await db.insert(idempotencyKeys).values({ scope, key, requestHash, resourceId, status: "in_progress" })
+    .onConflictDoNothing().returning({ resourceId: idempotencyKeys.resourceId });
+  if (inserted[0]) return { state: "new", resourceId: inserted[0].resourceId };
+  const row = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).get();
+  if (!row) return { state: "in_progress" };
+  if (row.requestHash !== requestHash) return { state: "mismatch" };
+  if (row.status === "done") return { state: "replay", status: row.responseStatus ?? 200, body: row.responseBody ?? "" };
+  const staleBefore = new Date(Date.now() - STALE_MS).toISOString();
+  const taken = await db.update(idempotencyKeys).set({ updatedAt: new Date().toISOString() })
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.status, "in_progress"), lt(idempotencyKeys.updatedAt, staleBefore)))
+    .returning({ resourceId: idempotencyKeys.resourceId });
+  return taken[0] ? { state: "new", resourceId: taken[0].resourceId } : { state: "in_progress" };
+}
+
+export async function completeKey(db: D1Db, scope: string, key: string, status: number, body: string): Promise<void> {
+  await db.update(idempotencyKeys).set({ status: "done", responseStatus: status, responseBody: body, updatedAt: new Date().toISOString() })
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+}
+
+/** Forgets an attempt that failed on our side, so the client's retry runs again. */
+export async function releaseKey(db: D1Db, scope: string, key: string): Promise<void> {
+  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+}

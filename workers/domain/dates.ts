@@ -1,0 +1,28 @@
+/** Calendar days as `YYYY-MM-DD`; ranges are half-open `[start, end)`. */
+const DAY_MS = 86_400_000;
+
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** Whole days from `start` to `end` (negative when end is earlier). */
+export function daysBetween(start: string, end: string): number {
+  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS);
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Every day of `[start, end)`. */
+export function eachDay(start: string, end: string): string[] {
+  const n = daysBetween(start, end);
+  return Array.from({ length: Math.max(0, n) }, (_, i) => addDays(start, i));
+}
+
+/** Today's date where the property is, so "no past dates" means the landlord's today. */
+export function todayIn(timeZone: string, now = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+}

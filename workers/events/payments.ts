@@ -1,0 +1,27 @@
+import type { EventOf } from "../../schema/events";
+import type { D1Db } from "../data/db";
+import { log } from "../http/log";
+import { stripeClient } from "../payments/stripe";
+import { markStripeEventProcessed } from "../payments/webhooks";
+import { confirmPaidBooking, failBooking, type BookingRef } from "../services/bookings";
+
+/**
+ * Applies a Stripe event to its booking. It acts on the PaymentIntent as Stripe has it now, not
+ * on the event's type, so events that arrive late, twice or out of order all lead to one outcome.
+ */
+export async function applyStripeEvent(event: EventOf<"stripe.event_received">, env: Env, db: D1Db): Promise<void> {
+  const { paymentIntentId } = event.data;
+  if (paymentIntentId && event.data.stripeType.startsWith("payment_intent.")) {
+    const pi = await stripeClient(env).paymentIntents.retrieve(paymentIntentId);
+    const meta = pi.metadata ?? {};
+    if (meta.bookingId && meta.roomId && meta.landlordId) {
+      const ref: BookingRef = { bookingId: meta.bookingId, roomId: meta.roomId, landlordId: meta.landlordId, paymentIntentId };
+      const deps = { env, db };
+      if (pi.status === "succeeded") await confirmPaidBooking(deps, ref, pi.amount_received);
+      else if (pi.status === "canceled") await failBooking(deps, ref, "cancelled");
+      else if (pi.status === "requires_payment_method" && pi.last_payment_error) await failBooking(deps, ref, "payment_failed");
+      else log("info", "stripe event needs no action", { eventId: event.id, status: pi.status });
+    }
+  }
+  await markStripeEventProcessed(env, event.id);
+}

@@ -1,0 +1,34 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { claimKey, completeKey, releaseKey } from "../data/idempotency";
+import { newId, sha256Hex } from "../domain/ids";
+import { AppError } from "./errors";
+
+const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+/**
+ * `Idempotency-Key` for POSTs, scoped to the caller: the same key and body replays the stored
+ * response; the same key with another body is refused; two at once produce one effect (the
+ * second is told the first is in progress). Responses of 5xx are not kept, so a retry runs again.
+ * Runs after authentication. `prefix` names the resource id handed to the handler.
+ */
+export function idempotent(prefix: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (!key) throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
+    if (!KEY.test(key)) throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", { errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }] });
+    const { db } = c.var.deps;
+    const scope = c.var.user.id;
+    const hash = await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(c.var.rawBody ?? new Uint8Array())}`);
+    const claim = await claimKey(db, scope, key, hash, newId(prefix));
+    if (claim.state === "mismatch") throw new AppError("idempotency_key_reused", "This Idempotency-Key was used with a different request.");
+    if (claim.state === "in_progress") throw new AppError("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.", { headers: { "retry-after": "1" } });
+    if (claim.state === "replay") {
+      return new Response(claim.body, { status: claim.status, headers: { "content-type": claim.status >= 400 ? "application/problem+json" : "application/json", "idempotent-replayed": "true" } });
+    }
+    c.set("resourceId", claim.resourceId);
+    await next();
+    if (c.res.status >= 500) await releaseKey(db, scope, key);
+    else await completeKey(db, scope, key, c.res.status, await c.res.clone().text());
+  });
+}

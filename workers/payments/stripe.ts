@@ -1,0 +1,41 @@
+import Stripe from "stripe";
+import { AppError } from "../http/errors";
+
+/**
+ * The real Stripe SDK over fetch. With STRIPE_API_BASE set (local runs and tests) it talks to the
+ * project's Stripe-compatible fake instead of api.stripe.com; nothing else changes.
+ */
+export function stripeClient(env: Env): Stripe {
+  const base = env.STRIPE_API_BASE ? new URL(env.STRIPE_API_BASE) : null;
+  return new Stripe(env.STRIPE_SECRET_KEY, {
+    httpClient: Stripe.createFetchHttpClient(),
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    ...(base && { host: base.hostname, port: Number(base.port || (base.protocol === "https:" ? 443 : 80)), protocol: base.protocol === "https:" ? "https" as const : "http" as const }),
+  });
+}
+
+const crypto = Stripe.createSubtleCryptoProvider();
+/** Stripe signs with the timestamp it sends; older than this is a replay (Stripe's own default). */
+const TOLERANCE_SECONDS = 300;
+
+/**
+ * Verifies a webhook against every configured secret (comma-separated, newest first) so a secret
+ * can be rotated without dropping events. Stripe's check ignores timestamps from the future; a
+ * signature dated ahead of our clock is refused too.
+ */
+export async function verifyWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<Stripe.Event> {
+  const invalid = new AppError("bad_request", "The Stripe signature is missing or invalid.");
+  if (!signature) throw invalid;
+  const timestamp = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+  if (!Number.isFinite(timestamp) || timestamp > Date.now() / 1000 + 60) throw invalid;
+  const stripe = stripeClient(env);
+  for (const secret of env.STRIPE_WEBHOOK_SECRETS.split(",").map((s) => s.trim()).filter(Boolean)) {
+    try {
+      return await stripe.webhooks.constructEventAsync(rawBody, signature, secret, TOLERANCE_SECONDS, crypto);
+    } catch {
+      // try the next secret
+    }
+  }
+  throw invalid;
+}

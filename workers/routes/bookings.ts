@@ -1,0 +1,39 @@
+import { createRoute } from "@hono/zod-openapi";
+import { Booking, BookingCreated, CreateBooking } from "../../schema/api/bookings";
+import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
+import { requireAuth } from "../http/auth";
+import { idempotent } from "../http/idempotency";
+import { router } from "../http/router";
+import * as bookingService from "../services/bookings";
+
+const tags = ["bookings"];
+
+export const bookings = router()
+  .openapi(createRoute({
+    method: "post", path: "/", tags, security: bearer,
+    summary: "Hold a room for a stay and open its payment (Idempotency-Key required)",
+    middleware: [requireAuth("tenant"), idempotent("bkg")] as const,
+    request: { ...jsonBody(CreateBooking) },
+    responses: { 201: jsonResponse(BookingCreated, "Held; pay with the client secret before holdExpiresAt"), ...errors(400, 401, 403, 404, 409, 422, 428, 429) },
+  }), async (c) => c.json(await bookingService.createBooking(c.var.deps, c.var.user, c.req.valid("json"), c.var.resourceId), 201))
+
+  .openapi(createRoute({
+    method: "get", path: "/", tags, security: bearer, summary: "My bookings (tenant) or bookings of my rooms (landlord), newest first",
+    middleware: [requireAuth()] as const,
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(Booking), "A page of bookings"), ...errors(401, 422) },
+  }), async (c) => c.json(await bookingService.listBookings(c.var.deps, c.var.user, c.req.valid("query")), 200))
+
+  .openapi(createRoute({
+    method: "get", path: "/{id}", tags, security: bearer, summary: "A booking (its tenant or its landlord)",
+    middleware: [requireAuth()] as const,
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(Booking, "The booking"), ...errors(401, 404) },
+  }), async (c) => c.json(await bookingService.getBooking(c.var.deps, c.var.user, c.req.valid("param").id), 200))
+
+  .openapi(createRoute({
+    method: "post", path: "/{id}/cancel", tags, security: bearer, summary: "Cancel; refunds follow the room's cancellation policy",
+    middleware: [requireAuth()] as const,
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(Booking, "Cancelled (or already ended)"), ...errors(401, 404, 502) },
+  }), async (c) => c.json(await bookingService.cancelBooking(c.var.deps, c.var.user, c.req.valid("param").id), 200));

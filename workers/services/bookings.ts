@@ -1,0 +1,165 @@
+import type { BookingView, CreateBookingInput } from "../../schema/api/bookings";
+import type { DomainEvent } from "../../schema/events";
+import type { Deps } from "../deps";
+import { advanceBooking, findBooking, insertBooking, listBookings as queryBookings, type BookingRow } from "../data/bookings";
+import { findRoom } from "../data/catalog";
+import type { D1Db } from "../data/db";
+import { outboxInsert } from "../data/outbox";
+import { decodeCursor, toPage } from "../domain/cursor";
+import { todayIn } from "../domain/dates";
+import { amountDue, refundOnCancel } from "../domain/pricing";
+import type { AuthUser } from "../domain/tokens";
+import { newEvent, publish } from "../events/publish";
+import { AppError } from "../http/errors";
+import { enforceRateLimit } from "../http/rate-limit";
+import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
+
+/** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
+const RESERVATION_GRACE_MS = 5 * 60_000;
+
+/** Who a booking's money and rooms belong to: what the saga needs to reach its objects. */
+export interface BookingRef { bookingId: string; roomId: string; landlordId: string; paymentIntentId: string | null }
+
+/**
+ * The booking saga's first half: reserve a contract on the landlord's desk, hold the days on the
+ * room's calendar, open a PaymentIntent, record the booking. Each failure undoes the steps before
+ * it; every step is idempotent on the booking id, so a retried request repeats, never doubles.
+ */
+export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateBookingInput, bookingId: string) {
+  const { env, db } = deps;
+  await enforceRateLimit(env.BOOKING_LIMITER, [`tenant:${tenant.id}`]);
+  const found = await findRoom(db, input.roomId);
+  if (!found || found.room.status !== "active" || found.property.status !== "active") throw new AppError("not_found", "No such room.");
+  const { room, property } = found;
+  const amount = amountDue(room, input);
+  const holdMs = Number(env.HOLD_MINUTES) * 60_000;
+  const desk = env.LANDLORD_DESK.getByName(property.ownerId);
+  const calendar = env.ROOM_CALENDAR.getByName(room.id);
+
+  const reserved = await desk.reserve(bookingId, Date.now() + holdMs + RESERVATION_GRACE_MS);
+  if (!reserved.ok) throw new AppError("landlord_at_capacity", "The landlord cannot take more contracts right now.");
+
+  const held = await calendar.hold({
+    bookingId, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
+    today: todayIn(property.timezone), holdMs, room: { capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights },
+  }).catch(async (err: unknown) => {
+    await desk.release(bookingId);
+    throw err;
+  });
+  if (!held.ok) {
+    await desk.release(bookingId);
+    if (held.code === "invalid_range") throw new AppError("validation_failed", held.detail, { errors: [{ path: "startDate", message: held.detail }] });
+    throw new AppError("room_unavailable", held.detail);
+  }
+
+  const payment = await createBookingPayment(env, { bookingId, roomId: room.id, landlordId: property.ownerId, tenantId: tenant.id, amount, currency: room.currency })
+    .catch(async (err: unknown) => {
+      await calendar.release(bookingId, "cancelled");
+      await desk.release(bookingId);
+      throw new AppError("payment_provider_error", "The payment could not be started; nothing was booked.", { cause: err });
+    });
+
+  const now = new Date().toISOString();
+  const row: BookingRow = {
+    id: bookingId, roomId: room.id, propertyId: property.id, tenantId: tenant.id, landlordId: property.ownerId,
+    startDate: input.startDate, endDate: input.endDate, units: input.units, status: "held", amountDue: amount,
+    currency: room.currency, refundedAmount: 0, paymentIntentId: payment.id, holdExpiresAt: held.hold.expiresAt,
+    createdAt: now, updatedAt: now,
+  };
+  const event = newEvent("booking.held", { bookingId });
+  await db.batch([insertBooking(db, row), outboxInsert(db, event)]);
+  await publish(env, db, [event]);
+  const stored = (await findBooking(db, bookingId)) ?? row;
+  return { ...toBookingView(stored), payment: { paymentIntentId: payment.id, clientSecret: payment.clientSecret } };
+}
+
+/** A booking its tenant or its room's landlord may see; 404 for anyone else. */
+export async function getBooking(deps: Deps, viewer: AuthUser, id: string): Promise<BookingView> {
+  return toBookingView(await visibleBooking(deps.db, viewer, id));
+}
+
+export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: number; cursor?: string }) {
+  const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
+  if (q.cursor !== undefined && !before) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
+  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", before, q.limit);
+  const page = toPage(rows, q.limit);
+  return { items: page.items.map(toBookingView), nextCursor: page.nextCursor };
+}
+
+/**
+ * Cancels by the tenant or the landlord. The calendar says what the booking really was: a hold
+ * is released and its PaymentIntent cancelled; a confirmed booking is refunded per the room's
+ * policy (in full when the landlord cancels). Cancelling twice answers the same booking.
+ */
+export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): Promise<BookingView> {
+  const { env, db } = deps;
+  const booking = await visibleBooking(db, viewer, id);
+  const { previous } = await env.ROOM_CALENDAR.getByName(booking.roomId).release(id, "cancelled");
+  if (previous !== "held" && previous !== "confirmed") return toBookingView((await findBooking(db, id)) ?? booking);
+  let refunded = 0;
+  if (previous === "held") {
+    refunded = await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
+  } else {
+    const found = await findRoom(db, booking.roomId);
+    const byLandlord = viewer.id === booking.landlordId;
+    const today = todayIn(found?.property.timezone ?? "UTC");
+    refunded = refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
+    if (refunded > 0) await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
+  }
+  await env.LANDLORD_DESK.getByName(booking.landlordId).release(id);
+  await emit(deps, newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded }));
+  await advanceBooking(db, id, "cancelled", refunded);
+  return toBookingView((await findBooking(db, id))!);
+}
+
+/**
+ * Payment succeeded: confirm the hold and make the landlord's contract active. A payment for a
+ * hold that already expired or was cancelled is refunded in full, never silently kept.
+ */
+export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountReceived: number): Promise<void> {
+  const result = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).confirm(ref.bookingId);
+  if (result.ok) {
+    await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId);
+    await emit(deps, newEvent("booking.confirmed", { bookingId: ref.bookingId }));
+    return;
+  }
+  if (amountReceived > 0) await refundPayment(deps.env, ref.bookingId, ref.paymentIntentId, amountReceived, "late");
+  await emit(deps, newEvent("booking.expired", { bookingId: ref.bookingId, refundedAmount: amountReceived }));
+}
+
+/** Payment failed or was cancelled: release a hold that is still only held, return the contract, cancel the PaymentIntent. */
+export async function failBooking(deps: Deps, ref: BookingRef, reason: "payment_failed" | "cancelled"): Promise<void> {
+  const { previous } = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).release(ref.bookingId, reason, true);
+  if (previous === "confirmed") return;
+  await deps.env.LANDLORD_DESK.getByName(ref.landlordId).release(ref.bookingId);
+  await cancelPaymentIntent(deps.env, ref.bookingId, ref.paymentIntentId);
+  await emit(deps, newEvent(reason === "cancelled" ? "booking.cancelled" : "booking.payment_failed", { bookingId: ref.bookingId }));
+}
+
+/** The calendar expired a hold: return the landlord's contract and cancel the PaymentIntent. */
+export async function compensateExpiredHold(deps: Deps, bookingId: string): Promise<void> {
+  const booking = await findBooking(deps.db, bookingId);
+  if (!booking) return; // the saga died before recording it: the desk reservation lapses on its own
+  await deps.env.LANDLORD_DESK.getByName(booking.landlordId).release(bookingId);
+  await cancelPaymentIntent(deps.env, bookingId, booking.paymentIntentId);
+}
+
+async function visibleBooking(db: D1Db, viewer: AuthUser, id: string): Promise<BookingRow> {
+  const booking = await findBooking(db, id);
+  if (!booking || (booking.tenantId !== viewer.id && booking.landlordId !== viewer.id)) throw new AppError("not_found", "No such booking.");
+  return booking;
+}
+
+async function emit(deps: Deps, event: DomainEvent): Promise<void> {
+  await deps.db.batch([outboxInsert(deps.db, event)]);
+  await publish(deps.env, deps.db, [event]);
+}
+
+export function toBookingView(b: BookingRow): BookingView {
+  return {
+    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId,
+    startDate: b.startDate, endDate: b.endDate, units: b.units, status: b.status, holdExpiresAt: b.holdExpiresAt,
+    amountDue: { amount: b.amountDue, currency: b.currency }, refunded: { amount: b.refundedAmount, currency: b.currency },
+    createdAt: b.createdAt, updatedAt: b.updatedAt,
+  };
+}
