@@ -1,0 +1,245 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validRoom } from "./helpers";
+import { customerPays, deliver, stripeEvent, stripeGet } from "./stripe";
+
+const stay = (roomId: string, from = 10, nights = 5) => ({ roomId, startDate: inDays(from), endDate: inDays(from + nights), units: 1 });
+
+async function bookingStatus(id: string, token: string, want: string) {
+  return eventually(async () => {
+    const b = await json(await call("GET", `/v1/bookings/${id}`, { token }));
+    return b.status === want ? b : undefined;
+  });
+}
+
+/** Pays at the fake and delivers the resulting webhook to the worker. */
+async function pay(paymentIntentId: string, outcome: "succeed" | "fail" = "succeed") {
+  await customerPays(paymentIntentId, outcome);
+  const event = await stripeEvent(outcome === "succeed" ? "payment_intent.succeeded" : "payment_intent.payment_failed", paymentIntentId);
+  expect((await deliver(event)).status).toBe(200);
+  return event;
+}
+
+describe("POST /v1/bookings", () => {
+  it("holds the room, opens a PaymentIntent for deposit plus first month, and shows the booking to both parties only", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const res = await book(tenant.accessToken, stay(room.id));
+    expect(res.status).toBe(201);
+    const booking = await json(res);
+    expect(booking).toMatchObject({ status: "held", roomId: room.id, tenantId: tenant.id, landlordId: landlord.id, amountDue: { amount: 130000, currency: "EUR" } });
+    expect(Date.parse(booking.holdExpiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
+    expect(pi).toMatchObject({ amount: 130000, currency: "eur", metadata: { bookingId: booking.id, roomId: room.id } });
+    expect(booking.payment.clientSecret).toBe(pi.client_secret);
+
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken })).status).toBe(200);
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: landlord.accessToken })).status).toBe(200);
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await mintTenant()).accessToken })).status).toBe(404);
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await signUp("landlord")).accessToken })).status).toBe(404);
+    expect((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
+    expect((await json(await call("GET", "/v1/bookings", { token: landlord.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
+
+    const availability = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(9)}&to=${inDays(11)}`));
+    expect(availability.days.map((d: { units: number }) => d.units)).toEqual([2, 1]);
+  });
+
+  it("charges the whole stay for nightly rooms", async () => {
+    const { room } = await landlordWithRoom({ rentalMode: "nightly", price: { amount: 9000, currency: "JPY" }, deposit: { amount: 0, currency: "JPY" } });
+    const booking = await json(await book((await mintTenant()).accessToken, { ...stay(room.id, 3, 4), units: 2 }));
+    expect(booking.amountDue).toEqual({ amount: 72000, currency: "JPY" });
+  });
+
+  it("gives 200 simultaneous bookings of a room of capacity 2 exactly 2 holds and 198 room_unavailable", async () => {
+    const { room } = await landlordWithRoom();
+    const tenants = await Promise.all(Array.from({ length: 200 }, () => mintTenant()));
+    const results = await Promise.all(tenants.map((t) => book(t.accessToken, stay(room.id, 20, 3))));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(198);
+    const codes = new Set(await Promise.all(results.filter((r) => r.status === 409).map(async (r) => (await json(r)).code)));
+    expect([...codes]).toEqual(["room_unavailable"]);
+  });
+
+  it("requires an Idempotency-Key and replays the same response for the same key and body", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const missing = await call("POST", "/v1/bookings", { token: tenant.accessToken, body: stay(room.id) });
+    expect(missing.status).toBe(428);
+    expect((await json(missing)).code).toBe("idempotency_key_required");
+
+    const key = crypto.randomUUID();
+    const first = await json(await book(tenant.accessToken, stay(room.id), key));
+    const again = await book(tenant.accessToken, stay(room.id), key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await json(again)).toEqual(first);
+    const other = await book(tenant.accessToken, stay(room.id, 30), key);
+    expect(other.status).toBe(422);
+    expect((await json(other)).code).toBe("idempotency_key_reused");
+    // the key is the tenant's own: another tenant may use the same string
+    expect((await book((await mintTenant()).accessToken, stay(room.id), key)).status).toBe(201);
+  });
+
+  it("produces one effect for concurrent requests with one key", async () => {
+    const { room } = await landlordWithRoom({ capacity: 5 });
+    const tenant = await mintTenant();
+    const key = crypto.randomUUID();
+    const results = await Promise.all(Array.from({ length: 10 }, () => book(tenant.accessToken, stay(room.id), key)));
+    const created = results.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    const ids = new Set(await Promise.all(created.map(async (r) => (await json(r)).id)));
+    expect(ids.size).toBe(1);
+    const rows = await env.DB.prepare("select count(*) as n from bookings where tenant_id = ?").bind(tenant.id).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(11)}`));
+    expect(days.days[0].units).toBe(4);
+  });
+
+  it("refuses a landlord at capacity with 409 landlord_at_capacity, and never exceeds it across rooms under concurrency", async () => {
+    const { landlord, property, room } = await landlordWithRoom({ capacity: 10 });
+    const second = await json(await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), capacity: 10 } }));
+    expect((await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 3 } })).status).toBe(200);
+    const tenants = await Promise.all(Array.from({ length: 30 }, () => mintTenant()));
+    const results = await Promise.all(tenants.map((t, i) => book(t.accessToken, stay(i % 2 ? room.id : second.id, 5 + i, 2))));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    const refused = results.filter((r) => r.status === 409);
+    expect(new Set(await Promise.all(refused.map(async (r) => (await json(r)).code)))).toEqual(new Set(["landlord_at_capacity"]));
+    const capacity = await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }));
+    expect(capacity).toEqual({ activeContracts: 0, reserved: 3, totalCapacity: 3, available: false });
+  });
+
+  it("returns the landlord's reservation when the room turns out to be full (compensation)", async () => {
+    const { landlord, room } = await landlordWithRoom({ capacity: 1 });
+    await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 5 } });
+    expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(201);
+    expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(409);
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(1);
+  });
+
+  it("validates the stay", async () => {
+    const { room } = await landlordWithRoom({ minNights: 3 });
+    const tenant = await mintTenant();
+    expect((await book(tenant.accessToken, { ...stay(room.id), endDate: inDays(5) })).status).toBe(422);
+    expect((await book(tenant.accessToken, { ...stay(room.id, -5) })).status).toBe(422);
+    expect((await book(tenant.accessToken, stay(room.id, 10, 2))).status).toBe(422);
+    expect((await book(tenant.accessToken, { ...stay(room.id), startDate: "2027-02-30" })).status).toBe(422);
+    expect((await book(tenant.accessToken, stay("room_missing"))).status).toBe(404);
+    const landlord = await signUp("landlord");
+    expect((await book(landlord.accessToken, stay(room.id))).status).toBe(403);
+  });
+});
+
+describe("payment and the rest of the saga", () => {
+  it("confirms on payment_intent.succeeded; a duplicate webhook changes nothing", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const event = await pay(booking.payment.paymentIntentId);
+    await bookingStatus(booking.id, tenant.accessToken, "confirmed");
+    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 1, reserved: 0 });
+    const duplicate = await deliver(event);
+    expect(await json(duplicate)).toEqual({ received: true, duplicate: true });
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts).toBe(1);
+    const hold = await env.ROOM_CALENDAR.getByName(room.id).getHold(booking.id);
+    expect(hold?.status).toBe("confirmed");
+  });
+
+  it("releases the hold, returns capacity and cancels the PaymentIntent when payment fails", async () => {
+    const { landlord, room } = await landlordWithRoom({ capacity: 1 });
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    await pay(booking.payment.paymentIntentId, "fail");
+    await bookingStatus(booking.id, tenant.accessToken, "payment_failed");
+    expect((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status).toBe("canceled");
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(0);
+    expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(201);
+  });
+
+  it("refunds a payment that arrives after the hold expired instead of accepting it", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    await env.ROOM_CALENDAR.getByName(room.id).release(booking.id, "expired");
+    await pay(booking.payment.paymentIntentId);
+    const refunded = await eventually(async () => {
+      const b = await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }));
+      return b.refunded.amount > 0 ? b : undefined;
+    });
+    expect(refunded).toMatchObject({ status: "expired", refunded: { amount: 130000 } });
+    const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
+    const charge = await stripeGet(`/v1/charges/${pi.latest_charge}`);
+    expect(charge.amount_refunded).toBe(130000);
+  });
+
+  it("expires an unpaid hold by alarm: capacity returned, PaymentIntent cancelled, booking expired", async () => {
+    const { runDurableObjectAlarm } = await import("cloudflare:test");
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const calendar = env.ROOM_CALENDAR.getByName(room.id);
+    const { runInDurableObject } = await import("cloudflare:test");
+    await runInDurableObject(calendar, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id); });
+    await runDurableObjectAlarm(calendar);
+    await bookingStatus(booking.id, tenant.accessToken, "expired");
+    await eventually(async () => (await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled" || undefined);
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(0);
+  });
+});
+
+describe("POST /v1/bookings/:id/cancel", () => {
+  it("cancels a held booking and its PaymentIntent", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const res = await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken });
+    expect(await json(res)).toMatchObject({ status: "cancelled", refunded: { amount: 0 } });
+    expect((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status).toBe("canceled");
+    expect((await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken })).status).toBe(200);
+  });
+
+  it("refunds in full inside the free-cancellation window and nothing after it", async () => {
+    const { room } = await landlordWithRoom({ freeCancellationDays: 14 });
+    const early = await mintTenant();
+    const late = await mintTenant();
+    const a = await json(await book(early.accessToken, stay(room.id, 30)));
+    const b = await json(await book(late.accessToken, stay(room.id, 3)));
+    await pay(a.payment.paymentIntentId);
+    await pay(b.payment.paymentIntentId);
+    await bookingStatus(a.id, early.accessToken, "confirmed");
+    await bookingStatus(b.id, late.accessToken, "confirmed");
+    expect(await json(await call("POST", `/v1/bookings/${a.id}/cancel`, { token: early.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
+    expect(await json(await call("POST", `/v1/bookings/${b.id}/cancel`, { token: late.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 0 } });
+    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(3)}&to=${inDays(4)}`));
+    expect(days.days[0].units).toBe(2);
+  });
+
+  it("refunds in full when the landlord cancels, and is not open to strangers", async () => {
+    const { landlord, room } = await landlordWithRoom({ freeCancellationDays: 30 });
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id, 3)));
+    await pay(booking.payment.paymentIntentId);
+    await bookingStatus(booking.id, tenant.accessToken, "confirmed");
+    expect((await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: (await mintTenant()).accessToken })).status).toBe(404);
+    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: landlord.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
+  });
+});
+
+describe("room capacity and the calendar", () => {
+  it("refuses a capacity cut below confirmed bookings with 409 capacity_conflict", async () => {
+    const { landlord, room } = await landlordWithRoom({ capacity: 2 });
+    await book((await mintTenant()).accessToken, stay(room.id));
+    await book((await mintTenant()).accessToken, stay(room.id));
+    const res = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 1 } });
+    expect(res.status).toBe(409);
+    expect((await json(res)).code).toBe("capacity_conflict");
+    expect((await json(await call("GET", `/v1/rooms/${room.id}`))).capacity).toBe(2);
+    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 3 } })).status).toBe(200);
+  });
+
+  it("keeps landlord capacity routes to landlords", async () => {
+    const tenant = await mintTenant();
+    expect((await call("GET", "/v1/landlords/me/capacity", { token: tenant.accessToken })).status).toBe(403);
+    expect((await call("PUT", "/v1/landlords/me/capacity", { body: { totalCapacity: 1 } })).status).toBe(401);
+  });
+});
