@@ -107,6 +107,17 @@ export class RoomCalendar extends DurableObject<Env> {
     return { previous: hold.status, hold: this.#find(bookingId) };
   }
 
+  /** Brings a booking's end forward (a lease given notice), freeing the days from `endDate` on. Idempotent. */
+  shorten(bookingId: string, endDate: string): HoldView | null {
+    const hold = this.#find(bookingId);
+    if (!hold || (hold.status !== "held" && hold.status !== "confirmed") || endDate >= hold.endDate || endDate <= hold.startDate) return hold;
+    this.ctx.storage.transactionSync(() => {
+      this.#take(endDate, hold.endDate, -hold.units);
+      this.#sql.exec("UPDATE holds SET end_date = ?, updated_at = ? WHERE booking_id = ?", endDate, Date.now(), bookingId);
+    });
+    return this.#find(bookingId);
+  }
+
   /** Per-day free units over `[from, to)`. */
   availability(from: string, to: string, room: RoomRules): { date: string; available: number }[] {
     const rules = this.#rules() ?? room;

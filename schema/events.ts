@@ -31,8 +31,22 @@ export const StripeEventReceived = z.object({
   data: z.object({ stripeType: z.string(), paymentIntentId: z.string().nullable(), bookingId: z.string().nullable() }),
 });
 
+const invoiceNotice = <T extends string>(type: T) => z.object({
+  ...envelope,
+  type: z.literal(type),
+  data: z.object({ invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string() }),
+});
+
+/** Notices from the rent run: the notifications issue turns them into messages. */
+export const InvoiceReminder = invoiceNotice("invoice.reminder");
+export const InvoiceLateFee = invoiceNotice("invoice.late_fee");
+export const InvoiceChargeFailed = invoiceNotice("invoice.charge_failed");
+
+export const LeaseEnded = z.object({ ...envelope, type: z.literal("lease.ended"), data: z.object({ leaseId: z.string(), bookingId: z.string() }) });
+
 export const DomainEvent = z.discriminatedUnion("type", [
   ListingChanged, BookingHeld, BookingConfirmed, BookingCancelled, BookingExpired, BookingPaymentFailed, StripeEventReceived,
+  InvoiceReminder, InvoiceLateFee, InvoiceChargeFailed, LeaseEnded,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

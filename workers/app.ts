@@ -11,6 +11,7 @@ import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
 import { landlords } from "./routes/landlords";
+import { invoices, leases } from "./routes/leases";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
 import { webhooks } from "./routes/webhooks";
@@ -36,6 +37,8 @@ app.route("/v1/rooms", rooms);
 app.route("/v1/landlords", landlords);
 app.route("/v1/bookings", bookings);
 app.route("/v1/webhooks", webhooks);
+app.route("/v1/leases", leases);
+app.route("/v1/invoices", invoices);
 app.route("/docs", docs);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

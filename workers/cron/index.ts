@@ -1,10 +1,11 @@
 import { log } from "../http/log";
+import { runBilling } from "./billing";
 import { sweepOutbox } from "./outbox-sweep";
 
 /** Cron expressions from wrangler.toml mapped to their jobs. */
 export const CRON_JOBS: Record<string, (env: Env, scheduledTime: Date) => Promise<unknown>> = {
   "*/5 * * * *": (env) => sweepOutbox(env),
-  "0 * * * *": async () => undefined,
+  "0 * * * *": (env, scheduledTime) => runBilling(env, scheduledTime),
 };
 
 /** Runs the job of `controller.cron`, using the trigger's scheduled time as the clock. */

@@ -1,7 +1,8 @@
 import type { EventOf } from "../../schema/events";
-import { advanceBooking } from "../data/bookings";
+import { advanceBooking, findBooking } from "../data/bookings";
 import type { D1Db } from "../data/db";
 import { compensateExpiredHold } from "../services/bookings";
+import { createLeaseFromBooking, unwindLeaseOnCancel } from "../services/leases";
 
 type BookingEventType = "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.payment_failed";
 
@@ -17,4 +18,17 @@ export async function projectBooking(event: EventOf<BookingEventType>, _env: Env
 export async function expireBooking(event: EventOf<"booking.expired">, env: Env, db: D1Db): Promise<void> {
   if (event.data.refundedAmount === undefined) await compensateExpiredHold({ env, db }, event.data.bookingId);
   await projectBooking(event, env, db);
+}
+
+/** A confirmed booking of a monthly room becomes a lease (once per booking). */
+export async function confirmBookingLease(event: EventOf<"booking.confirmed">, env: Env, db: D1Db): Promise<void> {
+  await projectBooking(event, env, db);
+  const booking = await findBooking(db, event.data.bookingId);
+  await createLeaseFromBooking(env, db, event.data.bookingId, booking?.paymentIntentId ?? null);
+}
+
+/** A cancellation with a lease unwinds it in the ledger: reversal and refund entries. */
+export async function cancelBookingLedger(event: EventOf<"booking.cancelled">, env: Env, db: D1Db): Promise<void> {
+  await projectBooking(event, env, db);
+  await unwindLeaseOnCancel(env, event.data.bookingId, event.data.refundedAmount ?? 0);
 }

@@ -4,7 +4,8 @@ import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
 import { d1, type D1Db } from "../data/db";
 import { log } from "../http/log";
 import { recordDeadLetter } from "./dead-letter";
-import { expireBooking, projectBooking } from "./bookings";
+import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking } from "./bookings";
+import { logNotice } from "./notices";
 import { projectListing } from "./listing";
 import { applyStripeEvent } from "./payments";
 
@@ -14,11 +15,15 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 export const handlers: Handlers = {
   "listing.changed": projectListing,
   "booking.held": projectBooking,
-  "booking.confirmed": projectBooking,
-  "booking.cancelled": projectBooking,
+  "booking.confirmed": confirmBookingLease,
+  "booking.cancelled": cancelBookingLedger,
   "booking.expired": expireBooking,
   "booking.payment_failed": projectBooking,
   "stripe.event_received": applyStripeEvent,
+  "invoice.reminder": logNotice,
+  "invoice.late_fee": logNotice,
+  "invoice.charge_failed": logNotice,
+  "lease.ended": logNotice,
 };
 
 /**

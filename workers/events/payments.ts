@@ -3,7 +3,9 @@ import type { D1Db } from "../data/db";
 import { log } from "../http/log";
 import { stripeClient } from "../payments/stripe";
 import { markStripeEventProcessed } from "../payments/webhooks";
+import { withPg } from "../data/pg";
 import { confirmPaidBooking, failBooking, type BookingRef } from "../services/bookings";
+import { recordInvoicePayment } from "../services/leases";
 
 /**
  * Applies a Stripe event to its booking. It acts on the PaymentIntent as Stripe has it now, not
@@ -14,7 +16,9 @@ export async function applyStripeEvent(event: EventOf<"stripe.event_received">, 
   if (paymentIntentId && event.data.stripeType.startsWith("payment_intent.")) {
     const pi = await stripeClient(env).paymentIntents.retrieve(paymentIntentId);
     const meta = pi.metadata ?? {};
-    if (meta.bookingId && meta.roomId && meta.landlordId) {
+    if (meta.kind === "rent" && meta.invoiceId && meta.leaseId && pi.status === "succeeded") {
+      await withPg(env, (pg) => recordInvoicePayment(pg, { id: meta.invoiceId!, leaseId: meta.leaseId!, currency: pi.currency.toUpperCase() }, pi.id, pi.amount_received, meta.tenantId ? "tenant" : "off_session"));
+    } else if (meta.bookingId && meta.roomId && meta.landlordId) {
       const ref: BookingRef = { bookingId: meta.bookingId, roomId: meta.roomId, landlordId: meta.landlordId, paymentIntentId };
       const deps = { env, db };
       if (pi.status === "succeeded") await confirmPaidBooking(deps, ref, pi.amount_received);

@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import { isIsoDate } from "../../workers/domain/dates";
+
+const MoneyOut = z.object({ amount: z.number().int(), currency: z.string() });
+
+export const LateFeeRuleBody = z.object({
+  graceDays: z.number().int().min(0).max(60),
+  kind: z.enum(["fixed", "percent", "daily"]),
+  amount: z.number().int().positive().optional(),
+  percentBps: z.number().int().min(1).max(5000).optional(),
+  cap: z.number().int().positive().optional(),
+}).strict()
+  .refine((r) => r.kind !== "fixed" || r.amount !== undefined, { message: "fixed fees need amount", path: ["amount"] })
+  .refine((r) => r.kind !== "percent" || r.percentBps !== undefined, { message: "percent fees need percentBps", path: ["percentBps"] })
+  .refine((r) => r.kind !== "daily" || (r.amount !== undefined && r.cap !== undefined), { message: "daily fees need amount and cap", path: ["cap"] })
+  .openapi("LateFeeRule");
+
+export const Lease = z.object({
+  id: z.string(), bookingId: z.string(), tenantId: z.string(), landlordId: z.string(), roomId: z.string(), propertyId: z.string(),
+  startDate: z.string(), endDate: z.string().nullable(), rent: MoneyOut, deposit: MoneyOut, billingDay: z.number().int(),
+  timezone: z.string(), lateFeeRule: z.object({ graceDays: z.number(), kind: z.string(), amount: z.number().optional(), percentBps: z.number().optional(), cap: z.number().optional() }),
+  partialPolicy: z.enum(["allow_any", "require_rent", "require_balance", "blocked"]), status: z.enum(["active", "ended"]),
+}).openapi("Lease");
+
+export const Invoice = z.object({
+  id: z.string(), leaseId: z.string(), periodStart: z.string(), periodEnd: z.string(), dueDate: z.string(),
+  rent: MoneyOut, total: MoneyOut, outstanding: MoneyOut, status: z.enum(["open", "paid"]), overdue: z.boolean(),
+}).openapi("Invoice");
+
+export const PayInvoice = z.object({
+  amount: z.object({ amount: z.number().int().positive(), currency: z.string().length(3) }).strict(),
+  paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }),
+}).strict().openapi("PayInvoice");
+
+export const InvoicePayment = z.object({ paymentId: z.string(), status: z.string(), amount: MoneyOut, invoice: Invoice }).openapi("InvoicePayment");
+
+export const Statement = z.object({
+  leaseId: z.string(), currency: z.string(), balance: z.number().int(),
+  lines: z.array(z.object({ postedAt: z.string(), kind: z.string(), description: z.string(), amount: z.number().int(), balance: z.number().int() })),
+}).openapi("Statement");
+
+export const Notice = z.object({ endDate: z.string().refine(isIsoDate, "must be YYYY-MM-DD") }).strict().openapi("Notice");
+
+export const SettleDeposit = z.object({
+  withheld: z.array(z.object({ reason: z.string().trim().min(3).max(200), amount: z.number().int().positive() }).strict()).max(20),
+}).strict().openapi("SettleDeposit");
+
+export const DepositSettlement = z.object({
+  leaseId: z.string(), held: z.number().int(), returned: z.number().int(), currency: z.string(),
+  withheld: z.array(z.object({ reason: z.string(), amount: z.number().int() })),
+}).openapi("DepositSettlement");

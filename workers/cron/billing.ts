@@ -1,0 +1,147 @@
+import { eq, sql } from "drizzle-orm";
+import { billingRuns, invoices, leases } from "../../schema/pg";
+import type { DomainEvent } from "../../schema/events";
+import { post } from "../data/ledger";
+import { activeLeasesPage, claimAction, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
+import { withPg, type PgDb } from "../data/pg";
+import { addDays, todayIn } from "../domain/dates";
+import { newId } from "../domain/ids";
+import { invoicePosting, lateFeePosting } from "../domain/ledger";
+import { lateFeeSteps } from "../domain/late-fees";
+import { daysLate, periodsDue } from "../domain/periods";
+import { newEvent } from "../events/publish";
+import { log } from "../http/log";
+import { stripeClient } from "../payments/stripe";
+import { recordInvoicePayment } from "../services/leases";
+
+/** Invoices are issued this many days before their period starts (and are due on that day). */
+export const INVOICE_LEAD_DAYS = 7;
+/** The reminder goes out this many days before the due date. */
+export const REMINDER_DAYS = 3;
+/** Off-session charge attempts, in days after the due date: at once, then retries. */
+export const CHARGE_SCHEDULE = [0, 2, 5];
+const PAGE = 2000;
+
+export interface BillingSummary { invoicesCreated: number; remindersSent: number; feesApplied: number; chargesAttempted: number; leasesEnded: number }
+
+/**
+ * The rent run. Its clock is the trigger's scheduled time, never "now", so any run can be
+ * replayed for any date, and a missed day is caught up by the next run. Everything it creates is
+ * unique in the database (invoice per lease and period, action per invoice and step, ledger
+ * posting per reference), so runs that repeat or overlap create each thing once.
+ */
+export async function runBilling(env: Env, scheduledTime: Date): Promise<BillingSummary> {
+  return withPg(env, async (db) => {
+    const [run] = await db.insert(billingRuns).values({ scheduledFor: scheduledTime }).returning({ id: billingRuns.id });
+    const today = localDates(scheduledTime);
+    const events: DomainEvent[] = [];
+    const invoicesCreated = await issueInvoices(db, today);
+    const open = (await openInvoices(db)).filter((i) => i.outstanding > 0);
+    const remindersSent = await sendReminders(db, open, today, events);
+    const feesApplied = await applyLateFees(db, open, today, events);
+    const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
+    const leasesEnded = await endLeases(env, db, scheduledTime, events);
+    const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
+    await db.update(billingRuns).set({ ...summary, finishedAt: new Date() }).where(eq(billingRuns.id, run!.id));
+    for (let i = 0; i < events.length; i += 100) {
+      await env.EVENTS.sendBatch(events.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+    }
+    return summary;
+  });
+}
+
+/** Today's date in each timezone at the run's instant, computed once per timezone. */
+function localDates(at: Date): (timeZone: string) => string {
+  const cache = new Map<string, string>();
+  return (tz) => cache.get(tz) ?? cache.set(tz, todayIn(tz, at)).get(tz)!;
+}
+
+async function issueInvoices(db: PgDb, today: (tz: string) => string): Promise<number> {
+  let created = 0;
+  for (let after = ""; ;) {
+    const page = await activeLeasesPage(db, after, PAGE);
+    if (page.length === 0) return created;
+    after = page.at(-1)!.id;
+    const rows = page.flatMap((l) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate: l.endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
+      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: l.rentAmount, currency: l.currency })));
+    if (rows.length === 0) continue;
+    created += await db.transaction(async (tx) => {
+      const inserted = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart] }).returning();
+      await post(tx, inserted.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
+      return inserted.length;
+    });
+  }
+}
+
+async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+  let sent = 0;
+  for (const inv of open) {
+    const t = today(inv.timezone);
+    if (t < addDays(inv.dueDate, -REMINDER_DAYS) || t > inv.dueDate) continue;
+    if (await claimAction(db, inv.id, "reminder", 0)) {
+      sent++;
+      events.push(newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
+    }
+  }
+  return sent;
+}
+
+async function applyLateFees(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+  let applied = 0;
+  for (const inv of open) {
+    const steps = lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)));
+    for (const { step, amount } of steps) {
+      const fresh = await db.transaction(async (tx) => {
+        if (!(await claimAction(tx, inv.id, "late_fee", step, amount))) return false;
+        await post(tx, [lateFeePosting(inv.leaseId, inv.id, step, amount, inv.currency)]);
+        return true;
+      });
+      if (fresh) {
+        applied++;
+        events.push(newEvent("invoice.late_fee", { invoiceId: inv.id, leaseId: inv.leaseId, amount, currency: inv.currency }));
+      }
+    }
+  }
+  return applied;
+}
+
+/**
+ * Charges the saved card of tenants who have one, once per scheduled attempt. The idempotency
+ * key is derived from the invoice and the attempt, so a run that repeats never charges twice.
+ */
+async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+  let attempted = 0;
+  for (const inv of open.filter((i) => i.stripeCustomerId && i.stripePaymentMethodId)) {
+    const late = daysLate(inv.dueDate, today(inv.timezone));
+    if (today(inv.timezone) < inv.dueDate) continue;
+    const step = CHARGE_SCHEDULE.filter((d) => d <= late).length - 1;
+    if (step < 0 || !(await claimAction(db, inv.id, "charge", step))) continue;
+    attempted++;
+    try {
+      const pi = await stripeClient(env).paymentIntents.create({
+        amount: inv.outstanding, currency: inv.currency.toLowerCase(), customer: inv.stripeCustomerId!, payment_method: inv.stripePaymentMethodId!,
+        off_session: true, confirm: true, metadata: { kind: "rent", invoiceId: inv.id, leaseId: inv.leaseId },
+      }, { idempotencyKey: `invoice-${inv.id}-charge-${step}` });
+      if (pi.status === "succeeded") await recordInvoicePayment(db, { id: inv.id, leaseId: inv.leaseId, currency: inv.currency }, pi.id, pi.amount_received, "off_session");
+      await recordActionOutcome(db, inv.id, "charge", step, pi.status);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`.slice(0, 200));
+      log("warn", "off-session charge failed", { invoiceId: inv.id, step, reason });
+      events.push(newEvent("invoice.charge_failed", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
+    }
+  }
+  return attempted;
+}
+
+/** Leases whose end date has come (in their own timezone) end, and return the landlord's contract. */
+async function endLeases(env: Env, db: PgDb, at: Date, events: DomainEvent[]): Promise<number> {
+  const ended = await db.update(leases).set({ status: "ended" })
+    .where(sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`)
+    .returning({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId });
+  for (const l of ended) {
+    await env.LANDLORD_DESK.getByName(l.landlordId).release(l.bookingId);
+    events.push(newEvent("lease.ended", { leaseId: l.id, bookingId: l.bookingId }));
+  }
+  return ended.length;
+}

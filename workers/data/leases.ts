@@ -1,0 +1,95 @@
+import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { invoiceActions, invoices, leases, payments } from "../../schema/pg";
+import type { PgDb } from "./pg";
+
+type Tx = Parameters<Parameters<PgDb["transaction"]>[0]>[0] | PgDb;
+export type LeaseRow = typeof leases.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+export async function findLease(db: Tx, id: string): Promise<LeaseRow | undefined> {
+  const [row] = await db.select().from(leases).where(eq(leases.id, id));
+  return row;
+}
+
+export async function findLeaseByBooking(db: Tx, bookingId: string): Promise<LeaseRow | undefined> {
+  const [row] = await db.select().from(leases).where(eq(leases.bookingId, bookingId));
+  return row;
+}
+
+export async function listLeases(db: Tx, userId: string, beforeId: string | null, limit: number): Promise<LeaseRow[]> {
+  const where: SQL[] = [or(eq(leases.tenantId, userId), eq(leases.landlordId, userId))!];
+  if (beforeId) where.push(lt(leases.id, beforeId));
+  return db.select().from(leases).where(and(...where)).orderBy(desc(leases.id)).limit(limit + 1);
+}
+
+export async function findInvoice(db: Tx, id: string): Promise<(InvoiceRow & { lease: LeaseRow }) | undefined> {
+  const [row] = await db.select({ invoice: invoices, lease: leases }).from(invoices).innerJoin(leases, eq(invoices.leaseId, leases.id)).where(eq(invoices.id, id));
+  return row ? { ...row.invoice, lease: row.lease } : undefined;
+}
+
+export async function listInvoices(db: Tx, leaseId: string, afterId: string | null, limit: number): Promise<InvoiceRow[]> {
+  const where: SQL[] = [eq(invoices.leaseId, leaseId)];
+  if (afterId) where.push(gt(invoices.id, afterId));
+  return db.select().from(invoices).where(and(...where)).orderBy(asc(invoices.id)).limit(limit + 1);
+}
+
+/** A page of active leases with the start of the last period invoiced, for the billing run. */
+export async function activeLeasesPage(db: Tx, afterId: string, limit: number) {
+  return db.select({
+    id: leases.id, startDate: leases.startDate, billingDay: leases.billingDay, endDate: leases.endDate, timezone: leases.timezone,
+    rentAmount: leases.rentAmount, currency: leases.currency,
+    lastPeriod: sql<string | null>`(select max(${invoices.periodStart})::text from ${invoices} where ${invoices.leaseId} = ${leases.id})`,
+  }).from(leases).where(and(eq(leases.status, "active"), gt(leases.id, afterId))).orderBy(asc(leases.id)).limit(limit);
+}
+
+export interface OpenInvoice {
+  id: string; leaseId: string; dueDate: string; rentAmount: number; currency: string; charge: number; outstanding: number;
+  timezone: string; lateFeeRule: LeaseRow["lateFeeRule"]; stripeCustomerId: string | null; stripePaymentMethodId: string | null;
+}
+
+/**
+ * Invoices with money still owed, allocating everything the tenant paid to the oldest invoice
+ * first (so an overpayment is credit that pays the next invoice). Amounts come from the ledger:
+ * what was credited = what was charged minus the tenant's balance.
+ */
+export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string } = {}): Promise<OpenInvoice[]> {
+  const leaseFilter = filter.leaseId ? sql`AND l.id = ${filter.leaseId}` : sql``;
+  const invoiceFilter = filter.invoiceId ? sql`WHERE c.id = ${filter.invoiceId}` : sql``;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    WITH charges AS (
+      SELECT i.id, i.lease_id, i.due_date, i.period_start, i.rent_amount, i.currency,
+        i.rent_amount + coalesce((SELECT sum(a.amount) FROM invoice_actions a WHERE a.invoice_id = i.id AND a.kind = 'late_fee'), 0) AS charge
+      FROM invoices i JOIN leases l ON l.id = i.lease_id WHERE l.status = 'active' ${leaseFilter}
+    ), cumulative AS (
+      SELECT c.*, sum(charge) OVER (PARTITION BY lease_id ORDER BY period_start) AS cum_charge,
+        sum(charge) OVER (PARTITION BY lease_id) AS total_charge FROM charges c
+    ), balances AS (
+      SELECT l.id AS lease_id, coalesce((SELECT sum(e.amount) FROM ledger_entries e WHERE e.account_id = 'lease:' || l.id || ':tenant_receivable'), 0) AS balance
+      FROM leases l WHERE l.status = 'active' ${leaseFilter}
+    )
+    SELECT c.id, c.lease_id, c.due_date::text, c.rent_amount, c.currency, c.charge,
+      greatest(0, least(c.charge, c.cum_charge - (c.total_charge - b.balance))) AS outstanding,
+      l.timezone, l.late_fee_rule, l.stripe_customer_id, l.stripe_payment_method_id
+    FROM cumulative c JOIN balances b USING (lease_id) JOIN leases l ON l.id = c.lease_id ${invoiceFilter}`);
+  return result.rows.map((r) => ({
+    id: String(r.id), leaseId: String(r.lease_id), dueDate: String(r.due_date), rentAmount: Number(r.rent_amount), currency: String(r.currency),
+    charge: Number(r.charge), outstanding: Number(r.outstanding), timezone: String(r.timezone), lateFeeRule: r.late_fee_rule as LeaseRow["lateFeeRule"],
+    stripeCustomerId: (r.stripe_customer_id as string | null) ?? null, stripePaymentMethodId: (r.stripe_payment_method_id as string | null) ?? null,
+  }));
+}
+
+/** Claims an action (reminder, fee step, charge attempt) for an invoice; false when it was done before. */
+export async function claimAction(db: Tx, invoiceId: string, kind: "reminder" | "late_fee" | "charge", step: number, amount: number | null = null): Promise<boolean> {
+  const rows = await db.insert(invoiceActions).values({ invoiceId, kind, step, amount }).onConflictDoNothing().returning({ step: invoiceActions.step });
+  return rows.length === 1;
+}
+
+export async function recordActionOutcome(db: Tx, invoiceId: string, kind: "charge", step: number, outcome: string): Promise<void> {
+  await db.update(invoiceActions).set({ outcome }).where(and(eq(invoiceActions.invoiceId, invoiceId), eq(invoiceActions.kind, kind), eq(invoiceActions.step, step)));
+}
+
+/** Records a payment once per PaymentIntent; false when it was already recorded. */
+export async function insertPayment(db: Tx, row: typeof payments.$inferInsert): Promise<boolean> {
+  const rows = await db.insert(payments).values(row).onConflictDoNothing({ target: payments.paymentIntentId }).returning({ id: payments.id });
+  return rows.length === 1;
+}

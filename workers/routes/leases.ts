@@ -1,0 +1,69 @@
+import { createRoute } from "@hono/zod-openapi";
+import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
+import { DepositSettlement, Invoice, InvoicePayment, LateFeeRuleBody, Lease, Notice, PayInvoice, SettleDeposit, Statement } from "../../schema/api/leases";
+import { requireAuth } from "../http/auth";
+import { idempotent } from "../http/idempotency";
+import { router } from "../http/router";
+import * as leaseService from "../services/leases";
+
+const tags = ["rent"];
+
+export const leases = router()
+  .openapi(createRoute({
+    method: "get", path: "/", tags, security: bearer, summary: "My leases (as tenant or landlord)",
+    middleware: [requireAuth()] as const, request: { query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(Lease), "A page of leases"), ...errors(401, 422) },
+  }), async (c) => c.json(await leaseService.listLeases(c.var.deps, c.var.user, c.req.valid("query")), 200))
+
+  .openapi(createRoute({
+    method: "get", path: "/{id}", tags, security: bearer, summary: "A lease (its tenant or landlord)",
+    middleware: [requireAuth()] as const, request: { params: IdParam },
+    responses: { 200: jsonResponse(Lease, "The lease"), ...errors(401, 404) },
+  }), async (c) => c.json(await leaseService.getLease(c.var.deps, c.var.user, c.req.valid("param").id), 200))
+
+  .openapi(createRoute({
+    method: "get", path: "/{id}/invoices", tags, security: bearer, summary: "Invoices of a lease",
+    middleware: [requireAuth()] as const, request: { params: IdParam, query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(Invoice), "A page of invoices"), ...errors(401, 404, 422) },
+  }), async (c) => c.json(await leaseService.listLeaseInvoices(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("query")), 200))
+
+  .openapi(createRoute({
+    method: "get", path: "/{id}/statement", tags, security: bearer, summary: "Ledger lines with running balance (positive: owed)",
+    middleware: [requireAuth()] as const, request: { params: IdParam },
+    responses: { 200: jsonResponse(Statement, "The statement"), ...errors(401, 404) },
+  }), async (c) => c.json(await leaseService.statement(c.var.deps, c.var.user, c.req.valid("param").id), 200))
+
+  .openapi(createRoute({
+    method: "put", path: "/{id}/late-fee-rule", tags, security: bearer, summary: "Set the lease's late-fee rule",
+    middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(LateFeeRuleBody) },
+    responses: { 200: jsonResponse(Lease, "Updated"), ...errors(401, 403, 404, 422) },
+  }), async (c) => c.json(await leaseService.setLateFeeRule(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200))
+
+  .openapi(createRoute({
+    method: "post", path: "/{id}/notice", tags, security: bearer, summary: "End the lease on a date (either party)",
+    middleware: [requireAuth()] as const, request: { params: IdParam, ...jsonBody(Notice) },
+    responses: { 200: jsonResponse(Lease, "Notice recorded"), ...errors(401, 404, 409, 422) },
+  }), async (c) => c.json(await leaseService.giveNotice(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").endDate), 200))
+
+  .openapi(createRoute({
+    method: "post", path: "/{id}/deposit/settle", tags, security: bearer, summary: "Return the deposit, less itemised deductions",
+    middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(SettleDeposit) },
+    responses: { 200: jsonResponse(DepositSettlement, "Settled"), ...errors(401, 403, 404, 409, 422) },
+  }), async (c) => c.json(await leaseService.settleDeposit(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").withheld), 200));
+
+export const invoices = router()
+  .openapi(createRoute({
+    method: "get", path: "/{id}", tags, security: bearer, summary: "An invoice (its tenant or landlord)",
+    middleware: [requireAuth()] as const, request: { params: IdParam },
+    responses: { 200: jsonResponse(Invoice, "The invoice"), ...errors(401, 404) },
+  }), async (c) => c.json(await leaseService.getInvoice(c.var.deps, c.var.user, c.req.valid("param").id), 200))
+
+  .openapi(createRoute({
+    method: "post", path: "/{id}/payments", tags, security: bearer, summary: "Pay all or part of an invoice (Idempotency-Key required)",
+    middleware: [requireAuth("tenant"), idempotent("pay")] as const, request: { params: IdParam, ...jsonBody(PayInvoice) },
+    responses: { 201: jsonResponse(InvoicePayment, "Paid (or pending at Stripe)"), ...errors(401, 403, 404, 409, 422, 428, 502) },
+  }), async (c) => {
+    const body = c.req.valid("json");
+    const result = await leaseService.payInvoice(c.var.deps, c.var.user, c.req.valid("param").id, { ...body.amount, paymentMethod: body.paymentMethod }, c.var.resourceId);
+    return c.json(result, 201);
+  });

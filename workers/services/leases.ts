@@ -1,0 +1,252 @@
+import { eq } from "drizzle-orm";
+import { invoices, leases, type LateFeeRule, type PartialPolicy } from "../../schema/pg";
+import type { Deps } from "../deps";
+import { findBooking } from "../data/bookings";
+import { findRoom } from "../data/catalog";
+import type { D1Db } from "../data/db";
+import { accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow } from "../data/leases";
+import { withPg, type PgDb } from "../data/pg";
+import { decodeCursor, toPage } from "../domain/cursor";
+import { addDays, todayIn } from "../domain/dates";
+import { accountId, depositHeldPosting, depositReturnPosting, depositWithheldPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
+import { newId } from "../domain/ids";
+import { periodStart } from "../domain/periods";
+import type { AuthUser } from "../domain/tokens";
+import { AppError } from "../http/errors";
+import { stripeClient } from "../payments/stripe";
+
+export const DEFAULT_LATE_FEE: LateFeeRule = { graceDays: 5, kind: "percent", percentBps: 500 };
+export const DEFAULT_PARTIAL_POLICY: PartialPolicy = "allow_any";
+
+/**
+ * A confirmed booking of a monthly room becomes a lease, once per booking. The booking's payment
+ * already covered the deposit and the first month: the first invoice is issued and paid, and the
+ * deposit is held, in the same Postgres transaction as the lease itself.
+ */
+export async function createLeaseFromBooking(env: Env, d1: D1Db, bookingId: string, paymentIntentId: string | null): Promise<LeaseRow | null> {
+  const booking = await findBooking(d1, bookingId);
+  if (!booking) throw new Error(`booking ${bookingId} not in the read model yet`);
+  const found = await findRoom(d1, booking.roomId);
+  if (!found || found.room.rentalMode !== "monthly") return null;
+  const { room, property } = found;
+  const rent = room.priceAmount * booking.units;
+  const lease: typeof leases.$inferInsert = {
+    id: newId("lse"), bookingId, tenantId: booking.tenantId, landlordId: booking.landlordId, roomId: room.id, propertyId: property.id,
+    startDate: booking.startDate, endDate: booking.endDate, rentAmount: rent, depositAmount: room.depositAmount, currency: room.currency,
+    billingDay: Number(booking.startDate.slice(8, 10)), timezone: property.timezone, lateFeeRule: DEFAULT_LATE_FEE, partialPolicy: DEFAULT_PARTIAL_POLICY,
+  };
+  return withPg(env, (db) => db.transaction(async (tx) => {
+    const [created] = await tx.insert(leases).values(lease).onConflictDoNothing({ target: leases.bookingId }).returning();
+    if (!created) return (await findLeaseByBooking(tx, bookingId)) ?? null;
+    await openLeaseAccounts(tx, created.id, created.currency);
+    const terms = { startDate: created.startDate, billingDay: created.billingDay, endDate: created.endDate };
+    const [first] = await tx.insert(invoices).values({
+      id: newId("inv"), leaseId: created.id, periodStart: created.startDate, periodEnd: minDate(periodStart(terms, 1), created.endDate),
+      dueDate: created.startDate, rentAmount: rent, currency: created.currency,
+    }).returning();
+    const postings = [invoicePosting(created.id, first!.id, rent, created.currency, `${first!.periodStart}…${first!.periodEnd}`)];
+    if (paymentIntentId) {
+      await insertPayment(tx, { id: newId("pay"), invoiceId: first!.id, leaseId: created.id, amount: rent, currency: created.currency, paymentIntentId, source: "booking" });
+      postings.push(paymentPosting(created.id, paymentIntentId, rent, created.currency, "First month, paid with the booking"));
+      if (created.depositAmount > 0) postings.push(depositHeldPosting(created.id, created.depositAmount, created.currency));
+    }
+    await post(tx, postings);
+    return created;
+  }));
+}
+
+/**
+ * A cancelled booking whose lease exists: the first invoice is reversed, and what was refunded
+ * goes back out of cash (rent first, then the deposit). The lease ends.
+ */
+export async function unwindLeaseOnCancel(env: Env, bookingId: string, refundedAmount: number): Promise<void> {
+  await withPg(env, (db) => db.transaction(async (tx) => {
+    const lease = await findLeaseByBooking(tx, bookingId);
+    if (!lease) return;
+    await tx.update(leases).set({ status: "ended", endDate: lease.startDate }).where(eq(leases.id, lease.id));
+    if (refundedAmount <= 0) return;
+    const postings = [];
+    const [first] = await tx.select().from(invoices).where(eq(invoices.leaseId, lease.id)).orderBy(invoices.periodStart).limit(1);
+    const original = first ? await findTransaction(tx, `invoice:${first.id}`) : null;
+    if (original) postings.push(reversalOf(original));
+    const rentBack = Math.min(refundedAmount, lease.rentAmount);
+    if (rentBack > 0) postings.push(refundPosting(lease.id, `${bookingId}:rent`, rentBack, lease.currency, "Booking cancelled: rent refunded"));
+    const depositBack = Math.min(refundedAmount - rentBack, lease.depositAmount);
+    if (depositBack > 0) postings.push(depositReturnPosting(lease.id, depositBack, lease.currency));
+    await post(tx, postings);
+  }));
+}
+
+/** Records money received for an invoice, once per PaymentIntent, with its ledger posting. */
+export async function recordInvoicePayment(db: PgDb, invoice: Pick<InvoiceRow, "id" | "leaseId" | "currency">, paymentIntentId: string, amount: number, source: "tenant" | "off_session"): Promise<void> {
+  await db.transaction(async (tx) => {
+    const fresh = await insertPayment(tx, { id: newId("pay"), invoiceId: invoice.id, leaseId: invoice.leaseId, amount, currency: invoice.currency, paymentIntentId, source });
+    if (fresh) await post(tx, [paymentPosting(invoice.leaseId, paymentIntentId, amount, invoice.currency, `Payment for ${invoice.id}`)]);
+  });
+}
+
+/**
+ * The tenant pays all or part of an invoice, within the lease's partial-payment policy. The card
+ * is charged through Stripe at once; the webhook for the same PaymentIntent changes nothing more.
+ */
+export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string, input: { amount: number; currency: string; paymentMethod: string }, paymentId: string) {
+  return withPg(deps.env, async (db) => {
+    const invoice = await visibleInvoice(db, tenant, invoiceId);
+    if (invoice.lease.tenantId !== tenant.id) throw new AppError("not_found", "No such invoice.");
+    if (input.currency !== invoice.currency) throw new AppError("validation_failed", `Pay in ${invoice.currency}.`, { errors: [{ path: "amount.currency", message: `must be ${invoice.currency}` }] });
+    const open = await openInvoices(db, { leaseId: invoice.leaseId });
+    const outstanding = open.find((o) => o.id === invoice.id)?.outstanding ?? 0;
+    const leaseBalance = open.reduce((s, o) => s + o.outstanding, 0);
+    checkPolicy(invoice.lease.partialPolicy, input.amount, { outstanding, rent: invoice.rentAmount, leaseBalance });
+    const pi = await stripeClient(deps.env).paymentIntents.create({
+      amount: input.amount, currency: invoice.currency.toLowerCase(), payment_method: input.paymentMethod, confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+      metadata: { kind: "rent", invoiceId: invoice.id, leaseId: invoice.leaseId, tenantId: tenant.id },
+    }, { idempotencyKey: `invoice-payment-${paymentId}` }).catch((err: unknown) => {
+      throw new AppError("payment_provider_error", err instanceof Error ? err.message : "The payment was declined.", { cause: err });
+    });
+    if (pi.status === "succeeded") await recordInvoicePayment(db, invoice, pi.id, pi.amount_received, "tenant");
+    return { paymentId: pi.id, status: pi.status, amount: { amount: input.amount, currency: invoice.currency }, invoice: await invoiceView(db, invoice) };
+  });
+}
+
+function checkPolicy(policy: PartialPolicy, amount: number, due: { outstanding: number; rent: number; leaseBalance: number }): void {
+  if (due.outstanding === 0 && policy !== "allow_any") throw new AppError("conflict", "This invoice is already paid.");
+  const minimum = { allow_any: 1, require_rent: Math.min(due.rent, due.outstanding), require_balance: due.leaseBalance, blocked: due.outstanding }[policy];
+  if (amount < minimum) {
+    throw new AppError("validation_failed", `This lease's policy (${policy}) needs at least ${minimum} here.`, { errors: [{ path: "amount.amount", message: `must be ≥ ${minimum}` }] });
+  }
+}
+
+/** The landlord sets the late-fee rule; the billing job applies it from its next run. */
+export async function setLateFeeRule(deps: Deps, landlord: AuthUser, leaseId: string, rule: LateFeeRule) {
+  return withPg(deps.env, async (db) => {
+    const lease = await findLease(db, leaseId);
+    if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
+    const [updated] = await db.update(leases).set({ lateFeeRule: rule }).where(eq(leases.id, leaseId)).returning();
+    return leaseView(updated!);
+  });
+}
+
+/**
+ * Notice: the lease ends on `endDate` (exclusive). The room's calendar frees the days from then
+ * on at once; the landlord's contract is returned by the billing job when the day comes.
+ */
+export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, endDate: string) {
+  return withPg(deps.env, async (db) => {
+    const lease = await visibleLease(db, user, leaseId);
+    if (lease.status !== "active") throw new AppError("conflict", "The lease has already ended.");
+    const today = todayIn(lease.timezone);
+    if (endDate <= today || endDate <= lease.startDate) throw new AppError("validation_failed", "The end date must be after today and the start.", { errors: [{ path: "endDate", message: "must be in the future" }] });
+    if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
+    await deps.env.ROOM_CALENDAR.getByName(lease.roomId).shorten(lease.bookingId, endDate);
+    const [updated] = await db.update(leases).set({ endDate }).where(eq(leases.id, leaseId)).returning();
+    return leaseView(updated!);
+  });
+}
+
+/**
+ * At the end of a lease the deposit is returned, less itemised deductions that go to the
+ * landlord. The returned part is refunded to the card that paid it.
+ */
+export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: string, withheld: { reason: string; amount: number }[]) {
+  return withPg(deps.env, async (db) => {
+    const lease = await findLease(db, leaseId);
+    if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
+    if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
+    const held = -(await accountLinesTotal(db, accountId("deposits_held", { leaseId, currency: lease.currency })));
+    const deducted = withheld.reduce((s, w) => s + w.amount, 0);
+    if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
+    const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
+    if (held - deducted > 0) postings.push(depositReturnPosting(leaseId, held - deducted, lease.currency));
+    await db.transaction((tx) => post(tx, postings));
+    const booking = await findBooking(deps.db, lease.bookingId);
+    if (held - deducted > 0 && booking?.paymentIntentId) {
+      await stripeClient(deps.env).refunds.create({ payment_intent: booking.paymentIntentId, amount: held - deducted, metadata: { leaseId, purpose: "deposit" } }, { idempotencyKey: `lease-${leaseId}-deposit-return` });
+    }
+    return { leaseId, held, withheld, returned: held - deducted, currency: lease.currency };
+  });
+}
+
+async function accountLinesTotal(db: PgDb, account: string): Promise<number> {
+  const lines = await accountLines(db, account);
+  return lines.at(-1)?.balance ?? 0;
+}
+
+export async function getLease(deps: Deps, user: AuthUser, id: string) {
+  return withPg(deps.env, async (db) => leaseView(await visibleLease(db, user, id)));
+}
+
+export async function listLeases(deps: Deps, user: AuthUser, q: { limit: number; cursor?: string }) {
+  return withPg(deps.env, async (db) => {
+    const page = toPage(await queryLeases(db, user.id, cursorOf(q.cursor), q.limit), q.limit);
+    return { items: page.items.map(leaseView), nextCursor: page.nextCursor };
+  });
+}
+
+export async function listLeaseInvoices(deps: Deps, user: AuthUser, leaseId: string, q: { limit: number; cursor?: string }) {
+  return withPg(deps.env, async (db) => {
+    const lease = await visibleLease(db, user, leaseId);
+    const page = toPage(await listInvoices(db, leaseId, cursorOf(q.cursor), q.limit), q.limit);
+    return { items: await Promise.all(page.items.map((i) => invoiceView(db, { ...i, lease }))), nextCursor: page.nextCursor };
+  });
+}
+
+export async function getInvoice(deps: Deps, user: AuthUser, id: string) {
+  return withPg(deps.env, async (db) => invoiceView(db, await visibleInvoice(db, user, id)));
+}
+
+/** The tenant's ledger for a lease: every line with the running balance (positive: owed). */
+export async function statement(deps: Deps, user: AuthUser, leaseId: string) {
+  return withPg(deps.env, async (db) => {
+    const lease = await visibleLease(db, user, leaseId);
+    const lines = await accountLines(db, accountId("tenant_receivable", { leaseId, currency: lease.currency }));
+    return {
+      leaseId, currency: lease.currency,
+      lines: lines.map((l) => ({ postedAt: l.postedAt, kind: l.kind, description: l.description, amount: l.amount, balance: l.balance })),
+      balance: lines.at(-1)?.balance ?? 0,
+    };
+  });
+}
+
+async function visibleLease(db: PgDb, user: AuthUser, id: string): Promise<LeaseRow> {
+  const lease = await findLease(db, id);
+  if (!lease || (lease.tenantId !== user.id && lease.landlordId !== user.id)) throw new AppError("not_found", "No such lease.");
+  return lease;
+}
+
+async function visibleInvoice(db: PgDb, user: AuthUser, id: string) {
+  const invoice = await findInvoice(db, id);
+  if (!invoice || (invoice.lease.tenantId !== user.id && invoice.lease.landlordId !== user.id)) throw new AppError("not_found", "No such invoice.");
+  return invoice;
+}
+
+function cursorOf(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  const id = decodeCursor(cursor);
+  if (!id) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
+  return id;
+}
+
+const minDate = (a: string, b: string | null) => (b !== null && b < a ? b : a);
+
+export function leaseView(l: LeaseRow) {
+  return {
+    id: l.id, bookingId: l.bookingId, tenantId: l.tenantId, landlordId: l.landlordId, roomId: l.roomId, propertyId: l.propertyId,
+    startDate: l.startDate, endDate: l.endDate, rent: { amount: l.rentAmount, currency: l.currency }, deposit: { amount: l.depositAmount, currency: l.currency },
+    billingDay: l.billingDay, timezone: l.timezone, lateFeeRule: l.lateFeeRule, partialPolicy: l.partialPolicy, status: l.status,
+  };
+}
+
+async function invoiceView(db: PgDb, invoice: InvoiceRow & { lease: LeaseRow }) {
+  const open = (await openInvoices(db, { leaseId: invoice.leaseId })).find((o) => o.id === invoice.id);
+  const charge = open?.charge ?? invoice.rentAmount;
+  const outstanding = open?.outstanding ?? 0;
+  return {
+    id: invoice.id, leaseId: invoice.leaseId, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, dueDate: invoice.dueDate,
+    rent: { amount: invoice.rentAmount, currency: invoice.currency }, total: { amount: charge, currency: invoice.currency },
+    outstanding: { amount: outstanding, currency: invoice.currency }, status: outstanding === 0 ? "paid" as const : "open" as const,
+    overdue: outstanding > 0 && addDays(invoice.dueDate, invoice.lease.lateFeeRule.graceDays) < todayIn(invoice.lease.timezone),
+  };
+}
