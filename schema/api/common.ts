@@ -35,7 +35,7 @@ const problemContent = { "application/problem+json": { schema: Problem } };
 /** The error responses a route can produce, for the OpenAPI document. */
 export function errors(...statuses: number[]) {
   const described: Record<number, string> = {
-    400: "Malformed request", 401: "Missing or invalid access token", 403: "Role not allowed", 404: "Not found",
+    400: "Malformed request", 402: "Card declined", 401: "Missing or invalid access token", 403: "Role not allowed", 404: "Not found",
     409: "Conflict", 413: "Body over 1 MiB", 422: "Validation failed", 429: "Rate limited", 503: "Dependency down",
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: described[s] ?? "Error", content: problemContent }]));

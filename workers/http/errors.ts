@@ -11,6 +11,7 @@ export const ERRORS = {
   unauthorized: [401, "Unauthorized"],
   invalid_credentials: [401, "Invalid credentials"],
   invalid_refresh_token: [401, "Invalid refresh token"],
+  payment_declined: [402, "Payment declined"],
   forbidden: [403, "Forbidden"],
   not_found: [404, "Not found"],
   method_not_allowed: [405, "Method not allowed"],

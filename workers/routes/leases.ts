@@ -61,7 +61,7 @@ export const invoices = router()
   .openapi(createRoute({
     method: "post", path: "/{id}/payments", tags, security: bearer, summary: "Pay all or part of an invoice (Idempotency-Key required)",
     middleware: [requireAuth("tenant"), idempotent("pay")] as const, request: { params: IdParam, ...jsonBody(PayInvoice) },
-    responses: { 201: jsonResponse(InvoicePayment, "Paid (or pending at Stripe)"), ...errors(401, 403, 404, 409, 422, 428, 502) },
+    responses: { 201: jsonResponse(InvoicePayment, "Paid (or pending at Stripe)"), ...errors(401, 402, 403, 404, 409, 422, 428, 502) },
   }), async (c) => {
     const body = c.req.valid("json");
     const result = await leaseService.payInvoice(c.var.deps, c.var.user, c.req.valid("param").id, { ...body.amount, paymentMethod: body.paymentMethod }, c.var.resourceId);

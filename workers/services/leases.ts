@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import Stripe from "stripe";
 import { invoices, leases, type LateFeeRule, type PartialPolicy } from "../../schema/pg";
 import type { Deps } from "../deps";
 import { findBooking } from "../data/bookings";
@@ -104,7 +105,8 @@ export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string
       automatic_payment_methods: { enabled: true, allow_redirects: "never" },
       metadata: { kind: "rent", invoiceId: invoice.id, leaseId: invoice.leaseId, tenantId: tenant.id },
     }, { idempotencyKey: `invoice-payment-${paymentId}` }).catch((err: unknown) => {
-      throw new AppError("payment_provider_error", err instanceof Error ? err.message : "The payment was declined.", { cause: err });
+      if (err instanceof Stripe.errors.StripeCardError) throw new AppError("payment_declined", err.message);
+      throw new AppError("payment_provider_error", "The payment provider could not be reached; nothing was charged.", { cause: err });
     });
     if (pi.status === "succeeded") await recordInvoicePayment(db, invoice, pi.id, pi.amount_received, "tenant");
     return { paymentId: pi.id, status: pi.status, amount: { amount: input.amount, currency: invoice.currency }, invoice: await invoiceView(db, invoice) };

@@ -1,0 +1,141 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { accountId } from "../../workers/domain/ledger";
+import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp } from "./helpers";
+import { balance, insertLease, pgQuery } from "./pg";
+import { customerPays, deliver, stripeEvent } from "./stripe";
+
+/** A monthly booking paid through Stripe, and the lease it becomes. */
+async function leased(room: Record<string, unknown> = {}) {
+  const { landlord, room: r } = await landlordWithRoom(room);
+  const tenant = await mintTenant();
+  const booking = await json(await book(tenant.accessToken, { roomId: r.id, startDate: inDays(20), endDate: inDays(200), units: 1 }));
+  await customerPays(booking.payment.paymentIntentId);
+  await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
+  const lease = await eventually(async () => (await json(await call("GET", "/v1/leases", { token: tenant.accessToken }))).items[0]);
+  return { landlord, tenant, room: r, booking, lease };
+}
+
+const pay = (token: string, invoiceId: string, amount: number, paymentMethod = "pm_card_visa") =>
+  call("POST", `/v1/invoices/${invoiceId}/payments`, { token, body: { amount: { amount, currency: "EUR" }, paymentMethod }, headers: { "idempotency-key": crypto.randomUUID() } });
+
+describe("a confirmed monthly booking becomes a lease", () => {
+  it("with the first month invoiced and paid and the deposit held, visible to both parties only", async () => {
+    const { landlord, tenant, booking, lease } = await leased();
+    expect(lease).toMatchObject({ bookingId: booking.id, tenantId: tenant.id, landlordId: landlord.id, rent: { amount: 65000, currency: "EUR" }, deposit: { amount: 65000 }, status: "active", timezone: "Europe/Lisbon" });
+    const invoices = await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token: tenant.accessToken }));
+    expect(invoices.items).toHaveLength(1);
+    expect(invoices.items[0]).toMatchObject({ periodStart: booking.startDate, status: "paid", outstanding: { amount: 0 } });
+    const statement = await json(await call("GET", `/v1/leases/${lease.id}/statement`, { token: landlord.accessToken }));
+    expect(statement.lines.map((l: { kind: string; amount: number; balance: number }) => [l.kind, l.amount, l.balance])).toEqual([["invoice", 65000, 65000], ["payment", -65000, 0]]);
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(-65000);
+    const stranger = await signUp("landlord");
+    expect((await call("GET", `/v1/leases/${lease.id}`, { token: stranger.accessToken })).status).toBe(404);
+    expect((await call("GET", `/v1/invoices/${invoices.items[0].id}`, { token: (await mintTenant()).accessToken })).status).toBe(404);
+    const again = await pgQuery("select count(*)::int as n from leases where booking_id = $1", [booking.id]);
+    expect(again).toEqual([{ n: 1 }]);
+  });
+
+  it("a cancellation refund posts reversing entries and ends the lease", async () => {
+    const { tenant, booking, lease } = await leased({ freeCancellationDays: 7 });
+    const cancelled = await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }));
+    expect(cancelled.refunded.amount).toBe(130000);
+    await eventually(async () => (await pgQuery<{ status: string }>("select status from leases where id = $1", [lease.id]))[0]?.status === "ended" || undefined);
+    await eventually(async () => (await pgQuery("select 1 from ledger_transactions where lease_id = $1 and kind = 'reversal'", [lease.id])).length === 1 || undefined);
+    const kinds = await pgQuery<{ kind: string; reverses_id: string | null }>("select kind, reverses_id from ledger_transactions where lease_id = $1 order by id", [lease.id]);
+    expect(kinds.map((k) => k.kind)).toEqual(["invoice", "payment", "deposit_held", "reversal", "refund", "deposit_returned"]);
+    expect(kinds[3]!.reverses_id).not.toBeNull();
+    expect(await balance(accountId("tenant_receivable", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+  });
+});
+
+describe("paying invoices", () => {
+  it("takes partial payments, turns overpayment into credit for the next invoice, and matches the ledger", async () => {
+    const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId: (await mintTenant()).id });
+    const tenant = { id: lease.tenantId, accessToken: await tokenFor(lease.tenantId) };
+    const { runBilling } = await import("../../workers/cron/billing");
+    await runBilling(env, new Date("2027-01-05T12:00:00Z"));
+    const [first] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token: tenant.accessToken }))).items;
+    const partial = await pay(tenant.accessToken, first.id, 40_000);
+    expect(partial.status).toBe(201);
+    expect((await json(partial)).invoice).toMatchObject({ status: "open", outstanding: { amount: 60_000 } });
+    const over = await json(await pay(tenant.accessToken, first.id, 80_000));
+    expect(over.invoice).toMatchObject({ status: "paid", outstanding: { amount: 0 } });
+    await runBilling(env, new Date("2027-02-05T12:00:00Z"));
+    const items = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token: tenant.accessToken }))).items;
+    expect(items[1]).toMatchObject({ periodStart: "2027-02-10", outstanding: { amount: 80_000 } });
+    const statement = await json(await call("GET", `/v1/leases/${lease.id}/statement`, { token: tenant.accessToken }));
+    expect(statement.balance).toBe(80_000);
+    expect(statement.balance).toBe(await balance(accountId("tenant_receivable", { leaseId: lease.id, currency: "EUR" })));
+  });
+
+  it("enforces the partial-payment policy", async () => {
+    const tenantId = (await mintTenant()).id;
+    const token = await tokenFor(tenantId);
+    const { runBilling } = await import("../../workers/cron/billing");
+    for (const [policy, tooLittle, enough] of [["require_rent", 99_999, 100_000], ["blocked", 50_000, 100_000], ["require_balance", 100_000, 200_000]] as const) {
+      const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId, partialPolicy: policy, lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1 } });
+      await runBilling(env, new Date("2027-02-05T12:00:00Z"));
+      const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
+      const refused = await pay(token, invoice.id, tooLittle);
+      expect(refused.status, policy).toBe(422);
+      expect((await pay(token, invoice.id, enough)).status, policy).toBe(201);
+    }
+  });
+
+  it("needs an Idempotency-Key, replays a repeat, and records a declined card as nothing paid", async () => {
+    const tenantId = (await mintTenant()).id;
+    const token = await tokenFor(tenantId);
+    const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId });
+    const { runBilling } = await import("../../workers/cron/billing");
+    await runBilling(env, new Date("2027-01-05T12:00:00Z"));
+    const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
+    const body = { amount: { amount: 10_000, currency: "EUR" }, paymentMethod: "pm_card_visa" };
+    expect((await call("POST", `/v1/invoices/${invoice.id}/payments`, { token, body })).status).toBe(428);
+    const key = crypto.randomUUID();
+    const a = await call("POST", `/v1/invoices/${invoice.id}/payments`, { token, body, headers: { "idempotency-key": key } });
+    const b = await call("POST", `/v1/invoices/${invoice.id}/payments`, { token, body, headers: { "idempotency-key": key } });
+    expect((await json(b)).paymentId).toBe((await json(a)).paymentId);
+    expect(await balance(accountId("tenant_receivable", { leaseId: lease.id, currency: "EUR" }))).toBe(90_000);
+    const declined = await pay(token, invoice.id, 5_000, "pm_card_chargeDeclined");
+    expect(declined.status).toBe(402);
+    expect((await json(declined)).code).toBe("payment_declined");
+    expect(await balance(accountId("tenant_receivable", { leaseId: lease.id, currency: "EUR" }))).toBe(90_000);
+  });
+});
+
+describe("lease management", () => {
+  it("lets only the landlord set the late-fee rule, validated", async () => {
+    const { landlord, tenant, lease } = await leased();
+    const rule = { graceDays: 3, kind: "daily", amount: 500, cap: 5000 };
+    expect((await call("PUT", `/v1/leases/${lease.id}/late-fee-rule`, { token: tenant.accessToken, body: rule })).status).toBe(403);
+    expect((await call("PUT", `/v1/leases/${lease.id}/late-fee-rule`, { token: (await signUp("landlord")).accessToken, body: rule })).status).toBe(404);
+    expect((await call("PUT", `/v1/leases/${lease.id}/late-fee-rule`, { token: landlord.accessToken, body: { graceDays: 3, kind: "daily", amount: 500 } })).status).toBe(422);
+    const updated = await json(await call("PUT", `/v1/leases/${lease.id}/late-fee-rule`, { token: landlord.accessToken, body: rule }));
+    expect(updated.lateFeeRule).toEqual(rule);
+  });
+
+  it("notice frees the room's calendar from the end date on", async () => {
+    const { tenant, room, lease } = await leased();
+    const endDate = inDays(60);
+    const res = await call("POST", `/v1/leases/${lease.id}/notice`, { token: tenant.accessToken, body: { endDate } });
+    expect((await json(res)).endDate).toBe(endDate);
+    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(59)}&to=${inDays(61)}`));
+    expect(days.days.map((d: { units: number }) => d.units)).toEqual([1, 2]);
+  });
+
+  it("settles the deposit at the end with itemised deductions", async () => {
+    const { landlord, lease } = await leased();
+    expect((await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } })).status).toBe(409);
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    const settled = await json(await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [{ reason: "Broken window", amount: 15000 }] } }));
+    expect(settled).toMatchObject({ held: 65000, returned: 50000 });
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+  });
+});
+
+async function tokenFor(id: string): Promise<string> {
+  const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
+  return signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id, role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+}
