@@ -28,19 +28,20 @@ export interface BillingSummary { invoicesCreated: number; remindersSent: number
  * The rent run. Its clock is the trigger's scheduled time, never "now", so any run can be
  * replayed for any date, and a missed day is caught up by the next run. Everything it creates is
  * unique in the database (invoice per lease and period, action per invoice and step, ledger
- * posting per reference), so runs that repeat or overlap create each thing once.
+ * posting per reference), so runs that repeat or overlap create each thing once. `scope`
+ * re-runs one lease (an operator's replay); the cron always runs them all.
  */
-export async function runBilling(env: Env, scheduledTime: Date): Promise<BillingSummary> {
+export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId?: string } = {}): Promise<BillingSummary> {
   return withPg(env, async (db) => {
     const [run] = await db.insert(billingRuns).values({ scheduledFor: scheduledTime }).returning({ id: billingRuns.id });
     const today = localDates(scheduledTime);
     const events: DomainEvent[] = [];
-    const invoicesCreated = await issueInvoices(db, today);
-    const open = (await openInvoices(db)).filter((i) => i.outstanding > 0);
+    const invoicesCreated = await issueInvoices(db, today, scope.leaseId);
+    const open = (await openInvoices(db, scope)).filter((i) => i.outstanding > 0);
     const remindersSent = await sendReminders(db, open, today, events);
     const feesApplied = await applyLateFees(db, open, today, events);
     const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
-    const leasesEnded = await endLeases(env, db, scheduledTime, events);
+    const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
     const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
     await db.update(billingRuns).set({ ...summary, finishedAt: new Date() }).where(eq(billingRuns.id, run!.id));
     for (let i = 0; i < events.length; i += 100) {
@@ -56,10 +57,10 @@ function localDates(at: Date): (timeZone: string) => string {
   return (tz) => cache.get(tz) ?? cache.set(tz, todayIn(tz, at)).get(tz)!;
 }
 
-async function issueInvoices(db: PgDb, today: (tz: string) => string): Promise<number> {
+async function issueInvoices(db: PgDb, today: (tz: string) => string, leaseId?: string): Promise<number> {
   let created = 0;
   for (let after = ""; ;) {
-    const page = await activeLeasesPage(db, after, PAGE);
+    const page = await activeLeasesPage(db, after, PAGE, leaseId);
     if (page.length === 0) return created;
     after = page.at(-1)!.id;
     const rows = page.flatMap((l) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate: l.endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)

@@ -34,12 +34,13 @@ export async function listInvoices(db: Tx, leaseId: string, afterId: string | nu
 }
 
 /** A page of active leases with the start of the last period invoiced, for the billing run. */
-export async function activeLeasesPage(db: Tx, afterId: string, limit: number) {
+export async function activeLeasesPage(db: Tx, afterId: string, limit: number, onlyLeaseId?: string) {
   return db.select({
     id: leases.id, startDate: leases.startDate, billingDay: leases.billingDay, endDate: leases.endDate, timezone: leases.timezone,
     rentAmount: leases.rentAmount, currency: leases.currency,
     lastPeriod: sql<string | null>`(select max(${invoices.periodStart})::text from ${invoices} where ${invoices.leaseId} = ${leases.id})`,
-  }).from(leases).where(and(eq(leases.status, "active"), gt(leases.id, afterId))).orderBy(asc(leases.id)).limit(limit);
+  }).from(leases).where(and(eq(leases.status, "active"), gt(leases.id, afterId), onlyLeaseId ? eq(leases.id, onlyLeaseId) : undefined))
+    .orderBy(asc(leases.id)).limit(limit);
 }
 
 export interface OpenInvoice {
