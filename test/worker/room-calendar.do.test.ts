@@ -92,11 +92,12 @@ describe("RoomCalendar expiry", () => {
   it("expires a hold by alarm exactly once, even when the alarm runs twice", async () => {
     const stub = calendar();
     const room = { capacity: 2, minNights: null, maxNights: null };
-    const short = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), holdMs: 1, room });
+    const short = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), holdMs: 60_000, room });
     const long = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), room });
     await stub.hold(short);
     await stub.hold(long);
-    await new Promise((r) => setTimeout(r, 5));
+    // its time runs out (without waiting a minute), then the scheduled alarm fires
+    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, short.bookingId); });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     await runInDurableObject(stub, (instance: RoomCalendar) => instance.alarm());
     expect((await stub.getHold(short.bookingId))?.status).toBe("expired");
@@ -110,9 +111,9 @@ describe("RoomCalendar expiry", () => {
 
   it("will not confirm a hold whose time is up even before the alarm ran", async () => {
     const stub = calendar();
-    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 1 });
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 60_000 });
     await stub.hold(req);
-    await new Promise((r) => setTimeout(r, 5));
+    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId); });
     expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: false, code: "hold_not_active" });
     expect((await stub.getHold(req.bookingId))?.status).toBe("expired");
   });
