@@ -23,6 +23,8 @@ const STRIPE_FAKE_PORT = Number(process.env.STRIPE_FAKE_PORT ?? 12111);
 const API = `http://127.0.0.1:${PORT}`;
 const PG_DATA_DIR = ".data/postgres";
 const SEED_FILE = ".wrangler/seed.sql";
+/** Run with this Node (22) rather than whatever `node` is first on PATH: wrangler needs a recent one. */
+const WRANGLER_BIN = resolve("node_modules/wrangler/bin/wrangler.js");
 const HEALTH_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -116,7 +118,7 @@ async function seedDemoData(): Promise<void> {
 
 async function seedPresent(data: DemoData): Promise<boolean> {
   const out = await wrangler(["d1", "execute", "DB", "--local", "--json", "--command", seedPresentSql(data)]);
-  const parsed = JSON.parse(out.slice(out.indexOf("["))) as { results: { present: number }[] }[];
+  const parsed = JSON.parse(out.slice(Math.max(0, out.search(/^\[/m)))) as { results: { present: number }[] }[];
   return parsed[0]?.results[0]?.present === 1;
 }
 
@@ -136,7 +138,7 @@ function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
   if (stripeUrl) args.push("--var", `STRIPE_API_BASE:${stripeUrl}`);
   say(`▸ wrangler ${args.join(" ")}`);
   // Its own process group, so Ctrl-C reaches it only through us and stopping it takes workerd along.
-  const child = spawn("wrangler", args, {
+  const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
     detached: true, stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: pgUrl },
   });
@@ -190,7 +192,7 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
 /** Runs a short wrangler command and returns its stdout; rejects with its output when it fails. */
 function wrangler(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("wrangler", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV, ...env } });
+    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV, ...env } });
     helpers.add(child);
     let stdout = "";
     let stderr = "";
@@ -301,7 +303,7 @@ function postmasterPidFile(): string {
 function keepPostgresLog(tail: string[], line: string): void {
   tail.push(line);
   if (tail.length > 30) tail.shift();
-  if (/\b(ERROR|FATAL|PANIC):/.test(line) && !stopping) say(`[postgres] ${line}`);
+  if (/\b(FATAL|PANIC):/.test(line) && !stopping) say(`[postgres] ${line}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +339,8 @@ function assertPortFree(port: number, what: string, envVar: string): Promise<voi
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.once("error", (err: NodeJS.ErrnoException) => {
-      reject(err.code === "EADDRINUSE" ? new Error(`Port ${port} for ${what} is already in use; stop what uses it or set ${envVar}`) : err);
+      const inUse = `Port ${port} for ${what} is already in use (by an earlier npm start that was killed?); stop it or set ${envVar}`;
+      reject(err.code === "EADDRINUSE" ? new Error(inUse) : err);
     });
     server.listen(port, "127.0.0.1", () => server.close(() => resolvePromise()));
   });
