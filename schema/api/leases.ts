@@ -20,7 +20,10 @@ export const Lease = z.object({
   startDate: z.string(), endDate: z.string().nullable(), rent: MoneyOut, deposit: MoneyOut, billingDay: z.number().int(),
   timezone: z.string(), lateFeeRule: z.object({ graceDays: z.number(), kind: z.string(), amount: z.number().optional(), percentBps: z.number().optional(), cap: z.number().optional() }),
   partialPolicy: z.enum(["allow_any", "require_rent", "require_balance", "blocked"]), status: z.enum(["active", "ended"]),
+  autopay: z.boolean().openapi({ description: "a saved card is charged off-session when rent is due" }),
 }).openapi("Lease");
+
+export const SavePaymentMethod = z.object({ paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }) }).strict().openapi("SavePaymentMethod");
 
 export const Invoice = z.object({
   id: z.string(), leaseId: z.string(), periodStart: z.string(), periodEnd: z.string(), dueDate: z.string(),

@@ -116,6 +116,19 @@ describe("lease management", () => {
     expect(updated.lateFeeRule).toEqual(rule);
   });
 
+  it("lets the tenant save a card that the rent run then charges off-session", async () => {
+    const tenantId = (await mintTenant()).id;
+    const token = await tokenFor(tenantId);
+    const lease = await insertLease({ startDate: "2027-10-01", billingDay: 1, tenantId });
+    expect((await call("PUT", `/v1/leases/${lease.id}/payment-method`, { token: (await mintTenant()).accessToken, body: { paymentMethod: "pm_card_visa" } })).status).toBe(404);
+    const saved = await json(await call("PUT", `/v1/leases/${lease.id}/payment-method`, { token, body: { paymentMethod: "pm_card_visa" } }));
+    expect(saved.autopay).toBe(true);
+    const { runBilling } = await import("../../workers/cron/billing");
+    await runBilling(env, new Date("2027-10-01T12:00:00Z"), { leaseId: lease.id });
+    const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
+    expect(invoice).toMatchObject({ status: "paid", outstanding: { amount: 0 } });
+  });
+
   it("notice frees the room's calendar from the end date on", async () => {
     const { tenant, room, lease } = await leased();
     const endDate = inDays(60);

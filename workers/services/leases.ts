@@ -121,6 +121,26 @@ function checkPolicy(policy: PartialPolicy, amount: number, due: { outstanding: 
   }
 }
 
+/**
+ * The tenant saves a card for automatic rent: a Stripe customer is created with the card attached
+ * (`customers.create` attaches `payment_method`), and the billing run charges it off-session.
+ */
+export async function savePaymentMethod(deps: Deps, tenant: AuthUser, leaseId: string, paymentMethod: string) {
+  return withPg(deps.env, async (db) => {
+    const lease = await findLease(db, leaseId);
+    if (!lease || lease.tenantId !== tenant.id) throw new AppError("not_found", "No such lease.");
+    const customer = await stripeClient(deps.env).customers.create(
+      { payment_method: paymentMethod, invoice_settings: { default_payment_method: paymentMethod }, metadata: { tenantId: tenant.id, leaseId } },
+      { idempotencyKey: `lease-${leaseId}-customer-${paymentMethod}` },
+    ).catch((err: unknown) => {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) throw new AppError("validation_failed", err.message, { errors: [{ path: "paymentMethod", message: err.message }] });
+      throw new AppError("payment_provider_error", "The payment provider could not be reached.", { cause: err });
+    });
+    const [updated] = await db.update(leases).set({ stripeCustomerId: customer.id, stripePaymentMethodId: paymentMethod }).where(eq(leases.id, leaseId)).returning();
+    return leaseView(updated!);
+  });
+}
+
 /** The landlord sets the late-fee rule; the billing job applies it from its next run. */
 export async function setLateFeeRule(deps: Deps, landlord: AuthUser, leaseId: string, rule: LateFeeRule) {
   return withPg(deps.env, async (db) => {
@@ -238,6 +258,7 @@ export function leaseView(l: LeaseRow) {
     id: l.id, bookingId: l.bookingId, tenantId: l.tenantId, landlordId: l.landlordId, roomId: l.roomId, propertyId: l.propertyId,
     startDate: l.startDate, endDate: l.endDate, rent: { amount: l.rentAmount, currency: l.currency }, deposit: { amount: l.depositAmount, currency: l.currency },
     billingDay: l.billingDay, timezone: l.timezone, lateFeeRule: l.lateFeeRule, partialPolicy: l.partialPolicy, status: l.status,
+    autopay: l.stripePaymentMethodId !== null,
   };
 }
 
