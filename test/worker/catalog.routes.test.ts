@@ -56,6 +56,8 @@ describe("properties", () => {
     expect(asTenant.status).toBe(403);
     expect((await json(asTenant)).code).toBe("forbidden");
     expect((await call("POST", "/v1/properties", { body: validProperty() })).status).toBe(401);
+    expect((await call("GET", "/v1/properties?mine=true")).status).toBe(401);
+    expect((await call("GET", "/v1/properties?mine=true", { token: tenant.accessToken })).status).toBe(403);
     expect((await json(await call("GET", `/v1/properties/${property.id}`))).title).toBe(property.title);
   });
 });

@@ -20,6 +20,7 @@ describe("POST /v1/webhooks/stripe", () => {
     const sig = await signature(payload, env.STRIPE_WEBHOOK_SECRETS.split(",")[0]!);
     const res = await call("POST", "/v1/webhooks/stripe", { body: payload.replace("customer.created", "customer.deleted"), headers: { "stripe-signature": sig } });
     expect(res.status).toBe(400);
+    expect((await json(res)).code).toBe("invalid_signature");
   });
 
   it("rejects stale and future timestamps, a wrong secret and a missing signature", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from "../../schema/pg";
 import { accountId, type AccountKind, type Posting } from "../domain/ledger";
 import type { PgDb } from "./pg";
@@ -43,10 +43,6 @@ export async function findTransaction(db: Tx, reference: string) {
   return { id: t.id, reference: t.reference, leaseId: t.leaseId ?? "", description: t.description, currency: entries[0]?.currency ?? "", entries: entries.map((e) => ({ accountId: e.accountId, amount: e.amount })) };
 }
 
-export async function accountBalance(db: Tx, account: string): Promise<number> {
-  const [row] = await db.select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)` }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account));
-  return Number(row?.total ?? 0);
-}
 
 /** The lines of one account in posting order, with the running balance after each. */
 export async function accountLines(db: Tx, account: string) {
@@ -59,7 +55,3 @@ export async function accountLines(db: Tx, account: string) {
   return rows.map((r) => ({ ...r, postedAt: r.postedAt.toISOString(), balance: (balance += r.amount) }));
 }
 
-export async function entriesOf(db: Tx, transactionIds: number[]) {
-  if (transactionIds.length === 0) return [];
-  return db.select().from(ledgerEntries).where(and(inArray(ledgerEntries.transactionId, transactionIds)));
-}

@@ -8,6 +8,7 @@ import { logError } from "./log";
 export const ERRORS = {
   bad_request: [400, "Bad request"],
   malformed_json: [400, "Malformed JSON"],
+  invalid_signature: [400, "Invalid webhook signature"],
   unauthorized: [401, "Unauthorized"],
   invalid_credentials: [401, "Invalid credentials"],
   invalid_refresh_token: [401, "Invalid refresh token"],

@@ -25,7 +25,7 @@ const TOLERANCE_SECONDS = 300;
  * signature dated ahead of our clock is refused too.
  */
 export async function verifyWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<Stripe.Event> {
-  const invalid = new AppError("bad_request", "The Stripe signature is missing or invalid.");
+  const invalid = new AppError("invalid_signature", "The Stripe signature is missing, invalid or outside the time window.");
   if (!signature) throw invalid;
   const timestamp = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
   if (!Number.isFinite(timestamp) || timestamp > Date.now() / 1000 + 60) throw invalid;

@@ -61,6 +61,7 @@ export async function archiveProperty(deps: Deps, owner: AuthUser, id: string): 
 
 export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { city?: string; country?: string; mine?: "true" | "false"; limit: number; cursor?: string }) {
   const mine = q.mine === "true";
+  if (mine && !viewer) throw new AppError("unauthorized", "A valid access token is required.");
   if (mine && viewer?.role !== "landlord") throw new AppError("forbidden", "Only landlords have properties of their own.");
   const rows = await queryProperties(deps.db, {
     ...(mine && viewer ? { ownerId: viewer.id } : {}), city: q.city, country: q.country, includeArchived: mine,
