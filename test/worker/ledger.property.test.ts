@@ -12,12 +12,14 @@ import { insertLease, invoicesOf, pgQuery } from "./pg";
 type Op =
   | { kind: "bill"; day: number; twice: boolean }
   | { kind: "pay"; amount: number; deliveries: number }
-  | { kind: "refund"; amount: number; deliveries: number };
+  | { kind: "refund"; amount: number; deliveries: number }
+  | { kind: "replay"; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("bill" as const), day: fc.integer({ min: -10, max: 150 }), twice: fc.boolean() }),
   fc.record({ kind: fc.constant("pay" as const), amount: fc.integer({ min: 1, max: 250_000 }), deliveries: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant("refund" as const), amount: fc.integer({ min: 1, max: 50_000 }), deliveries: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ kind: fc.constant("replay" as const), pick: fc.nat() }),
 );
 
 interface Entry { id: string; transaction_id: string; account_id: string; amount: string }
@@ -50,18 +52,24 @@ describe("ledger under random billing, payments, refunds and redeliveries", () =
       const lease = await insertLease({ startDate: "2027-03-31", billingDay: 31, lateFeeRule: { graceDays: 3, kind: "daily", amount: 700, cap: 3000 } });
       let seen: Entry[] = [];
       let n = 0;
+      const delivered: (() => Promise<unknown>)[] = [];
       for (const step of ops) {
         n++;
-        if (step.kind === "bill") {
+        if (step.kind === "replay") {
+          // a late redelivery of something already applied (reordered webhook, queue retry)
+          if (delivered.length > 0) await delivered[step.pick % delivered.length]!();
+        } else if (step.kind === "bill") {
           const at = new Date(`${addDays(lease.startDate, step.day)}T12:00:00Z`);
           await Promise.all(Array.from({ length: step.twice ? 2 : 1 }, () => runBilling(env, at, { leaseId: lease.id })));
         } else {
           const invoice = (await invoicesOf(lease.id)).at(-1);
           if (!invoice) continue;
           const ref = `pi_prop_${lease.id}_${n}`;
-          await Promise.all(Array.from({ length: step.deliveries }, () => step.kind === "pay"
+          const deliver = () => step.kind === "pay"
             ? withPg(env, (db) => recordInvoicePayment(db, { id: invoice.id, leaseId: lease.id, currency: "EUR" }, ref, step.amount, "tenant"))
-            : withPg(env, (db) => db.transaction((tx) => post(tx, [refundPosting(lease.id, ref, step.amount, "EUR", "Refund of credit")])))));
+            : withPg(env, (db) => db.transaction((tx) => post(tx, [refundPosting(lease.id, ref, step.amount, "EUR", "Refund of credit")])));
+          delivered.push(deliver);
+          await Promise.all(Array.from({ length: step.deliveries }, deliver));
         }
         seen = await checkInvariants(lease.id, seen);
       }

@@ -16,8 +16,6 @@ import { recordInvoicePayment } from "../services/leases";
 
 /** Invoices are issued this many days before their period starts (and are due on that day). */
 export const INVOICE_LEAD_DAYS = 7;
-/** The reminder goes out this many days before the due date. */
-export const REMINDER_DAYS = 3;
 /** Off-session charge attempts, in days after the due date: at once, then retries. */
 export const CHARGE_SCHEDULE = [0, 2, 5];
 const PAGE = 2000;
@@ -38,7 +36,7 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
     const events: DomainEvent[] = [];
     const invoicesCreated = await issueInvoices(db, today, scope.leaseId);
     const open = (await openInvoices(db, scope)).filter((i) => i.outstanding > 0);
-    const remindersSent = await sendReminders(db, open, today, events);
+    const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events);
     const feesApplied = await applyLateFees(db, open, today, events);
     const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
     const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
@@ -74,11 +72,12 @@ async function issueInvoices(db: PgDb, today: (tz: string) => string, leaseId?: 
   }
 }
 
-async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+/** One reminder per invoice, `reminderDays` before it is due (REMINDER_DAYS in wrangler.toml). */
+async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, reminderDays: number, events: DomainEvent[]): Promise<number> {
   let sent = 0;
   for (const inv of open) {
     const t = today(inv.timezone);
-    if (t < addDays(inv.dueDate, -REMINDER_DAYS) || t > inv.dueDate) continue;
+    if (t < addDays(inv.dueDate, -reminderDays) || t > inv.dueDate) continue;
     if (await claimAction(db, inv.id, "reminder", 0)) {
       sent++;
       events.push(newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));

