@@ -6,9 +6,8 @@
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pg from "pg";
-import { startStripeFake, type StripeFake } from "../fakes/stripe-server";
 import { freePort } from "../scripts/ports";
 import { localSecrets } from "../scripts/secrets";
 import { onTeardown, OutputTail, runWrangler, sleep, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
@@ -24,15 +23,15 @@ export interface Platform {
   /** Whether Postgres is the bench's own embedded server (false: a scratch database on DATABASE_URL). */
   embeddedPg: boolean;
   secrets: Record<string, string>;
-  stripe: StripeFake;
-  stripeLog: OutputTail;
+  /** The Stripe fake, in its own process. */
+  stripe: { url: string; service: Service };
   wrangler: Service;
   /** Temp dir holding Postgres data, wrangler state and the env file. */
   dir: string;
 }
 
-/** Starts the whole isolated platform and waits until /health answers 200. */
-export async function startPlatform(say: (line: string) => void): Promise<Platform> {
+/** Starts the whole isolated platform and waits until /health answers 200. `webhooks: false` keeps Stripe events in the fake. */
+export async function startPlatform(say: (line: string) => void, opts: { webhooks: boolean }): Promise<Platform> {
   const dir = mkdtempSync(join(tmpdir(), "roomline-bench-"));
   onTeardown(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
   const { url: pgUrl, embedded } = await step(say, "PostgreSQL", () => startDatabase(dir));
@@ -40,8 +39,7 @@ export async function startPlatform(say: (line: string) => void): Promise<Platfo
   const envFile = writeEnvFile(dir, secrets);
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
-  const stripeLog = new OutputTail(200);
-  const stripe = await step(say, "Stripe fake", () => startFake(api, secrets, stripeLog));
+  const stripe = await step(say, "Stripe fake", () => startFake(opts.webhooks ? `${api}/v1/webhooks/stripe` : "", secrets));
   const stateDir = join(dir, "wrangler-state");
   await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { CI: "true" }));
   const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
@@ -49,7 +47,7 @@ export async function startPlatform(say: (line: string) => void): Promise<Platfo
     await waitForHealth(api, service);
     return service;
   });
-  return { api, pgUrl, embeddedPg: embedded, secrets, stripe, stripeLog, wrangler, dir };
+  return { api, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
 }
 
 async function startDatabase(dir: string): Promise<{ url: string; embedded: boolean }> {
@@ -113,11 +111,14 @@ function writeEnvFile(dir: string, secrets: Record<string, string>): string {
   return path;
 }
 
-async function startFake(api: string, secrets: Record<string, string>, log: OutputTail): Promise<StripeFake> {
-  const webhookSecret = secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim();
-  const fake = await startStripeFake({ port: 0, webhookUrl: `${api}/v1/webhooks/stripe`, webhookSecret, log: (line) => log.push(line) });
-  onTeardown("Stripe fake", () => fake.close());
-  return fake;
+async function startFake(webhookUrl: string, secrets: Record<string, string>): Promise<{ url: string; service: Service }> {
+  const port = await freePort();
+  const service = startService("Stripe fake", process.execPath, ["--import", "tsx", resolve("bench/stripe-fake-process.ts")], {
+    STRIPE_FAKE_PORT: String(port), STRIPE_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
+  }, { webhookRetries: /failed \(attempt \d+\).*retrying/, webhooksGivenUp: /giving up/ });
+  await until(() => service.output.lines.some((l) => l.startsWith("listening on")) || service.child.exitCode !== null, 30_000);
+  if (!service.output.lines.some((l) => l.startsWith("listening on"))) throw new Error(`the Stripe fake did not start:\n${service.output.tail()}`);
+  return { url: `http://127.0.0.1:${port}`, service };
 }
 
 interface WranglerOptions { apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string }

@@ -57,9 +57,9 @@ export function runWrangler(args: string[], env: Record<string, string> = {}): P
 export interface Service { name: string; child: ChildProcess; output: OutputTail; stop(): Promise<void> }
 
 /** Spawns a long-running service; its stop is registered for teardown. */
-export function startService(name: string, command: string, args: string[], env: Record<string, string | undefined>): Service {
+export function startService(name: string, command: string, args: string[], env: Record<string, string | undefined>, patterns: Record<string, RegExp> = {}): Service {
   const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  const output = new OutputTail();
+  const output = new OutputTail(300, patterns);
   output.follow(child.stdout);
   output.follow(child.stderr);
   const service: Service = { name, child, output, stop: () => stopProcessGroup(child) };
@@ -67,13 +67,17 @@ export function startService(name: string, command: string, args: string[], env:
   return service;
 }
 
-/** The last lines a process printed, plus a count of lines that look like errors. */
+/** The last lines a process printed, error lines counted by kind, and counts of lines matching `patterns`. */
 export class OutputTail {
   readonly lines: string[] = [];
   errorLines = 0;
-  readonly errorSamples: string[] = [];
+  /** Error lines by `msg · path · err.message` (Roomline's JSON log lines) or their first 100 characters, with one sample each. */
+  readonly errorKinds: Record<string, { count: number; sample: string }> = {};
+  readonly matches: Record<string, number> = {};
 
-  constructor(private readonly keep = 300) {}
+  constructor(private readonly keep = 300, private readonly patterns: Record<string, RegExp> = {}) {
+    for (const name of Object.keys(patterns)) this.matches[name] = 0;
+  }
 
   /** Reads a stream line by line into the tail. */
   follow(stream: Readable): void {
@@ -81,19 +85,30 @@ export class OutputTail {
   }
 
   /** Adds one line. */
-  push(line: string): void {
+  push(raw: string): void {
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
     this.lines.push(line);
     if (this.lines.length > this.keep) this.lines.shift();
-    if (/"level":"error"|✘ \[ERROR\]|\bUncaught\b/.test(line)) {
-      this.errorLines++;
-      if (this.errorSamples.length < 10) this.errorSamples.push(line.slice(0, 400));
-    }
+    for (const [name, pattern] of Object.entries(this.patterns)) if (pattern.test(line)) this.matches[name]!++;
+    if (!/"level":"error"|✘ \[ERROR\]|\bUncaught\b/.test(line)) return;
+    this.errorLines++;
+    const kind = errorKind(line);
+    const known = this.errorKinds[kind];
+    if (known) known.count++;
+    else this.errorKinds[kind] = { count: 1, sample: line.slice(0, 600) };
   }
 
   /** The last `n` lines as one string. */
   tail(n = 40): string {
     return this.lines.slice(-n).join("\n");
   }
+}
+
+function errorKind(line: string): string {
+  const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+  const path = /"path":"([^"]*)"/.exec(line)?.[1];
+  const message = /"message":"([^"]{0,100})/.exec(line)?.[1] ?? /"err":"([^"]{0,100})/.exec(line)?.[1];
+  return msg ? [msg, path, message].filter(Boolean).join(" · ") : line.slice(0, 100);
 }
 
 /** SIGTERM to the child's process group, SIGKILL after 5 s. */

@@ -23,6 +23,8 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
     databaseDir, port: opts.port, user: "postgres", password: "postgres", persistent: opts.persistent,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: userInfo().uid === 0,
+    // Locally each Worker invocation opens its own connection (Hyperdrive pools only in production).
+    postgresFlags: ["-c", "max_connections=300"],
     onLog: (m) => opts.log?.(String(m).trim()),
     onError: (m) => opts.log?.(String(m).trim()),
   });

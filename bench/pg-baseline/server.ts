@@ -36,7 +36,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Starts the baseline server; resolves once it listens. */
 export async function startBaseline(config: Config): Promise<{ close(): Promise<void> }> {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize, options: `-c search_path=${config.schema}` });
+  // Idle connections close after 1 s so they do not hold Postgres slots while Roomline is measured.
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize, idleTimeoutMillis: 1000, options: `-c search_path=${config.schema}` });
   const verify = createLocalJWKSet(config.jwks);
   const server = createServer((req, res) => void route(req, res, pool, verify, config).catch((err: unknown) => reply(res, 500, { code: "internal", detail: String(err) })));
   server.keepAliveTimeout = 65_000;

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { billingRuns, invoices, leases } from "../../schema/pg";
 import type { DomainEvent } from "../../schema/events";
 import { post } from "../data/ledger";
-import { activeLeasesPage, claimAction, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
+import { activeLeasesPage, claimAction, claimActions, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -74,16 +74,15 @@ async function issueInvoices(db: PgDb, today: (tz: string) => string, leaseId?: 
 
 /** One reminder per invoice, `reminderDays` before it is due (REMINDER_DAYS in wrangler.toml). */
 async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, reminderDays: number, events: DomainEvent[]): Promise<number> {
-  let sent = 0;
-  for (const inv of open) {
+  const due = open.filter((inv) => {
     const t = today(inv.timezone);
-    if (t < addDays(inv.dueDate, -reminderDays) || t > inv.dueDate) continue;
-    if (await claimAction(db, inv.id, "reminder", 0)) {
-      sent++;
-      events.push(newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
-    }
+    return t >= addDays(inv.dueDate, -reminderDays) && t <= inv.dueDate;
+  });
+  const claimed = await claimActions(db, due.map((inv) => ({ invoiceId: inv.id, kind: "reminder" as const, step: 0 })));
+  for (const inv of due.filter((i) => claimed.has(i.id))) {
+    events.push(newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
   }
-  return sent;
+  return claimed.size;
 }
 
 async function applyLateFees(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {

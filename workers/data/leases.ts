@@ -79,6 +79,16 @@ export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId
   }));
 }
 
+/** Claims many actions at once; returns the invoice ids whose action was new. */
+export async function claimActions(db: Tx, rows: { invoiceId: string; kind: "reminder" | "late_fee" | "charge"; step: number }[]): Promise<Set<string>> {
+  const claimed = new Set<string>();
+  for (let i = 0; i < rows.length; i += 5000) {
+    const inserted = await db.insert(invoiceActions).values(rows.slice(i, i + 5000)).onConflictDoNothing().returning({ invoiceId: invoiceActions.invoiceId });
+    for (const r of inserted) claimed.add(r.invoiceId);
+  }
+  return claimed;
+}
+
 /** Claims an action (reminder, fee step, charge attempt) for an invoice; false when it was done before. */
 export async function claimAction(db: Tx, invoiceId: string, kind: "reminder" | "late_fee" | "charge", step: number, amount: number | null = null): Promise<boolean> {
   const rows = await db.insert(invoiceActions).values({ invoiceId, kind, step, amount }).onConflictDoNothing().returning({ step: invoiceActions.step });

@@ -10,7 +10,8 @@ export function stripeClient(env: Env): Stripe {
   return new Stripe(env.STRIPE_SECRET_KEY, {
     httpClient: Stripe.createFetchHttpClient(),
     maxNetworkRetries: 2,
-    timeout: 10_000,
+    // Stripe's own default is 80 s; a booking waits at most 30 s before giving up and compensating.
+    timeout: 30_000,
     ...(base && { host: base.hostname, port: Number(base.port || (base.protocol === "https:" ? 443 : 80)), protocol: base.protocol === "https:" ? "https" as const : "http" as const }),
   });
 }

@@ -1,0 +1,116 @@
+/**
+ * `npm run bench`: starts an isolated Roomline (own Postgres, Stripe fake, secrets and wrangler
+ * state in a temp dir), runs the booking benchmark (Roomline vs a row-lock Postgres baseline) and
+ * the billing benchmark, prints tables, writes JSON to bench/results/ and tears everything down.
+ *
+ * Env: BENCH_ONLY=booking|billing, BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
+ * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
+ * BENCH_BASELINE_POOL (20), BENCH_STRIPE_WEBHOOKS=off (diagnosis: the fake keeps its events instead of
+ * posting them to the worker), DATABASE_URL (use a scratch database there instead of an embedded Postgres).
+ */
+import { billingTables, runBillingBench, type BillingOptions } from "./billing";
+import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
+import { startPlatform, type Platform } from "./platform";
+import { teardown } from "./processes";
+import { machineInfo, writeResults } from "./results";
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const only = process.env.BENCH_ONLY;
+let stopping = false;
+
+for (const signal of SIGNALS) process.on(signal, () => void stop(130, `\nReceived ${signal}, tearing down…`));
+
+try {
+  await main();
+  await stop(0);
+} catch (err) {
+  console.error(`\n✗ ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  await stop(1);
+}
+
+async function main(): Promise<void> {
+  if (only && only !== "booking" && only !== "billing") throw new Error(`BENCH_ONLY must be booking or billing, not ${only}`);
+  const startedAt = new Date();
+  const booking = bookingOptions();
+  const billing = billingOptions();
+  const webhooks = process.env.BENCH_STRIPE_WEBHOOKS !== "off";
+  const platform = await startPlatform(say, { webhooks });
+  const out: Record<string, unknown> = { startedAt: startedAt.toISOString(), machine: machineInfo(), options: { only: only ?? "all", stripeWebhooks: webhooks, booking, billing } };
+  if (only !== "billing") {
+    say("\n▸ Booking benchmark");
+    const result = await runBookingBench(platform, booking, say);
+    say(`\nBooking (${booking.attempts} attempts per scenario and round; window ${result.window.from} … ${result.window.to})\n${bookingTables(result.results)}`);
+    out.booking = result;
+  }
+  if (only !== "booking") {
+    say("\n▸ Billing benchmark");
+    const result = await runBillingBench(platform, billing, say);
+    say(`\nBilling (${billing.leases} leases)\n${billingTables(result)}`);
+    out.billing = result;
+  }
+  out.platform = platformReport(platform);
+  out.durationMs = Date.now() - startedAt.getTime();
+  const path = writeResults(only ?? "bench", startedAt, out);
+  say(`\n${sideEffects(platform)}`);
+  say(`Results: ${path} (and bench/results/latest.json). Total ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s.`);
+}
+
+function bookingOptions(): BookingOptions {
+  const attempts = envInt("BENCH_ATTEMPTS", 1000);
+  return {
+    attempts, concurrencies: envInts("BENCH_CONCURRENCY", [attempts, Math.min(200, attempts)]), spreadRooms: envInt("BENCH_SPREAD_ROOMS", 100), hotCapacity: 10, spreadCapacity: 3,
+    windowStartDays: 10, windowDays: 30, seed: envInt("BENCH_SEED", 42), baselinePoolSize: envInt("BENCH_BASELINE_POOL", 20),
+  };
+}
+
+function billingOptions(): BillingOptions {
+  return { leases: envInt("BENCH_LEASES", 100_000), startInDays: envInt("BENCH_LEASE_START_DAYS", 5), insertBatch: 10_000 };
+}
+
+function platformReport(p: Platform) {
+  return {
+    postgres: p.embeddedPg ? "embedded (temp dir)" : "scratch database on DATABASE_URL",
+    workerErrorLines: p.wrangler.output.errorLines, workerErrorKinds: p.wrangler.output.errorKinds,
+    stripeWebhooks: p.stripe.service.output.matches, stripeFakeLogTail: p.stripe.service.output.lines.slice(-5),
+  };
+}
+
+/** What the worker logged as errors and how webhook delivery went, over the whole run. */
+function sideEffects(p: Platform): string {
+  const kinds = Object.entries(p.wrangler.output.errorKinds).map(([kind, k]) => `    ${k.count} × ${kind}`);
+  const hooks = p.stripe.service.output.matches;
+  return [
+    `Worker error lines logged: ${p.wrangler.output.errorLines}${kinds.length ? ` by kind:\n${kinds.join("\n")}` : ""}`,
+    `Stripe fake webhook deliveries retried: ${hooks.webhookRetries ?? 0}, given up: ${hooks.webhooksGivenUp ?? 0}`,
+  ].join("\n");
+}
+
+/** A comma-separated list of positive integers, duplicates dropped. */
+function envInts(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  const values = raw ? raw.split(",").map((v) => Number(v.trim())) : fallback;
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`${name} must be positive integers separated by commas, not ${raw}`);
+  return [...new Set(values)];
+}
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return value;
+}
+
+/** Tears everything down once (a second Ctrl-C is ignored) and exits with `code`. */
+async function stop(code: number, reason?: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (reason) say(reason);
+  say("\n▸ Teardown");
+  await teardown(say);
+  process.exit(code);
+}
+
+function say(line: string): void {
+  console.log(line);
+}
