@@ -66,7 +66,7 @@ let routeTable: { method: string; pattern: RegExp }[] | undefined;
 function allowedMethods(path: string): string[] {
   routeTable ??= app.routes
     .filter((r) => r.method !== "ALL")
-    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/\/$/, "").replace(/:[^/]+/g, "[^/]+")}/?$`) }));
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+")}$`) }));
   const methods = new Set(routeTable.filter((r) => r.pattern.test(path)).map((r) => r.method));
   if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();

@@ -15,6 +15,7 @@ function expectProblem(res: Response, status: number, code: string) {
 describe("errors", () => {
   it("answers an unknown route with 404 not_found", async () => {
     await expectProblem(await call("GET", "/v1/nowhere"), 404, "not_found");
+    await expectProblem(await call("GET", "/v1/bookings/"), 404, "not_found");
   });
 
   it("answers a known route with the wrong method with 405 and Allow", async () => {
