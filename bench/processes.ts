@@ -3,14 +3,10 @@
  * and `teardown()` runs them newest first (also on SIGINT/SIGTERM or an error), each with a deadline.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { runWrangler, stopProcessGroup, until, withTimeout, sleep, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/processes";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 
-/** Run wrangler with this Node (22): the system one may be too old. */
-export const WRANGLER_BIN = resolve("node_modules/wrangler/bin/wrangler.js");
-/** No download of the `cf` object and no telemetry: wrangler must work offline. */
-export const WRANGLER_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const STOP_TIMEOUT_MS = 15_000;
 
 interface Cleanup { name: string; run: () => Promise<void> }
@@ -35,22 +31,6 @@ export function teardown(log: (line: string) => void = console.log): Promise<voi
     }
   })();
   return tornDown;
-}
-
-/** Runs a short wrangler command to completion and returns its stdout; rejects with its output on failure. */
-export function runWrangler(args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolvePromise(stdout);
-      else reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (exit ${code}):\n${stderr || stdout}`));
-    });
-  });
 }
 
 /** A long-running child in its own process group (so stopping it takes its children along), with its output kept. */
@@ -111,51 +91,4 @@ function errorKind(line: string): string {
   return msg ? [msg, path, message].filter(Boolean).join(" · ") : line.slice(0, 100);
 }
 
-/** SIGTERM to the child's process group, SIGKILL after 5 s. */
-export async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  const group = child.pid;
-  if (!group || !groupAlive(group)) return;
-  signalGroup(group, "SIGTERM");
-  if (await until(() => !groupAlive(group), 5000)) return;
-  signalGroup(group, "SIGKILL");
-  if (!(await until(() => !groupAlive(group), 2000))) throw new Error(`process group ${group} survived SIGKILL`);
-}
-
-function groupAlive(group: number): boolean {
-  try {
-    process.kill(-group, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(group: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-group, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes. */
-export async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(100);
-  }
-  return condition();
-}
-
-/** Rejects with `message` when `promise` takes longer than `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { runWrangler, stopProcessGroup, until, withTimeout, sleep, WRANGLER_BIN, WRANGLER_ENV };

