@@ -3,22 +3,25 @@
  * (embedded in a throw-away folder, or DATABASE_URL), stopping everything it started.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStripeFake } from "../fakes/stripe-server";
 import { freePort } from "./ports";
 import { migratePostgres, startPostgres } from "./postgres";
 
+const scratch = mkdtempSync(join(tmpdir(), "roomline-test-"));
+const reports = [join(scratch, "node-tests.json"), join(scratch, "worker-tests.json")];
+const json = (file: string) => ["--reporter=default", "--reporter=json", `--outputFile.json=${file}`];
 const STEPS: [string, string[]][] = [
   ["wrangler", ["types", "--strict-vars=false", "--check"]],
   ["tsc", ["-p", "tsconfig.json"]],
   ["tsc", ["-p", "tsconfig.node.json"]],
-  ["vitest", ["run", "-c", "vitest.node.config.ts"]],
-  ["vitest", ["run", ...process.argv.slice(2)]],
+  ["vitest", ["run", "-c", "vitest.node.config.ts", ...json(reports[0]!)]],
+  ["vitest", ["run", ...json(reports[1]!), ...process.argv.slice(2)]],
 ];
 
-const pg = await startPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), "roomline-test-")), "pg"), port: await freePort(), persistent: false });
+const pg = await startPostgres({ dataDir: join(scratch, "pg"), port: await freePort(), persistent: false });
 // Stripe's servers are out of reach: the worker's SDK talks to the project's fake instead.
 // Tests deliver webhooks themselves (the worker under test listens on no port).
 const webhookSecret = `whsec_test_${Date.now()}`;
@@ -34,7 +37,20 @@ try {
   await stripe.close();
   await pg.stop();
 }
+printTotals();
 process.exit(code);
+
+/** One closing line over both suites, in the plain form CI tools read. */
+function printTotals(): void {
+  let passed = 0;
+  let failed = 0;
+  for (const file of reports.filter((f) => existsSync(f))) {
+    const report = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number };
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+  }
+  console.log(`\nTests: ${passed} passed, ${failed} failed`);
+}
 
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);

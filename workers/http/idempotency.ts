@@ -9,7 +9,7 @@ const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 /**
  * `Idempotency-Key` for POSTs, scoped to the caller: the same key and body replays the stored
  * response; the same key with another body is refused; two at once produce one effect (the
- * second is told the first is in progress). Responses of 5xx are not kept, so a retry runs again.
+ * second is told the first is in progress). 5xx and 429 answers are not kept, so a retry runs again.
  * Runs after authentication. `prefix` names the resource id handed to the handler.
  */
 export function idempotent(prefix: string) {
@@ -28,7 +28,8 @@ export function idempotent(prefix: string) {
     }
     c.set("resourceId", claim.resourceId);
     await next();
-    if (c.res.status >= 500) await releaseKey(db, scope, key);
+    // A retry must run again after our failures and after a rate limit; everything else is final.
+    if (c.res.status >= 500 || c.res.status === 429) await releaseKey(db, scope, key);
     else await completeKey(db, scope, key, c.res.status, await c.res.clone().text());
   });
 }
