@@ -80,6 +80,18 @@ describe("POST /v1/bookings", () => {
     expect((await book((await mintTenant()).accessToken, stay(room.id), key)).status).toBe(201);
   });
 
+  it("rate-limits a tenant's bookings without spending the Idempotency-Key on the 429", async () => {
+    const { room } = await landlordWithRoom({ capacity: 100, rentalMode: "nightly" });
+    const tenant = await mintTenant();
+    for (let i = 0; i < 30; i++) expect((await book(tenant.accessToken, stay(room.id, 1 + i, 1))).status).toBe(201);
+    const key = crypto.randomUUID();
+    const limited = await book(tenant.accessToken, stay(room.id, 40, 1), key);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    const kept = await env.DB.prepare("select count(*) as n from idempotency_keys where key = ?").bind(key).first<{ n: number }>();
+    expect(kept?.n).toBe(0);
+  });
+
   it("produces one effect for concurrent requests with one key", async () => {
     const { room } = await landlordWithRoom({ capacity: 5 });
     const tenant = await mintTenant();
