@@ -157,6 +157,20 @@ describe("payment and the rest of the saga", () => {
     expect(hold?.status).toBe("confirmed");
   });
 
+  it("ignores a payment_failed event that arrives after the payment succeeded (out of order)", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const succeeded = await pay(booking.payment.paymentIntentId);
+    await bookingStatus(booking.id, tenant.accessToken, "confirmed");
+    const stale = { ...succeeded, id: `evt_stale${crypto.randomUUID().replaceAll("-", "")}`, type: "payment_intent.payment_failed", created: succeeded.created - 60 };
+    expect((await deliver(stale)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe("confirmed");
+    expect((await env.ROOM_CALENDAR.getByName(room.id).getHold(booking.id))?.status).toBe("confirmed");
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts).toBe(1);
+  });
+
   it("releases the hold, returns capacity and cancels the PaymentIntent when payment fails", async () => {
     const { landlord, room } = await landlordWithRoom({ capacity: 1 });
     const tenant = await mintTenant();
