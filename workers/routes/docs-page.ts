@@ -45,7 +45,7 @@ export const DOCS_JS = `(async () => {
       const headers = { "content-type": "application/json" };
       const token = document.getElementById("token").value.trim();
       if (token) headers.authorization = "Bearer " + token.replace(/^Bearer /, "");
-      if (method === "post" && path === "/v1/bookings") headers["idempotency-key"] = crypto.randomUUID();
+      if (method === "post") headers["idempotency-key"] = crypto.randomUUID();
       const res = await fetch(url + (q.size ? "?" + q : ""), { method: method.toUpperCase(), headers, body: body ? body.value : undefined });
       const text = await res.text();
       let shown = text; try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch {}
