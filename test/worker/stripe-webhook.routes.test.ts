@@ -9,9 +9,11 @@ describe("POST /v1/webhooks/stripe", () => {
   it("accepts a correctly signed event and records it once in Postgres", async () => {
     const e = event();
     expect(await json(await deliver(e))).toEqual({ received: true, duplicate: false });
+    expect(await json(await deliver(e))).toEqual({ received: true, duplicate: true });
     const { withPg } = await import("../../workers/data/pg");
-    const rows = await withPg(env, (_db, client) => client.query("select type from stripe_events where id = $1", [e.id]));
-    expect(rows.rows).toEqual([{ type: "customer.created" }]);
+    const rows = await withPg(env, (_db, client) => client.query("select type, processed_at is not null as processed from stripe_events where id = $1", [e.id]));
+    // nothing acts on customer.created: it is recorded as processed and never queued
+    expect(rows.rows).toEqual([{ type: "customer.created", processed: true }]);
   });
 
   it("rejects a tampered body", async () => {
