@@ -30,3 +30,17 @@ describe("GET /health", () => {
     expect((await exports.default.fetch("https://api.test/health")).headers.get("x-request-id")).toBeTruthy();
   });
 });
+
+describe("Postgres unreachable during a request", () => {
+  it("answers 503 dependency_unavailable with Retry-After, without internals", async () => {
+    const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
+    const token = await signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id: "usr_x", role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+    const broken = { ...env, PG: { ...env.PG, connectionString: "postgres://nobody:x@127.0.0.1:1/none" } } as Env;
+    const res = await worker.fetch(new Request("https://api.test/v1/leases", { headers: { authorization: `Bearer ${token}` } }), broken, createExecutionContext());
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    const body = await json(res);
+    expect(body.code).toBe("dependency_unavailable");
+    expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|nobody|ECONNREFUSED/);
+  });
+});

@@ -2,6 +2,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { Client } from "pg";
 import { CloudflareSocket } from "pg-cloudflare";
 import * as schema from "../../schema/pg";
+import { AppError } from "../http/errors";
 
 export type PgDb = NodePgDatabase<typeof schema>;
 
@@ -31,7 +32,9 @@ export async function withPg<T>(env: Env, work: (db: PgDb, client: Client) => Pr
     connectionTimeoutMillis: 5000,
     stream: () => new EndingSafeSocket(false) as unknown as import("node:net").Socket,
   });
-  await client.connect();
+  await client.connect().catch((err: unknown) => {
+    throw new AppError("dependency_unavailable", "The database is unavailable; retry shortly.", { cause: err, headers: { "retry-after": "5" } });
+  });
   try {
     return await work(drizzle(client, { schema }), client);
   } finally {
