@@ -10,7 +10,8 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { freePort } from "../scripts/ports";
 import { localSecrets } from "../scripts/secrets";
-import { onTeardown, OutputTail, runWrangler, sleep, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
+import { waitForHealth } from "../scripts/processes";
+import { onTeardown, OutputTail, runWrangler, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
 
 const HEALTH_TIMEOUT_MS = 120_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -44,7 +45,12 @@ export async function startPlatform(say: (line: string) => void, opts: { webhook
   await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { CI: "true" }));
   const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
     const service = await startWrangler({ apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl });
-    await waitForHealth(api, service);
+    await waitForHealth(api, HEALTH_TIMEOUT_MS, {
+      check: () => {
+        if (service.child.exitCode !== null) throw new Error(`wrangler dev exited (${service.child.exitCode}):\n${service.output.tail()}`);
+      },
+      hint: () => `:\n${service.output.tail()}`,
+    });
     return service;
   });
   return { api, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
@@ -134,22 +140,6 @@ async function startWrangler(o: WranglerOptions): Promise<Service> {
   });
 }
 
-async function waitForHealth(api: string, wrangler: Service): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (wrangler.child.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.child.exitCode}):\n${wrangler.output.tail()}`);
-    try {
-      const res = await fetch(`${api}/health`, { signal: AbortSignal.timeout(5000) });
-      if (res.status === 200) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = String((err as { cause?: unknown }).cause ?? err);
-    }
-    await sleep(500);
-  }
-  throw new Error(`${api}/health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000}s (last: ${last}):\n${wrangler.output.tail()}`);
-}
 
 async function step<T>(say: (line: string) => void, label: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();

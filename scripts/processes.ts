@@ -79,3 +79,24 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Polls `${api}/health` until it answers 200. `check` runs before each try and throws to give up
+ * early (the server died); `hint` adds context to the timeout error.
+ */
+export async function waitForHealth(api: string, timeoutMs: number, opts: { check?: () => void; hint?: () => string } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    opts.check?.();
+    try {
+      const res = await fetch(`${api}/health`, { signal: AbortSignal.timeout(5000) });
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String((err as { cause?: unknown }).cause ?? err);
+    }
+    await sleep(500);
+  }
+  throw new Error(`${api}/health did not answer 200 within ${timeoutMs / 1000}s (last: ${last})${opts.hint?.() ?? ""}`);
+}

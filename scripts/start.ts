@@ -14,7 +14,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { startStripeFake, type StripeFake } from "../fakes/stripe-server";
 import type { RunningPostgres } from "./postgres";
-import { runWrangler, sleep, stopProcessGroup, until, withTimeout, WRANGLER_BIN, WRANGLER_ENV } from "./processes";
+import { runWrangler, stopProcessGroup, until, waitForHealth, withTimeout, WRANGLER_BIN, WRANGLER_ENV } from "./processes";
 import { ensureDevVars } from "./secrets";
 import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, type DemoData, seedPresentSql, seedSql, withPasswords } from "./seed";
 
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   await step("Demo data", seedDemoData);
   const stripe = await step("Stripe", () => startFake(vars), (f) => (f ? `fake on ${f.url}` : "real Stripe (key in .dev.vars)"));
   startWrangler(pg.url, stripe?.url);
-  await step("API", waitForHealth, () => API);
+  await step("API", () => waitForHealth(API, HEALTH_TIMEOUT_MS, { hint: () => "; see the wrangler output above" }), () => API);
   printBanner(pg, stripe, Date.now() - startedAt);
 }
 
@@ -148,21 +148,6 @@ function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
   cleanups.push({ name: "wrangler dev", run: () => stopProcessGroup(child) });
 }
 
-async function waitForHealth(): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${API}/health`, { signal: AbortSignal.timeout(5000) });
-      if (res.status === 200) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = String((err as { cause?: unknown }).cause ?? err);
-    }
-    await sleep(500);
-  }
-  throw new Error(`${API}/health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000}s (last: ${last}); see the wrangler output above`);
-}
 
 function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: number): void {
   const rows = [

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isIsoDate } from "../../workers/domain/dates";
+import { bookings } from "../d1";
+import { MoneyView } from "./common";
 
 const Day = z.string().refine(isIsoDate, "must be a calendar date YYYY-MM-DD").openapi({ example: "2027-03-01" });
 
@@ -10,7 +12,6 @@ export const CreateBooking = z.object({
   units: z.number().int().min(1).max(100).default(1),
 }).strict().refine((b) => b.endDate > b.startDate, { message: "must be after startDate", path: ["endDate"] }).openapi("CreateBooking");
 
-const MoneyOut = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const Booking = z.object({
   id: z.string(),
@@ -21,10 +22,10 @@ export const Booking = z.object({
   startDate: z.string(),
   endDate: z.string(),
   units: z.number().int(),
-  status: z.enum(["held", "confirmed", "cancelled", "expired", "payment_failed"]),
+  status: z.enum(bookings.status.enumValues),
   holdExpiresAt: z.string(),
-  amountDue: MoneyOut,
-  refunded: MoneyOut,
+  amountDue: MoneyView,
+  refunded: MoneyView,
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("Booking");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { COUNTRIES } from "../../workers/domain/iso";
-import { Money } from "./common";
+import { Money, MoneyView } from "./common";
 
 const Timezone = z.string().min(1).max(64).transform((tz, ctx) => {
   try {
@@ -84,8 +84,8 @@ export const Room = z.object({
   name: z.string(),
   capacity: z.number().int(),
   rentalMode: z.enum(["monthly", "nightly"]),
-  price: z.object({ amount: z.number().int(), currency: z.string() }),
-  deposit: z.object({ amount: z.number().int(), currency: z.string() }),
+  price: MoneyView,
+  deposit: MoneyView,
   minNights: z.number().int().nullable(),
   maxNights: z.number().int().nullable(),
   freeCancellationDays: z.number().int(),

@@ -8,6 +8,9 @@ export const Money = z.object({
   currency: z.string().refine((c) => CURRENCIES.has(c), "must be an ISO 4217 currency code").openapi({ example: "EUR" }),
 }).strict().openapi("Money");
 
+/** Money as the API returns it (amounts already validated on the way in). */
+export const MoneyView = z.object({ amount: z.number().int(), currency: z.string() }).openapi("MoneyView");
+
 export const Problem = z.object({
   type: z.string(),
   status: z.number().int(),

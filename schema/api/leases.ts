@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isIsoDate } from "../../workers/domain/dates";
+import { MoneyView } from "./common";
 
-const MoneyOut = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const LateFeeRuleBody = z.object({
   graceDays: z.number().int().min(0).max(60),
@@ -17,7 +17,7 @@ export const LateFeeRuleBody = z.object({
 
 export const Lease = z.object({
   id: z.string(), bookingId: z.string(), tenantId: z.string(), landlordId: z.string(), roomId: z.string(), propertyId: z.string(),
-  startDate: z.string(), endDate: z.string().nullable(), rent: MoneyOut, deposit: MoneyOut, billingDay: z.number().int(),
+  startDate: z.string(), endDate: z.string().nullable(), rent: MoneyView, deposit: MoneyView, billingDay: z.number().int(),
   timezone: z.string(), lateFeeRule: z.object({ graceDays: z.number(), kind: z.string(), amount: z.number().optional(), percentBps: z.number().optional(), cap: z.number().optional() }),
   partialPolicy: z.enum(["allow_any", "require_rent", "require_balance", "blocked"]), status: z.enum(["active", "ended"]),
   autopay: z.boolean().openapi({ description: "a saved card is charged off-session when rent is due" }),
@@ -27,7 +27,7 @@ export const SavePaymentMethod = z.object({ paymentMethod: z.string().min(3).max
 
 export const Invoice = z.object({
   id: z.string(), leaseId: z.string(), periodStart: z.string(), periodEnd: z.string(), dueDate: z.string(),
-  rent: MoneyOut, total: MoneyOut, outstanding: MoneyOut, status: z.enum(["open", "paid"]), overdue: z.boolean(),
+  rent: MoneyView, total: MoneyView, outstanding: MoneyView, status: z.enum(["open", "paid"]), overdue: z.boolean(),
 }).openapi("Invoice");
 
 export const PayInvoice = z.object({
@@ -35,7 +35,7 @@ export const PayInvoice = z.object({
   paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }),
 }).strict().openapi("PayInvoice");
 
-export const InvoicePayment = z.object({ paymentId: z.string(), status: z.string(), amount: MoneyOut, invoice: Invoice }).openapi("InvoicePayment");
+export const InvoicePayment = z.object({ paymentId: z.string(), status: z.string(), amount: MoneyView, invoice: Invoice }).openapi("InvoicePayment");
 
 export const Statement = z.object({
   leaseId: z.string(), currency: z.string(), balance: z.number().int(),

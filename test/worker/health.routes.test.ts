@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
-import { call, json } from "./helpers";
+import { call, json, tokenFor } from "./helpers";
 
 describe("GET /health", () => {
   it("reports D1 and Postgres up", async () => {
@@ -33,8 +33,7 @@ describe("GET /health", () => {
 
 describe("Postgres unreachable during a request", () => {
   it("answers 503 dependency_unavailable with Retry-After, without internals", async () => {
-    const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
-    const token = await signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id: "usr_x", role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+    const token = await tokenFor("usr_x");
     const broken = { ...env, PG: { ...env.PG, connectionString: "postgres://nobody:x@127.0.0.1:1/none" } } as Env;
     const res = await worker.fetch(new Request("https://api.test/v1/leases", { headers: { authorization: `Bearer ${token}` } }), broken, createExecutionContext());
     expect(res.status).toBe(503);

@@ -68,13 +68,17 @@ export function withoutRequestId(body: Record<string, unknown>) {
   return rest;
 }
 
-/** A tenant identity with a real signed access token, without the cost of signing up. */
-export async function mintTenant(): Promise<{ id: string; accessToken: string }> {
+/** A real access token for any user id, signed with the worker's own key. */
+export async function tokenFor(id: string, role: "tenant" | "landlord" = "tenant"): Promise<string> {
   const { env } = await import("cloudflare:workers");
   const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
+  return signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id, role }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+}
+
+/** A tenant identity with a real signed access token, without the cost of signing up. */
+export async function mintTenant(): Promise<{ id: string; accessToken: string }> {
   const id = `usr_t${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const ring = await loadKeyRing(env.JWT_PRIVATE_KEYS);
-  return { id, accessToken: await signAccessToken(ring, { id, role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }) };
+  return { id, accessToken: await tokenFor(id) };
 }
 
 /** A date `days` from today (UTC), as YYYY-MM-DD. */

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountId } from "../../workers/domain/ledger";
-import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp } from "./helpers";
+import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
 import { balance, insertLease, pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent } from "./stripe";
 
@@ -148,7 +148,3 @@ describe("lease management", () => {
   });
 });
 
-async function tokenFor(id: string): Promise<string> {
-  const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
-  return signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id, role: "tenant" }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
-}

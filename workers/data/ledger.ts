@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from "../../schema/pg";
 import { accountId, type AccountKind, type Posting } from "../domain/ledger";
 import type { PgDb } from "./pg";
@@ -43,6 +43,12 @@ export async function findTransaction(db: Tx, reference: string) {
   return { id: t.id, reference: t.reference, leaseId: t.leaseId ?? "", description: t.description, currency: entries[0]?.currency ?? "", entries: entries.map((e) => ({ accountId: e.accountId, amount: e.amount })) };
 }
 
+
+/** The balance of one account: the sum of its entries. */
+export async function accountBalance(db: Tx, account: string): Promise<number> {
+  const [row] = await db.select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)` }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account));
+  return Number(row?.total ?? 0);
+}
 
 /** The lines of one account in posting order, with the running balance after each. */
 export async function accountLines(db: Tx, account: string) {

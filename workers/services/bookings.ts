@@ -5,11 +5,12 @@ import { advanceBooking, findBooking, insertBooking, listBookings as queryBookin
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { outboxInsert } from "../data/outbox";
-import { decodeCursor, toPage } from "../domain/cursor";
+import { toPage } from "../domain/cursor";
 import { todayIn } from "../domain/dates";
 import { amountDue, refundOnCancel } from "../domain/pricing";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../events/publish";
+import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { enforceRateLimit } from "../http/rate-limit";
 import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
@@ -79,9 +80,7 @@ export async function getBooking(deps: Deps, viewer: AuthUser, id: string): Prom
 }
 
 export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: number; cursor?: string }) {
-  const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
-  if (q.cursor !== undefined && !before) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
-  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", before, q.limit);
+  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", cursorParam(q.cursor), q.limit);
   const page = toPage(rows, q.limit);
   return { items: page.items.map(toBookingView), nextCursor: page.nextCursor };
 }

@@ -4,11 +4,12 @@ import type { CreatePropertyInput, CreateRoomInput, PropertyView, RoomView, Upda
 import type { Deps } from "../deps";
 import { findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, type PropertyRow, type RoomRow } from "../data/catalog";
 import { outboxInsert } from "../data/outbox";
-import { decodeCursor, toPage } from "../domain/cursor";
+import { toPage } from "../domain/cursor";
 import { daysBetween } from "../domain/dates";
 import { newId } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../events/publish";
+import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 
 type ListingReason = "created" | "updated" | "archived" | "room_added" | "room_updated";
@@ -65,7 +66,7 @@ export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { c
   if (mine && viewer?.role !== "landlord") throw new AppError("forbidden", "Only landlords have properties of their own.");
   const rows = await queryProperties(deps.db, {
     ...(mine && viewer ? { ownerId: viewer.id } : {}), city: q.city, country: q.country, includeArchived: mine,
-  }, cursorId(q.cursor), q.limit);
+  }, cursorParam(q.cursor), q.limit);
   const page = toPage(rows, q.limit);
   return { items: page.items.map(toPropertyView), nextCursor: page.nextCursor };
 }
@@ -134,7 +135,7 @@ export async function listRooms(deps: Deps, viewer: AuthUser | null, propertyId:
   const property = await findProperty(deps.db, propertyId);
   const isOwner = property?.ownerId === viewer?.id;
   if (!property || (property.status === "archived" && !isOwner)) throw notFound("property");
-  const page = toPage(await queryRooms(deps.db, propertyId, isOwner, cursorId(q.cursor), q.limit), q.limit);
+  const page = toPage(await queryRooms(deps.db, propertyId, isOwner, cursorParam(q.cursor), q.limit), q.limit);
   return { items: page.items.map(toRoomView), nextCursor: page.nextCursor };
 }
 
@@ -168,12 +169,6 @@ async function writeWithEvent(deps: Deps, propertyId: string, reason: ListingRea
   await publish(deps.env, deps.db, [event]);
 }
 
-function cursorId(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  const id = decodeCursor(cursor);
-  if (!id) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
-  return id;
-}
 
 const now = () => new Date().toISOString();
 

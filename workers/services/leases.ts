@@ -5,15 +5,16 @@ import type { Deps } from "../deps";
 import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
-import { accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow } from "../data/leases";
+import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
-import { decodeCursor, toPage } from "../domain/cursor";
+import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
 import { accountId, depositHeldPosting, depositReturnPosting, depositWithheldPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
 import { newId } from "../domain/ids";
 import { periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
+import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { stripeClient } from "../payments/stripe";
 
@@ -109,7 +110,7 @@ export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string
       throw new AppError("payment_provider_error", "The payment provider could not be reached; nothing was charged.", { cause: err });
     });
     if (pi.status === "succeeded") await recordInvoicePayment(db, invoice, pi.id, pi.amount_received, "tenant");
-    return { paymentId: pi.id, status: pi.status, amount: { amount: input.amount, currency: invoice.currency }, invoice: await invoiceView(db, invoice) };
+    return { paymentId: pi.id, status: pi.status, amount: { amount: input.amount, currency: invoice.currency }, invoice: invoiceView(invoice, await openInvoices(db, { leaseId: invoice.leaseId })) };
   });
 }
 
@@ -177,7 +178,7 @@ export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: str
     const lease = await findLease(db, leaseId);
     if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
     if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
-    const held = -(await accountLinesTotal(db, accountId("deposits_held", { leaseId, currency: lease.currency })));
+    const held = -(await accountBalance(db, accountId("deposits_held", { leaseId, currency: lease.currency })));
     const deducted = withheld.reduce((s, w) => s + w.amount, 0);
     if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
     const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
@@ -191,10 +192,6 @@ export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: str
   });
 }
 
-async function accountLinesTotal(db: PgDb, account: string): Promise<number> {
-  const lines = await accountLines(db, account);
-  return lines.at(-1)?.balance ?? 0;
-}
 
 export async function getLease(deps: Deps, user: AuthUser, id: string) {
   return withPg(deps.env, async (db) => leaseView(await visibleLease(db, user, id)));
@@ -202,7 +199,7 @@ export async function getLease(deps: Deps, user: AuthUser, id: string) {
 
 export async function listLeases(deps: Deps, user: AuthUser, q: { limit: number; cursor?: string }) {
   return withPg(deps.env, async (db) => {
-    const page = toPage(await queryLeases(db, user.id, cursorOf(q.cursor), q.limit), q.limit);
+    const page = toPage(await queryLeases(db, user.id, cursorParam(q.cursor), q.limit), q.limit);
     return { items: page.items.map(leaseView), nextCursor: page.nextCursor };
   });
 }
@@ -210,13 +207,17 @@ export async function listLeases(deps: Deps, user: AuthUser, q: { limit: number;
 export async function listLeaseInvoices(deps: Deps, user: AuthUser, leaseId: string, q: { limit: number; cursor?: string }) {
   return withPg(deps.env, async (db) => {
     const lease = await visibleLease(db, user, leaseId);
-    const page = toPage(await listInvoices(db, leaseId, cursorOf(q.cursor), q.limit), q.limit);
-    return { items: await Promise.all(page.items.map((i) => invoiceView(db, { ...i, lease }))), nextCursor: page.nextCursor };
+    const page = toPage(await listInvoices(db, leaseId, cursorParam(q.cursor), q.limit), q.limit);
+    const open = await openInvoices(db, { leaseId });
+    return { items: page.items.map((i) => invoiceView({ ...i, lease }, open)), nextCursor: page.nextCursor };
   });
 }
 
 export async function getInvoice(deps: Deps, user: AuthUser, id: string) {
-  return withPg(deps.env, async (db) => invoiceView(db, await visibleInvoice(db, user, id)));
+  return withPg(deps.env, async (db) => {
+    const invoice = await visibleInvoice(db, user, id);
+    return invoiceView(invoice, await openInvoices(db, { leaseId: invoice.leaseId }));
+  });
 }
 
 /** The tenant's ledger for a lease: every line with the running balance (positive: owed). */
@@ -244,12 +245,6 @@ async function visibleInvoice(db: PgDb, user: AuthUser, id: string) {
   return invoice;
 }
 
-function cursorOf(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  const id = decodeCursor(cursor);
-  if (!id) throw new AppError("validation_failed", "The cursor is not one this API issued.", { errors: [{ path: "cursor", message: "invalid cursor" }] });
-  return id;
-}
 
 const minDate = (a: string, b: string | null) => (b !== null && b < a ? b : a);
 
@@ -262,8 +257,9 @@ export function leaseView(l: LeaseRow) {
   };
 }
 
-async function invoiceView(db: PgDb, invoice: InvoiceRow & { lease: LeaseRow }) {
-  const open = (await openInvoices(db, { leaseId: invoice.leaseId })).find((o) => o.id === invoice.id);
+/** An invoice with what is still owed on it, from its lease's open-invoice allocation. */
+function invoiceView(invoice: InvoiceRow & { lease: LeaseRow }, leaseOpen: OpenInvoice[]) {
+  const open = leaseOpen.find((o) => o.id === invoice.id);
   const charge = open?.charge ?? invoice.rentAmount;
   const outstanding = open?.outstanding ?? 0;
   return {
