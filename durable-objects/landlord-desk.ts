@@ -1,13 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 
 export interface CapacityView { activeContracts: number; reserved: number; totalCapacity: number | null; available: boolean }
-export type ReserveResult = { ok: true } | { ok: false; code: "landlord_at_capacity" };
+export type ReserveResult = { ok: true } | { ok: false; code: "landlord_at_capacity" | "booking_ended" };
+
+/** Tombstones outlive any late saga step: Stripe retries a webhook for up to three days. */
+const TOMBSTONE_MS = 30 * 86_400_000;
 
 /**
  * One per landlord: how many contracts the landlord can carry across all rooms. A booking
- * reserves one contract while its hold lives, confirmation makes it active, release returns it.
- * Reservations carry their own deadline so a saga that crashed between steps cannot leak one:
- * the alarm drops any reservation past it.
+ * reserves one contract while its hold lives, confirmation makes it active until the stay ends,
+ * release returns it. Every contract carries its own deadline (a reservation's, or the end of
+ * the stay), so a saga that crashed between steps cannot leak one: the alarm drops what is past
+ * it. A released booking leaves a tombstone, so a step of its saga arriving late (an activation
+ * racing a cancellation) cannot bring the contract back.
  */
 export class LandlordDesk extends DurableObject<Env> {
   #sql: SqlStorage;
@@ -19,13 +24,15 @@ export class LandlordDesk extends DurableObject<Env> {
       this.#sql.exec(`
         CREATE TABLE IF NOT EXISTS settings (id INTEGER PRIMARY KEY CHECK (id = 1), total_capacity INTEGER);
         CREATE TABLE IF NOT EXISTS contracts (booking_id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('reserved', 'active')), expires_at INTEGER);
+        CREATE TABLE IF NOT EXISTS released (booking_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
       `);
     });
   }
 
-  /** Reserves one contract for a booking; the same booking reserving again is a no-op. */
+  /** Reserves one contract for a booking; the same booking reserving again is a no-op, a released one is refused. */
   reserve(bookingId: string, expiresAt: number): ReserveResult {
     this.#dropExpired();
+    if (this.#wasReleased(bookingId)) return { ok: false, code: "booking_ended" };
     if (this.#sql.exec("SELECT 1 FROM contracts WHERE booking_id = ?", bookingId).toArray().length > 0) return { ok: true };
     if (!this.status().available) return { ok: false, code: "landlord_at_capacity" };
     this.#sql.exec("INSERT INTO contracts VALUES (?, 'reserved', ?)", bookingId, expiresAt);
@@ -33,14 +40,25 @@ export class LandlordDesk extends DurableObject<Env> {
     return { ok: true };
   }
 
-  /** Turns a booking's reservation into an active contract (also when the reservation already lapsed: the room is paid for). */
-  activate(bookingId: string): void {
-    this.#sql.exec("INSERT INTO contracts VALUES (?, 'active', NULL) ON CONFLICT (booking_id) DO UPDATE SET status = 'active', expires_at = NULL", bookingId);
+  /**
+   * Turns a booking's reservation into a contract active until `endsAt` (null: until released), also
+   * when the reservation already lapsed: the room is paid for. A booking already released stays released.
+   */
+  activate(bookingId: string, endsAt: number | null = null): { ok: boolean } {
+    if (this.#wasReleased(bookingId)) return { ok: false };
+    this.#sql.exec("INSERT INTO contracts VALUES (?1, 'active', ?2) ON CONFLICT (booking_id) DO UPDATE SET status = 'active', expires_at = ?2", bookingId, endsAt);
+    this.#scheduleAlarm();
+    return { ok: true };
   }
 
-  /** Returns a booking's contract, reserved or active; releasing twice changes nothing. */
+  /** Returns a booking's contract, reserved or active, for good; releasing twice changes nothing. */
   release(bookingId: string): void {
-    this.#sql.exec("DELETE FROM contracts WHERE booking_id = ?", bookingId);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM contracts WHERE booking_id = ?", bookingId);
+      this.#sql.exec("INSERT OR IGNORE INTO released VALUES (?, ?)", bookingId, now);
+      this.#sql.exec("DELETE FROM released WHERE at < ?", now - TOMBSTONE_MS);
+    });
   }
 
   /** Sets the cap (null = no cap). Lowering it below current use is allowed: it only stops new bookings. */
@@ -51,7 +69,7 @@ export class LandlordDesk extends DurableObject<Env> {
 
   status(): CapacityView {
     const counts = this.#sql.exec<{ active: number; reserved: number }>(
-      "SELECT coalesce(sum(status = 'active'), 0) AS active, coalesce(sum(status = 'reserved' AND expires_at > ?), 0) AS reserved FROM contracts",
+      "SELECT coalesce(sum(status = 'active' AND (expires_at IS NULL OR expires_at > ?1)), 0) AS active, coalesce(sum(status = 'reserved' AND expires_at > ?1), 0) AS reserved FROM contracts",
       Date.now()).one();
     const totalCapacity = this.#sql.exec<{ total_capacity: number | null }>("SELECT total_capacity FROM settings").toArray()[0]?.total_capacity ?? null;
     return {
@@ -71,12 +89,17 @@ export class LandlordDesk extends DurableObject<Env> {
     this.#scheduleAlarm();
   }
 
+  /** Drops reservations past their deadline and contracts whose stay has ended. */
   #dropExpired(): void {
-    this.#sql.exec("DELETE FROM contracts WHERE status = 'reserved' AND expires_at <= ?", Date.now());
+    this.#sql.exec("DELETE FROM contracts WHERE expires_at <= ?", Date.now());
+  }
+
+  #wasReleased(bookingId: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM released WHERE booking_id = ?", bookingId).toArray().length > 0;
   }
 
   #scheduleAlarm(): void {
-    const next = this.#sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM contracts WHERE status = 'reserved'").one().at;
+    const next = this.#sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM contracts").one().at;
     if (next !== null) void this.ctx.storage.setAlarm(next);
   }
 }

@@ -19,9 +19,41 @@ export interface HoldRequest {
 }
 
 export type HoldStatus = "held" | "confirmed" | "expired" | "cancelled" | "payment_failed";
-export interface HoldView { bookingId: string; status: HoldStatus; startDate: string; endDate: string; units: number; expiresAt: string }
+export interface HoldView {
+  bookingId: string; status: HoldStatus; startDate: string; endDate: string; units: number; expiresAt: string;
+  /** When payment confirmed it; stays set after a later cancellation, so a late payment event can tell "was paid" from "never paid". */
+  confirmedAt: string | null;
+}
 export type HoldResult = { ok: true; hold: HoldView } | { ok: false; code: "room_unavailable" | "invalid_range"; detail: string };
 export type ReleaseReason = "cancelled" | "payment_failed" | "expired";
+export interface ReleaseOptions {
+  /** Leave a confirmed booking alone: a payment failure reported late must not undo a payment that succeeded. */
+  onlyHeld?: boolean;
+  /** Refuse to release a confirmed booking that started on or before this day (a running tenancy ends by notice). */
+  startedBy?: string;
+}
+export type ReleaseResult = { previous: HoldStatus | null; hold: HoldView | null; refused?: "started" };
+
+/**
+ * The object's storage schema, one step per entry, applied in order and never edited: objects
+ * created by older code catch up on their next start.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS rules (id INTEGER PRIMARY KEY CHECK (id = 1), capacity INTEGER NOT NULL, min_nights INTEGER, max_nights INTEGER);
+   CREATE TABLE IF NOT EXISTS holds (booking_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT NOT NULL,
+     units INTEGER NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at);
+   CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, units INTEGER NOT NULL CHECK (units >= 0));
+   CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL);`,
+  `ALTER TABLE holds ADD COLUMN confirmed_at INTEGER;`,
+];
+
+function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+  const current = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
+  for (let v = current; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v]!);
+  sql.exec("INSERT OR REPLACE INTO schema_version VALUES (1, ?)", MIGRATIONS.length);
+}
 
 /** How far ahead bookings may reach. */
 export const HORIZON_DAYS = 730;
@@ -38,16 +70,7 @@ export class RoomCalendar extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      this.#sql.exec(`
-        CREATE TABLE IF NOT EXISTS rules (id INTEGER PRIMARY KEY CHECK (id = 1), capacity INTEGER NOT NULL, min_nights INTEGER, max_nights INTEGER);
-        CREATE TABLE IF NOT EXISTS holds (booking_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT NOT NULL,
-          units INTEGER NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at);
-        CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, units INTEGER NOT NULL CHECK (units >= 0));
-        CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL);
-      `);
-    });
+    ctx.blockConcurrencyWhile(async () => migrate(this.#sql));
   }
 
   /** Sets the room's rules. A capacity cut below what is already taken is refused with the days in conflict. */
@@ -59,10 +82,14 @@ export class RoomCalendar extends DurableObject<Env> {
     return { ok: true };
   }
 
-  /** Takes `units` on every day of the range for a new hold; the same bookingId returns the same hold. */
+  /**
+   * Takes `units` on every day of the range for a new hold. The same bookingId returns the same
+   * hold while it lives; a hold that has ended cannot be taken again under its old id.
+   */
   hold(req: HoldRequest): HoldResult {
     const existing = this.#find(req.bookingId);
-    if (existing) return { ok: true, hold: existing };
+    if (existing?.status === "held" || existing?.status === "confirmed") return { ok: true, hold: existing };
+    if (existing) return { ok: false, code: "room_unavailable", detail: `This booking already ended (${existing.status}); start a new one.` };
     const rules = this.#rules() ?? this.#saveRules(req.room);
     const invalid = validateRange(req, rules);
     if (invalid) return { ok: false, code: "invalid_range", detail: invalid };
@@ -75,7 +102,7 @@ export class RoomCalendar extends DurableObject<Env> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.#take(req.startDate, req.endDate, req.units);
-      this.#sql.exec("INSERT INTO holds VALUES (?, ?, ?, ?, ?, 'held', ?, ?)",
+      this.#sql.exec("INSERT INTO holds (booking_id, tenant_id, start_date, end_date, units, status, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?)",
         req.bookingId, req.tenantId, req.startDate, req.endDate, req.units, now + req.holdMs, now);
     });
     this.#scheduleAlarm();
@@ -92,18 +119,16 @@ export class RoomCalendar extends DurableObject<Env> {
       this.#end(hold, "expired");
       return { ok: false, code: "hold_not_active", hold: this.#find(bookingId) };
     }
-    this.#sql.exec("UPDATE holds SET status = 'confirmed', updated_at = ? WHERE booking_id = ?", Date.now(), bookingId);
+    this.#sql.exec("UPDATE holds SET status = 'confirmed', confirmed_at = ?1, updated_at = ?1 WHERE booking_id = ?2", Date.now(), bookingId);
     return { ok: true, hold: this.#find(bookingId)! };
   }
 
-  /**
-   * Frees a booking's units exactly once and returns the status it had before. `onlyHeld` leaves a
-   * confirmed booking alone: a payment failure reported late must not undo a payment that succeeded.
-   */
-  release(bookingId: string, reason: ReleaseReason, onlyHeld = false): { previous: HoldStatus | null; hold: HoldView | null } {
+  /** Frees a booking's units exactly once and returns the status it had before. */
+  release(bookingId: string, reason: ReleaseReason, opts: ReleaseOptions = {}): ReleaseResult {
     const hold = this.#find(bookingId);
     if (!hold) return { previous: null, hold: null };
-    if (hold.status === "held" || (hold.status === "confirmed" && !onlyHeld)) this.#end(hold, reason);
+    if (hold.status === "confirmed" && opts.startedBy && hold.startDate <= opts.startedBy) return { previous: hold.status, hold, refused: "started" };
+    if (hold.status === "held" || (hold.status === "confirmed" && !opts.onlyHeld)) this.#end(hold, reason);
     return { previous: hold.status, hold: this.#find(bookingId) };
   }
 
@@ -138,8 +163,14 @@ export class RoomCalendar extends DurableObject<Env> {
       const hold = this.#find(booking_id);
       if (hold?.status === "held") this.#end(hold, "expired");
     }
-    await this.#flushOutbox();
-    this.#scheduleAlarm();
+    try {
+      await this.#flushOutbox();
+      this.#scheduleAlarm();
+    } catch {
+      // The queue is unreachable: the events stay in the outbox and the next alarm tries again,
+      // rather than spending the runtime's few automatic alarm retries.
+      this.#scheduleAlarm(Date.now() + 30_000);
+    }
   }
 
   /** Ends a hold and gives its units back, with the event in the same storage transaction. */
@@ -191,9 +222,12 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 
   #find(bookingId: string): HoldView | null {
-    const r = this.#sql.exec<{ booking_id: string; status: HoldStatus; start_date: string; end_date: string; units: number; expires_at: number }>(
-      "SELECT booking_id, status, start_date, end_date, units, expires_at FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
-    return r ? { bookingId: r.booking_id, status: r.status, startDate: r.start_date, endDate: r.end_date, units: r.units, expiresAt: new Date(r.expires_at).toISOString() } : null;
+    const r = this.#sql.exec<{ booking_id: string; status: HoldStatus; start_date: string; end_date: string; units: number; expires_at: number; confirmed_at: number | null }>(
+      "SELECT booking_id, status, start_date, end_date, units, expires_at, confirmed_at FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
+    return r ? {
+      bookingId: r.booking_id, status: r.status, startDate: r.start_date, endDate: r.end_date, units: r.units,
+      expiresAt: new Date(r.expires_at).toISOString(), confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(),
+    } : null;
   }
 }
 

@@ -234,6 +234,8 @@ class FakeStripe {
     const p = c.params;
     const amount = getInt(p, 'amount', true) ?? 0;
     const currency = getCurrency(p, true) ?? '';
+    // Stripe's ceiling for a single charge: eight digits in the currency's minor unit.
+    if (amount > 99_999_999) throw invalid('Amount must be no more than 99999999 in the smallest currency unit.', { code: 'amount_too_large', param: 'amount' });
     const customer = this.customerParam(p) ?? null;
     const paymentMethod = this.paymentMethodParam(p);
     const confirm = getBool(p, 'confirm');

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
@@ -30,9 +30,32 @@ describe("LandlordDesk", () => {
     await stub.release("a");
     await stub.release("a");
     expect(await stub.status()).toMatchObject({ activeContracts: 0, reserved: 0, available: true });
-    expect(await stub.reserve("a", later())).toEqual({ ok: true });
-    expect(await stub.reserve("a", later())).toEqual({ ok: true });
+    expect(await stub.reserve("c", later())).toEqual({ ok: true });
+    expect(await stub.reserve("c", later())).toEqual({ ok: true });
     expect((await stub.status()).reserved).toBe(1);
+  });
+
+  it("keeps a released booking released: a late activation or a retried reservation cannot bring it back", async () => {
+    const stub = desk();
+    await stub.setCapacity(1);
+    await stub.reserve("a", later());
+    await stub.release("a"); // a cancellation wins the race with the payment
+    expect(await stub.activate("a")).toEqual({ ok: false });
+    expect(await stub.reserve("a", later())).toEqual({ ok: false, code: "booking_ended" });
+    expect(await stub.status()).toMatchObject({ activeContracts: 0, reserved: 0, available: true });
+  });
+
+  it("ends an active contract when its stay ends, and keeps its state across an eviction", async () => {
+    const stub = desk();
+    await stub.setCapacity(1);
+    await stub.reserve("stay", later());
+    await stub.activate("stay", Date.now() + 50);
+    await evictDurableObject(stub);
+    expect(await stub.status()).toMatchObject({ activeContracts: 1, available: false });
+    await new Promise((r) => setTimeout(r, 60));
+    await runDurableObjectAlarm(stub); // may already have fired on its own
+    expect(await stub.hasContract("stay")).toBeNull();
+    expect(await stub.status()).toMatchObject({ activeContracts: 0, available: true });
   });
 
   it("drops a reservation left behind by a saga that died, when it lapses", async () => {

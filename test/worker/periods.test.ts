@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { todayIn } from "../../workers/domain/dates";
+import { startOfDayIn, todayIn } from "../../workers/domain/dates";
 import { lateFeeSteps, platformFee } from "../../workers/domain/late-fees";
 import { periodStart, periodsDue } from "../../workers/domain/periods";
 
@@ -33,6 +33,15 @@ describe("billing periods", () => {
 });
 
 describe("local dates across timezones and DST", () => {
+  it("finds the instant a local day begins, on both sides of a DST change", () => {
+    const iso = (day: string, tz: string) => new Date(startOfDayIn(day, tz)).toISOString();
+    expect(iso("2027-03-14", "America/Los_Angeles")).toBe("2027-03-14T08:00:00.000Z"); // PST, the day clocks spring forward
+    expect(iso("2027-03-15", "America/Los_Angeles")).toBe("2027-03-15T07:00:00.000Z"); // PDT
+    expect(iso("2027-04-04", "Pacific/Auckland")).toBe("2027-04-03T11:00:00.000Z"); // NZDT until 03:00 that morning
+    expect(iso("2027-04-05", "Pacific/Auckland")).toBe("2027-04-04T12:00:00.000Z"); // NZST
+    expect(iso("2028-02-29", "UTC")).toBe("2028-02-29T00:00:00.000Z");
+  });
+
   it("knows Auckland is already tomorrow and Los Angeles still yesterday", () => {
     const instant = new Date("2027-02-28T12:30:00Z");
     expect(todayIn("Pacific/Auckland", instant)).toBe("2027-03-01");

@@ -77,6 +77,28 @@ describe("RoomCalendar holds", () => {
     expect(days[0]!.available).toBe(1);
   });
 
+  it("will not take an ended hold again under its old booking id", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3) });
+    await stub.hold(req);
+    expect((await stub.release(req.bookingId, "payment_failed")).previous).toBe("held");
+    expect(await stub.hold(req)).toMatchObject({ ok: false, code: "room_unavailable" });
+    expect((await stub.getHold(req.bookingId))?.status).toBe("payment_failed");
+    expect((await stub.availability(addDays(TODAY, 1), addDays(TODAY, 3), req.room)).map((d) => d.available)).toEqual([2, 2]);
+  });
+
+  it("remembers that a cancelled booking had been confirmed, and keeps a started one for notice", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 30) });
+    await stub.hold(req);
+    await stub.confirm(req.bookingId);
+    const started = await stub.release(req.bookingId, "cancelled", { startedBy: addDays(TODAY, 1) });
+    expect(started).toMatchObject({ previous: "confirmed", refused: "started", hold: { status: "confirmed" } });
+    const cancelled = await stub.release(req.bookingId, "cancelled", { startedBy: TODAY });
+    expect(cancelled.hold).toMatchObject({ status: "cancelled", confirmedAt: expect.any(String) });
+    expect((await stub.confirm(req.bookingId)).hold?.confirmedAt).toEqual(cancelled.hold?.confirmedAt);
+  });
+
   it("refuses past dates, the far future, and stays outside min/max nights", async () => {
     const stub = calendar();
     const room = { capacity: 1, minNights: 3, maxNights: 10 };
@@ -116,6 +138,30 @@ describe("RoomCalendar expiry", () => {
     await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId); });
     expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: false, code: "hold_not_active" });
     expect((await stub.getHold(req.bookingId))?.status).toBe("expired");
+  });
+
+  it("expires a hold once when its alarm fires after an eviction", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 60_000 });
+    await stub.hold(req);
+    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId); });
+    await evictDurableObject(stub);
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    expect((await stub.getHold(req.bookingId))?.status).toBe("expired");
+    expect((await stub.availability(addDays(TODAY, 1), addDays(TODAY, 2), req.room))[0]!.available).toBe(2);
+  });
+
+  it("upgrades the storage of an object created by older code on its next start", async () => {
+    const stub = calendar();
+    const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2) });
+    await stub.hold(req);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("ALTER TABLE holds DROP COLUMN confirmed_at");
+      state.storage.sql.exec("DROP TABLE schema_version");
+    });
+    await evictDurableObject(stub);
+    expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: true, hold: { status: "confirmed", confirmedAt: expect.any(String) } });
   });
 
   it("keeps its state across eviction", async () => {

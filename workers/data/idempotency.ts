@@ -2,8 +2,12 @@ import { and, eq, lt } from "drizzle-orm";
 import { idempotencyKeys } from "../../schema/d1";
 import type { D1Db } from "./db";
 
-/** An attempt older than this is taken to have crashed, and the key may be retried. */
-const STALE_MS = 60_000;
+/**
+ * An attempt older than this is taken to have crashed, and the key may be retried. It must outlast
+ * the slowest honest attempt, or two copies of one saga would run: a Stripe call alone may take
+ * 3 × 30 s (timeout and two retries, workers/payments/stripe.ts).
+ */
+const STALE_MS = 5 * 60_000;
 
 export type Claim =
   | { state: "new"; resourceId: string }

@@ -20,6 +20,7 @@ export const ERRORS = {
   room_unavailable: [409, "Room unavailable"],
   landlord_at_capacity: [409, "Landlord at capacity"],
   capacity_conflict: [409, "Capacity below existing bookings"],
+  lease_started: [409, "Tenancy already begun"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],

@@ -1,3 +1,4 @@
+import type { HoldView } from "../../durable-objects/room-calendar";
 import type { BookingView, CreateBookingInput } from "../../schema/api/bookings";
 import type { DomainEvent } from "../../schema/events";
 import type { Deps } from "../deps";
@@ -6,12 +7,13 @@ import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { outboxInsert } from "../data/outbox";
 import { toPage } from "../domain/cursor";
-import { todayIn } from "../domain/dates";
+import { startOfDayIn, todayIn } from "../domain/dates";
 import { amountDue, refundOnCancel } from "../domain/pricing";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../events/publish";
 import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
+import { log } from "../http/log";
 import { enforceRateLimit } from "../http/rate-limit";
 import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
 
@@ -38,40 +40,49 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
   const calendar = env.ROOM_CALENDAR.getByName(room.id);
 
   const reserved = await desk.reserve(bookingId, Date.now() + holdMs + RESERVATION_GRACE_MS);
+  if (!reserved.ok && reserved.code === "booking_ended") throw new AppError("room_unavailable", "This booking already ended; start a new one.");
   if (!reserved.ok) throw new AppError("landlord_at_capacity", "The landlord cannot take more contracts right now.");
 
-  const held = await calendar.hold({
-    bookingId, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
-    today: todayIn(property.timezone), holdMs, room: { capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights },
-  }).catch(async (err: unknown) => {
+  // From here on every failure undoes what came before: the calendar (release of a hold that was
+  // never written is a no-op), the desk, and the PaymentIntent once it exists.
+  let paymentIntentId: string | null = null;
+  const undo = async () => {
+    await calendar.release(bookingId, "cancelled");
     await desk.release(bookingId);
-    throw err;
-  });
-  if (!held.ok) {
-    await desk.release(bookingId);
-    if (held.code === "invalid_range") throw new AppError("validation_failed", held.detail, { errors: [{ path: "startDate", message: held.detail }] });
-    throw new AppError("room_unavailable", held.detail);
-  }
-
-  const payment = await createBookingPayment(env, { bookingId, roomId: room.id, landlordId: property.ownerId, tenantId: tenant.id, amount, currency: room.currency })
-    .catch(async (err: unknown) => {
-      await calendar.release(bookingId, "cancelled");
-      await desk.release(bookingId);
-      throw new AppError("payment_provider_error", "The payment could not be started; nothing was booked.", { cause: err });
-    });
-
-  const now = new Date().toISOString();
-  const row: BookingRow = {
-    id: bookingId, roomId: room.id, propertyId: property.id, tenantId: tenant.id, landlordId: property.ownerId,
-    startDate: input.startDate, endDate: input.endDate, units: input.units, status: "held", amountDue: amount,
-    currency: room.currency, refundedAmount: 0, paymentIntentId: payment.id, holdExpiresAt: held.hold.expiresAt,
-    createdAt: now, updatedAt: now,
+    await cancelPaymentIntent(env, bookingId, paymentIntentId);
   };
-  const event = newEvent("booking.held", { bookingId });
-  await db.batch([insertBooking(db, row), outboxInsert(db, event)]);
-  await publish(env, db, [event]);
-  const stored = (await findBooking(db, bookingId)) ?? row;
-  return { ...toBookingView(stored), payment: { paymentIntentId: payment.id, clientSecret: payment.clientSecret } };
+  try {
+    const held = await calendar.hold({
+      bookingId, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
+      today: todayIn(property.timezone), holdMs, room: { capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights },
+    });
+    if (!held.ok) {
+      await desk.release(bookingId);
+      if (held.code === "invalid_range") throw new AppError("validation_failed", held.detail, { errors: [{ path: "startDate", message: held.detail }] });
+      throw new AppError("room_unavailable", held.detail);
+    }
+    const payment = await createBookingPayment(env, { bookingId, roomId: room.id, landlordId: property.ownerId, tenantId: tenant.id, amount, currency: room.currency })
+      .catch((err: unknown) => { throw new AppError("payment_provider_error", "The payment could not be started; nothing was booked.", { cause: err }); });
+    paymentIntentId = payment.id;
+
+    const now = new Date().toISOString();
+    const row: BookingRow = {
+      id: bookingId, roomId: room.id, propertyId: property.id, tenantId: tenant.id, landlordId: property.ownerId,
+      startDate: input.startDate, endDate: input.endDate, units: input.units, status: "held", amountDue: amount,
+      currency: room.currency, refundedAmount: 0, paymentIntentId: payment.id, holdExpiresAt: held.hold.expiresAt,
+      createdAt: now, updatedAt: now,
+    };
+    const event = newEvent("booking.held", { bookingId });
+    await db.batch([insertBooking(db, row), outboxInsert(db, event)]);
+    await publish(env, db, [event]);
+    const stored = (await findBooking(db, bookingId)) ?? row;
+    return { ...toBookingView(stored), payment: { paymentIntentId: payment.id, clientSecret: payment.clientSecret } };
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) throw err;
+    // If undoing fails too, the hold expires by alarm and the reservation by its deadline.
+    await undo().catch((undoErr: unknown) => log("error", "booking compensation failed", { bookingId, err: String(undoErr) }));
+    throw err;
+  }
 }
 
 /** A booking its tenant or its room's landlord may see; 404 for anyone else. */
@@ -88,22 +99,27 @@ export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: num
 /**
  * Cancels by the tenant or the landlord. The calendar says what the booking really was: a hold
  * is released and its PaymentIntent cancelled; a confirmed booking is refunded per the room's
- * policy (in full when the landlord cancels). Cancelling twice answers the same booking.
+ * policy (in full when the landlord cancels). A monthly tenancy that has begun ends by notice on
+ * its lease instead. Cancelling again answers the same booking, and finishes a cancellation that
+ * an earlier attempt left half done (every step after the calendar is idempotent).
  */
 export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): Promise<BookingView> {
   const { env, db } = deps;
   const booking = await visibleBooking(db, viewer, id);
-  const { previous } = await env.ROOM_CALENDAR.getByName(booking.roomId).release(id, "cancelled");
-  if (previous !== "held" && previous !== "confirmed") return toBookingView((await findBooking(db, id)) ?? booking);
+  const found = await findRoom(db, booking.roomId);
+  const today = todayIn(found?.property.timezone ?? "UTC");
+  const startedBy = found?.room.rentalMode === "monthly" ? today : undefined;
+  const { previous, hold, refused } = await env.ROOM_CALENDAR.getByName(booking.roomId).release(id, "cancelled", { startedBy });
+  if (refused) throw new AppError("lease_started", "This tenancy has begun: give notice on its lease instead.");
+  const resuming = previous === "cancelled" && booking.status !== "cancelled";
+  if (previous !== "held" && previous !== "confirmed" && !resuming) return toBookingView((await findBooking(db, id)) ?? booking);
   let refunded = 0;
-  if (previous === "held") {
-    refunded = await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
-  } else {
-    const found = await findRoom(db, booking.roomId);
+  if (hold?.confirmedAt) {
     const byLandlord = viewer.id === booking.landlordId;
-    const today = todayIn(found?.property.timezone ?? "UTC");
     refunded = refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
-    if (refunded > 0) await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
+    await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
+  } else {
+    await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
   }
   await env.LANDLORD_DESK.getByName(booking.landlordId).release(id);
   await emit(deps, newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded }));
@@ -112,27 +128,38 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
 }
 
 /**
- * Payment succeeded: confirm the hold and make the landlord's contract active. A payment for a
- * hold that already expired or was cancelled is refunded in full, never silently kept.
+ * Payment succeeded: confirm the hold and make the landlord's contract active until the stay ends.
+ * A payment for a hold that ended before it was ever confirmed is refunded in full, never silently
+ * kept; a booking that was confirmed and then cancelled was already refunded by its policy.
  */
 export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountReceived: number): Promise<void> {
   const result = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).confirm(ref.bookingId);
   if (result.ok) {
-    await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId);
+    const found = await findRoom(deps.db, ref.roomId);
+    const endsAt = startOfDayIn(result.hold.endDate, found?.property.timezone ?? "UTC");
+    await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId, endsAt);
     await emit(deps, newEvent("booking.confirmed", { bookingId: ref.bookingId }));
     return;
   }
+  if (result.hold?.confirmedAt) return;
   if (amountReceived > 0) await refundPayment(deps.env, ref.bookingId, ref.paymentIntentId, amountReceived, "late");
-  await emit(deps, newEvent("booking.expired", { bookingId: ref.bookingId, refundedAmount: amountReceived }));
+  await emit(deps, newEvent(`booking.${endedAs(result.hold)}`, { bookingId: ref.bookingId, refundedAmount: amountReceived }));
 }
 
-/** Payment failed or was cancelled: release a hold that is still only held, return the contract, cancel the PaymentIntent. */
+/**
+ * Payment failed or was cancelled: release a hold that is still only held, return the contract,
+ * cancel the PaymentIntent. The event goes out when this call ended the hold, or when an earlier
+ * attempt ended it but died before telling the read model.
+ */
 export async function failBooking(deps: Deps, ref: BookingRef, reason: "payment_failed" | "cancelled"): Promise<void> {
-  const { previous } = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).release(ref.bookingId, reason, true);
-  if (previous === "confirmed") return;
+  const { previous, hold } = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).release(ref.bookingId, reason, { onlyHeld: true });
+  if (!hold || previous === "confirmed") return;
   await deps.env.LANDLORD_DESK.getByName(ref.landlordId).release(ref.bookingId);
   await cancelPaymentIntent(deps.env, ref.bookingId, ref.paymentIntentId);
-  await emit(deps, newEvent(reason === "cancelled" ? "booking.cancelled" : "booking.payment_failed", { bookingId: ref.bookingId }));
+  const status = endedAs(hold);
+  // An expiry is announced by the calendar's own outbox.
+  const unannounced = previous === "held" || (status !== "expired" && (await findBooking(deps.db, ref.bookingId))?.status === "held");
+  if (unannounced) await emit(deps, newEvent(`booking.${status}`, { bookingId: ref.bookingId }));
 }
 
 /** The calendar expired a hold: return the landlord's contract and cancel the PaymentIntent. */
@@ -141,6 +168,11 @@ export async function compensateExpiredHold(deps: Deps, bookingId: string): Prom
   if (!booking) return; // the saga died before recording it: the desk reservation lapses on its own
   await deps.env.LANDLORD_DESK.getByName(booking.landlordId).release(bookingId);
   await cancelPaymentIntent(deps.env, bookingId, booking.paymentIntentId);
+}
+
+/** The end state a calendar hold came to; a booking the calendar never held counts as expired. */
+function endedAs(hold: HoldView | null): "expired" | "cancelled" | "payment_failed" {
+  return hold && hold.status !== "held" && hold.status !== "confirmed" ? hold.status : "expired";
 }
 
 async function visibleBooking(db: D1Db, viewer: AuthUser, id: string): Promise<BookingRow> {
