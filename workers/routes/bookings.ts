@@ -33,7 +33,8 @@ export const bookings = router()
 
   .openapi(createRoute({
     method: "post", path: "/{id}/cancel", tags, security: bearer, summary: "Cancel; refunds follow the room's cancellation policy",
+    description: "A monthly tenancy whose start date has come answers 409 `lease_started`: it ends by notice on its lease.",
     middleware: [requireAuth()] as const,
     request: { params: IdParam },
-    responses: { 200: jsonResponse(Booking, "Cancelled (or already ended)"), ...errors(401, 404, 502) },
+    responses: { 200: jsonResponse(Booking, "Cancelled (or already ended)"), ...errors(401, 404, 409, 502) },
   }), async (c) => c.json(await bookingService.cancelBooking(c.var.deps, c.var.user, c.req.valid("param").id), 200));
