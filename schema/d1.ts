@@ -17,6 +17,17 @@ export const users = sqliteTable("users", {
   ...timestamps,
 }, (t) => [uniqueIndex("users_email_unique").on(t.email)]);
 
+/**
+ * One row per sign-in. Revocation is recorded here, not only on the tokens: a token rotated into
+ * the family after it was revoked (a concurrent refresh) is refused because its family is.
+ */
+export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id),
+  revokedAt: text("revoked_at"),
+  createdAt: timestamps.createdAt,
+});
+
 /** Opaque refresh tokens, stored as SHA-256 hashes; one family per login, rotated on every use. */
 export const refreshTokens = sqliteTable("refresh_tokens", {
   id: text("id").primaryKey(),

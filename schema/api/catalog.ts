@@ -2,13 +2,23 @@ import { z } from "@hono/zod-openapi";
 import { COUNTRIES } from "../../workers/domain/iso";
 import { Money, MoneyView } from "./common";
 
-const Timezone = z.string().min(1).max(64).transform((tz, ctx) => {
+/** The canonical IANA name of `tz`, or null for anything else. */
+function ianaZone(tz: string): string | null {
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    const zone = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    // workerd's Intl also takes UTC offsets ("+01:00"); they have no daylight-saving rules, so a
+    // lease would bill at the wrong local hour half the year. IANA names never start with a sign.
+    return /^[+-]/.test(zone) ? null : zone;
   } catch {
-    ctx.addIssue({ code: "custom", message: "must be an IANA timezone such as Europe/Lisbon" });
-    return z.NEVER;
+    return null;
   }
+}
+
+const Timezone = z.string().min(1).max(64).transform((tz, ctx) => {
+  const zone = ianaZone(tz);
+  if (zone) return zone;
+  ctx.addIssue({ code: "custom", message: "must be an IANA timezone such as Europe/Lisbon, or UTC" });
+  return z.NEVER;
 }).openapi({ example: "Europe/Lisbon" });
 
 const Country = z.string().length(2).refine((c) => COUNTRIES.has(c), "must be an ISO 3166-1 alpha-2 code").openapi({ example: "PT" });

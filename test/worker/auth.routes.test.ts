@@ -1,8 +1,51 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../workers/index";
 import { call, json, signUp, uniqueIp, withoutRequestId } from "./helpers";
 
 const password = "correct horse battery staple";
+
+/**
+ * Sends `n` concurrent refreshes with one token, through a D1 that holds every refresh-token
+ * INSERT until all the other requests have answered. That forces the worst interleaving: the
+ * winner stores its rotated token only after the losers revoked the family.
+ */
+async function raceWithLateRotation(refreshToken: string, n: number): Promise<Response[]> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let waiting = 0;
+  const settle = () => { if (++waiting === n) release(); };
+  const db = env.DB;
+  const DB = {
+    batch: db.batch.bind(db),
+    exec: db.exec.bind(db),
+    prepare(query: string) {
+      const stmt = db.prepare(query);
+      if (!/^insert into "refresh_tokens"/i.test(query)) return stmt;
+      return {
+        bind: (...values: unknown[]) => ({
+          run: async () => { settle(); await gate; return stmt.bind(...values).run(); },
+        }),
+      };
+    },
+  };
+  const slowEnv = { ...env, DB } as unknown as Env;
+  const request = () => new Request("https://api.test/v1/auth/refresh", {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refreshToken }),
+  });
+  return Promise.all(Array.from({ length: n }, async () => {
+    const res = await worker.fetch(request(), slowEnv, createExecutionContext());
+    if (res.status !== 200) settle();
+    return res;
+  }));
+}
+
+/** SHA-256 of `text` as lowercase hex, computed here rather than with the code under test. */
+async function sha256(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 describe("POST /v1/auth/register", () => {
   it("creates an account and returns a session", async () => {
@@ -17,6 +60,15 @@ describe("POST /v1/auth/register", () => {
     const stored = await env.DB.prepare("select password_hash from users where id = ?").bind(body.user.id).first<{ password_hash: string }>();
     expect(stored?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
     expect(stored?.password_hash).not.toContain(password);
+  });
+
+  it("stores the refresh token only as its SHA-256 hash", async () => {
+    const user = await signUp();
+    const { results } = await env.DB.prepare("select * from refresh_tokens where user_id = ?").bind(user.id).all<{ token_hash: string }>();
+    expect(results).toHaveLength(1);
+    expect(results[0]!.token_hash).toBe(await sha256(user.refreshToken));
+    const secret = user.refreshToken.slice("rt_".length);
+    expect(JSON.stringify(results)).not.toContain(secret);
   });
 
   it("answers 409 email_taken for a second account with the same email, in any case", async () => {
@@ -46,6 +98,13 @@ describe("POST /v1/auth/register", () => {
     expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
     expect(statuses.slice(5)).toEqual([429, 429]);
   });
+
+  it("rate-limits registrations per email even across IPs", async () => {
+    const email = `rl-${crypto.randomUUID()}@x.io`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call("POST", "/v1/auth/register", { body: { email, password, name: "R", role: "tenant" } })).status);
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
+  });
 });
 
 describe("POST /v1/auth/login", () => {
@@ -69,6 +128,14 @@ describe("POST /v1/auth/login", () => {
     const user = await signUp();
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) statuses.push((await call("POST", "/v1/auth/login", { body: { email: user.email, password: "wrong password!" } })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("rate-limits per IP even across emails", async () => {
+    const ip = uniqueIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await call("POST", "/v1/auth/login", { ip, body: { email: `ghost-${crypto.randomUUID()}@x.io`, password } })).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
   });
@@ -105,10 +172,16 @@ describe("POST /v1/auth/refresh", () => {
     expect(descendant.status).toBe(401);
   });
 
-  it("lets exactly one of two concurrent refreshes with one token win", async () => {
+  it("lets exactly one of concurrent refreshes with one token win, then refuses the winner's new token too", async () => {
     const user = await signUp();
-    const results = await Promise.all(Array.from({ length: 8 }, () => call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } })));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const results = await raceWithLateRotation(user.refreshToken, 8);
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    // the losers saw a reused token and revoked the family before the winner's token was stored
+    const { refreshToken } = await json(winners[0]!);
+    const after = await call("POST", "/v1/auth/refresh", { body: { refreshToken } });
+    expect(after.status).toBe(401);
+    expect((await json(after)).code).toBe("invalid_refresh_token");
   });
 
   it("rejects an unknown token", async () => {

@@ -34,6 +34,22 @@ describe("properties", () => {
     expect(paths).toEqual(["address.country", "amenities.0", "location.lat", "location.lng", "timezone"]);
   });
 
+  it("accepts IANA timezones and UTC, and refuses UTC offsets and unknown zones", async () => {
+    const landlord = await signUp("landlord");
+    const create = (timezone: string) => call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), timezone } });
+    for (const timezone of ["America/New_York", "UTC", "Etc/GMT+1"]) {
+      const res = await create(timezone);
+      expect(res.status, timezone).toBe(201);
+      expect((await json(res)).timezone, timezone).toBe(timezone);
+    }
+    // a fixed offset has no daylight-saving rules, so rent would fall due at the wrong local hour
+    for (const timezone of ["+01:00", "-0500", "+05", "Mars/Olympus"]) {
+      const res = await create(timezone);
+      expect(res.status, timezone).toBe(422);
+      expect((await json(res)).errors.map((e: { path: string }) => e.path), timezone).toEqual(["timezone"]);
+    }
+  });
+
   it("refuses mass assignment of ownerId, status and createdAt", async () => {
     const landlord = await signUp("landlord");
     const res = await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), ownerId: "usr_other", status: "archived", createdAt: "2000-01-01T00:00:00Z" } });
@@ -109,7 +125,9 @@ describe("rooms", () => {
     await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken });
     expect((await call("GET", `/v1/rooms/${room.id}`)).status).toBe(404);
     expect((await call("GET", `/v1/rooms/${room.id}`, { token: landlord.accessToken })).status).toBe(200);
-    expect((await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() })).status).toBe(409);
+    const addRoom = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() });
+    expect(addRoom.status).toBe(409);
+    expect((await json(addRoom)).code).toBe("conflict");
   });
 });
 
@@ -119,6 +137,20 @@ describe("listing writes emit listing.changed", () => {
     await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { name: "Blue room" } });
     const { results } = await env.DB.prepare("select type, payload, sent_at from outbox where payload like ? order by created_at").bind(`%${property.id}%`).all<{ type: string; payload: string; sent_at: string | null }>();
     expect(results.map((r) => JSON.parse(r.payload).data.reason)).toEqual(["created", "room_added", "room_updated"]);
+    expect(results.every((r) => r.type === "listing.changed" && r.sent_at !== null)).toBe(true);
+  });
+
+  it("emits updated and archived for a property's PATCH and DELETE", async () => {
+    const landlord = await signUp("landlord");
+    const property = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
+    expect((await call("PATCH", `/v1/properties/${property.id}`, { token: landlord.accessToken, body: { title: "Quiet flat" } })).status).toBe(200);
+    expect((await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken })).status).toBe(204);
+    const { results } = await env.DB.prepare("select type, payload, sent_at from outbox where payload like ? order by created_at, rowid").bind(`%${property.id}%`).all<{ type: string; payload: string; sent_at: string | null }>();
+    expect(results.map((r) => JSON.parse(r.payload).data)).toEqual([
+      { propertyId: property.id, reason: "created" },
+      { propertyId: property.id, reason: "updated" },
+      { propertyId: property.id, reason: "archived" },
+    ]);
     expect(results.every((r) => r.type === "listing.changed" && r.sent_at !== null)).toBe(true);
   });
 });

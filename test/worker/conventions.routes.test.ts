@@ -1,5 +1,11 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../../workers/env";
+import { renderError } from "../../workers/http/errors";
+import worker from "../../workers/index";
 import { call, json, signUp, validProperty } from "./helpers";
 
 function expectProblem(res: Response, status: number, code: string) {
@@ -58,6 +64,36 @@ describe("errors", () => {
 
   it("answers a wrong content type with 415", async () => {
     await expectProblem(await call("POST", "/v1/auth/login", { body: "email=a", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+  });
+
+  it("answers an unexpected error with 500 internal_error and none of its text", async () => {
+    // a D1 that fails the way a bad query does, with the SQL in the message
+    const sqlError = (query: string) => new Error(`D1_ERROR: no such column: secret_col: SQLITE_ERROR while running ${query}`);
+    const failing = { prepare: (query: string) => { throw sqlError(query); }, batch: () => Promise.reject(sqlError("batch")) };
+    const broken = { ...env, DB: failing } as unknown as Env;
+    const res = await worker.fetch(new Request("https://api.test/v1/properties"), broken, createExecutionContext());
+    const body = await expectProblem(res, 500, "internal_error");
+    expect(JSON.stringify(body)).not.toMatch(/secret_col|D1_ERROR|properties/);
+  });
+
+  it("never shows an HTTPException's own message", async () => {
+    const app = new Hono<AppEnv>().get("/", () => { throw new HTTPException(404, { message: "no row in table secret_col" }); })
+      .get("/boom", () => { throw new HTTPException(503, { message: "upstream at 10.0.0.7 said no" }); });
+    app.onError(renderError);
+    const notFound = await json(await app.request("/"));
+    expect(notFound).toMatchObject({ status: 404, code: "not_found", title: "Not found", detail: "Not found" });
+    const boom = await app.request("/boom");
+    expect(boom.status).toBe(500);
+    const boomBody = await json(boom);
+    expect(boomBody).toMatchObject({ status: 500, code: "internal_error", title: "Internal error", detail: expect.any(String) });
+    expect(JSON.stringify(boomBody)).not.toContain("10.0.0.7");
+  });
+
+  it("answers a chat connection, not yet available, with a 501 problem body", async () => {
+    const res = await env.ROOM_CHAT.getByName("room_conventions").fetch("https://chat.test/ws");
+    expect(res.status).toBe(501);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await json(res)).toEqual({ status: 501, code: "not_implemented", title: "Not implemented", detail: "Chat is not available yet." });
   });
 });
 
@@ -121,5 +157,18 @@ describe("pagination", () => {
     expect((await json(await call("GET", `/v1/properties?city=${city}`))).items).toHaveLength(5);
     expect((await call("GET", "/v1/properties?limit=101")).status).toBe(422);
     expect((await call("GET", "/v1/properties?cursor=bogus")).status).toBe(422);
+  });
+
+  it("pages 20 items by default", async () => {
+    const landlord = await signUp("landlord");
+    const city = `Defaultville-${crypto.randomUUID().slice(0, 8)}`;
+    const body = { ...validProperty(), address: { ...validProperty().address, city } };
+    for (let i = 0; i < 21; i++) expect((await call("POST", "/v1/properties", { token: landlord.accessToken, body })).status).toBe(201);
+    const first = await json(await call("GET", `/v1/properties?city=${city}`));
+    expect(first.items).toHaveLength(20);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = await json(await call("GET", `/v1/properties?city=${city}&cursor=${first.nextCursor}`));
+    expect(rest.items).toHaveLength(1);
+    expect(rest.nextCursor).toBeNull();
   });
 });

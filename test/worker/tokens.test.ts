@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
-import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
-import { loadKeyRing, signAccessToken, verifyAccessToken } from "../../workers/domain/tokens";
+import { loadKeyRing, signAccessToken, verifyAccessToken, type KeyRing } from "../../workers/domain/tokens";
 import { hashPassword, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../workers/domain/password";
 import { call, json, signUp, withoutRequestId } from "./helpers";
 
@@ -31,6 +31,7 @@ async function forge(claims: Record<string, unknown>, header: Record<string, unk
 }
 
 const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
+const decode = (part: string) => JSON.parse(new TextDecoder().decode(base64url.decode(part)));
 
 describe("access tokens on the wire", () => {
   it("reject every kind of bad token with 401 and one identical body", async () => {
@@ -65,6 +66,34 @@ describe("access tokens on the wire", () => {
     }
     bodies.add(JSON.stringify(withoutRequestId(await json(await call("GET", "/v1/me")))));
     expect(bodies.size).toBe(1);
+  });
+});
+
+describe("access token shape", () => {
+  it("lives 15 minutes and names its key and algorithm", async () => {
+    const user = await signUp();
+    const [header, payload] = user.accessToken.split(".");
+    expect(decode(header!)).toEqual({ alg: "ES256", kid: signingKey.kid, typ: "at+jwt" });
+    const claims = decode(payload!);
+    expect(claims.exp - claims.iat).toBe(900);
+    expect(claims.sub).toBe(user.id);
+  });
+});
+
+describe("algorithm pin", () => {
+  it("refuses a correctly signed ES384 token even when its key set would verify it", async () => {
+    // A key set whose JWK carries no `alg` lets jose pick the key by kid and curve alone, so the
+    // signature below is valid; only `algorithms: [ALG]` in verifyAccessToken stands in the way.
+    const { publicKey, privateKey } = await generateKeyPair("ES384", { extractable: true });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: "p384" };
+    const ring = { ...(await loadKeyRing(env.JWT_PRIVATE_KEYS)), verify: createLocalJWKSet({ keys: [publicJwk] }) } satisfies KeyRing;
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ role: "admin" })
+      .setProtectedHeader({ alg: "ES384", kid: "p384", typ: "at+jwt" })
+      .setSubject("usr_es384").setIssuer(settings.issuer).setAudience(settings.audience)
+      .setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 900)
+      .sign(privateKey);
+    expect(await verifyAccessToken(ring, token, settings)).toBeNull();
   });
 });
 

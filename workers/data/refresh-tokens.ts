@@ -1,29 +1,47 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { refreshTokens } from "../../schema/d1";
+import { and, eq, exists, getTableColumns, isNull } from "drizzle-orm";
+import { refreshTokenFamilies, refreshTokens } from "../../schema/d1";
 import type { D1Db } from "./db";
 
-export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect & { familyRevokedAt: string | null };
+type NewToken = typeof refreshTokens.$inferInsert;
 
-export async function insertRefreshToken(db: D1Db, row: typeof refreshTokens.$inferInsert): Promise<void> {
+/** Starts a family with its first token, in one batch so neither exists without the other. */
+export async function insertFamilyWithToken(db: D1Db, userId: string, token: NewToken): Promise<void> {
+  await db.batch([
+    db.insert(refreshTokenFamilies).values({ id: token.familyId, userId }),
+    db.insert(refreshTokens).values(token),
+  ]);
+}
+
+/** Adds a rotated token to an existing family. */
+export async function insertRefreshToken(db: D1Db, row: NewToken): Promise<void> {
   await db.insert(refreshTokens).values(row);
 }
 
+/** The token with its family's revocation; a token without a family is not found (fail closed). */
 export async function findRefreshToken(db: D1Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-  return db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).get();
+  return db.select({ ...getTableColumns(refreshTokens), familyRevokedAt: refreshTokenFamilies.revokedAt })
+    .from(refreshTokens)
+    .innerJoin(refreshTokenFamilies, eq(refreshTokenFamilies.id, refreshTokens.familyId))
+    .where(eq(refreshTokens.tokenHash, tokenHash)).get();
 }
 
 /**
- * Marks a token used if, and only if, it is still unused and unrevoked. The single conditional
- * UPDATE is what makes two concurrent refreshes with one token produce one winner.
+ * Marks a token used if, and only if, it is unused, unrevoked and its family is live. The single
+ * conditional UPDATE is what makes two concurrent refreshes with one token produce one winner, and
+ * the family condition is what refuses a token rotated into a family revoked meanwhile.
  */
 export async function claimRefreshToken(db: D1Db, id: string, at: string): Promise<boolean> {
+  const liveFamily = db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies)
+    .where(and(eq(refreshTokenFamilies.id, refreshTokens.familyId), isNull(refreshTokenFamilies.revokedAt)));
   const claimed = await db.update(refreshTokens).set({ usedAt: at })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)))
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), exists(liveFamily)))
     .returning({ id: refreshTokens.id });
   return claimed.length === 1;
 }
 
+/** Revokes every token of the family, including any rotated into it later. */
 export async function revokeFamily(db: D1Db, familyId: string, at: string): Promise<void> {
-  await db.update(refreshTokens).set({ revokedAt: at })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  await db.update(refreshTokenFamilies).set({ revokedAt: at })
+    .where(and(eq(refreshTokenFamilies.id, familyId), isNull(refreshTokenFamilies.revokedAt)));
 }

@@ -30,6 +30,7 @@ export const ERRORS = {
   idempotency_in_progress: [409, "A request with this idempotency key is in progress"],
   rate_limited: [429, "Too many requests"],
   internal_error: [500, "Internal error"],
+  not_implemented: [501, "Not implemented"],
   payment_provider_error: [502, "Payment provider error"],
   dependency_unavailable: [503, "Dependency unavailable"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
@@ -73,15 +74,28 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
     if (err.status >= 500) logError(c, err.code, err.cause ?? err);
     return problem(c, err);
   }
-  if (err instanceof HTTPException) return problem(c, fromHttpException(err));
+  if (err instanceof HTTPException) {
+    const known = fromHttpException(err);
+    if (known.status >= 500) logError(c, "http_exception", err);
+    return problem(c, known);
+  }
   logError(c, "unhandled", err);
   return problem(c, new AppError("internal_error", "Something went wrong; quote the request id when reporting it."));
 }
 
+/** Codes for the other statuses middleware may throw; their messages are never shown. */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = { 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited" };
+
+/**
+ * Maps an HTTPException from Hono or a middleware to our codes. Only fixed wording reaches the
+ * client: an exception's message is written by whoever threw it and may name internals.
+ */
 function fromHttpException(err: HTTPException): AppError {
   if (err.status === 400 && /json/i.test(err.message)) return new AppError("malformed_json", "The request body is not valid JSON.");
   if (err.status === 415) return new AppError("unsupported_media_type", "Send the body as application/json.");
   if (err.status === 401) return new AppError("unauthorized");
   if (err.status === 413) return new AppError("payload_too_large", "The request body is larger than 1 MiB.");
-  return new AppError("bad_request", err.status === 400 ? "The request could not be read." : err.message);
+  if (err.status >= 500) return new AppError("internal_error", "Something went wrong; quote the request id when reporting it.");
+  const code = HTTP_EXCEPTION_CODES[err.status];
+  return code ? new AppError(code) : new AppError("bad_request", "The request could not be read.");
 }

@@ -73,7 +73,7 @@ export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { c
 
 export async function createRoom(deps: Deps, owner: AuthUser, propertyId: string, input: CreateRoomInput): Promise<RoomView> {
   const property = await ownedProperty(deps, owner, propertyId);
-  if (property.status === "archived") throw new AppError("conflict", "The property is archived; restore it before adding rooms.");
+  if (property.status === "archived") throw new AppError("conflict", "The property is archived; archived properties cannot take new rooms.");
   const row: RoomRow = {
     id: newId("room"), propertyId, name: input.name, capacity: input.capacity, rentalMode: input.rentalMode,
     priceAmount: input.price.amount, depositAmount: input.deposit.amount, currency: input.price.currency,

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Login, Register, Session, User } from "../../schema/api/auth";
 import type { Deps } from "../deps";
-import { findRefreshToken, claimRefreshToken, insertRefreshToken, revokeFamily } from "../data/refresh-tokens";
+import { findRefreshToken, claimRefreshToken, insertFamilyWithToken, insertRefreshToken, revokeFamily } from "../data/refresh-tokens";
 import { findUser, findUserByEmail, insertUser, updatePasswordHash, type UserRow } from "../data/users";
 import { newId, randomToken, sha256Hex } from "../domain/ids";
 import { hashPassword, needsRehash, verifyPassword } from "../domain/password";
@@ -22,7 +22,7 @@ export async function register(deps: Deps, input: z.infer<typeof Register>, ip: 
     passwordHash: await hashPassword(input.password),
   });
   if (!user) throw new AppError("email_taken", "An account with this email already exists.");
-  return openSession(deps, user, newId("fam"));
+  return openSession(deps, user);
 }
 
 /** Checks credentials; unknown email and wrong password answer identically. */
@@ -32,18 +32,19 @@ export async function login(deps: Deps, input: z.infer<typeof Login>, ip: string
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await (decoyHash ??= hashPassword(randomToken()))));
   if (!user || !ok) throw new AppError("invalid_credentials", "Email or password is wrong.");
   if (needsRehash(user.passwordHash)) await updatePasswordHash(deps.db, user.id, await hashPassword(input.password));
-  return openSession(deps, user, newId("fam"));
+  return openSession(deps, user);
 }
 
 /**
  * Rotates a refresh token. A token seen twice means it leaked (or a client raced itself):
- * the whole family is revoked and every holder must sign in again.
+ * the whole family is revoked and every holder must sign in again. Revocation is recorded on the
+ * family, so the token a concurrent winner rotates into it afterwards is refused when used.
  */
 export async function refresh(deps: Deps, token: string): Promise<SessionView> {
   const now = new Date().toISOString();
   const row = await findRefreshToken(deps.db, await sha256Hex(token));
   const invalid = new AppError("invalid_refresh_token", "The refresh token is not valid; sign in again.");
-  if (!row || row.revokedAt || row.expiresAt <= now) throw invalid;
+  if (!row || row.revokedAt || row.familyRevokedAt || row.expiresAt <= now) throw invalid;
   if (!(await claimRefreshToken(deps.db, row.id, now))) {
     await revokeFamily(deps.db, row.familyId, now);
     throw invalid;
@@ -66,12 +67,14 @@ export async function me(deps: Deps, caller: AuthUser): Promise<z.infer<typeof U
   return toUserView(user);
 }
 
-async function openSession(deps: Deps, user: UserRow, familyId: string): Promise<SessionView> {
+/** Issues a token pair: into `familyId` when rotating, else into a new family (a new sign-in). */
+async function openSession(deps: Deps, user: UserRow, familyId?: string): Promise<SessionView> {
   const refreshToken = `rt_${randomToken()}`;
-  await insertRefreshToken(deps.db, {
-    id: newId("rtk"), familyId, userId: user.id, tokenHash: await sha256Hex(refreshToken),
+  const row = {
+    id: newId("rtk"), familyId: familyId ?? newId("fam"), userId: user.id, tokenHash: await sha256Hex(refreshToken),
     expiresAt: new Date(Date.now() + REFRESH_TTL_MS).toISOString(),
-  });
+  };
+  await (familyId ? insertRefreshToken(deps.db, row) : insertFamilyWithToken(deps.db, user.id, row));
   const ring = await loadKeyRing(deps.env.JWT_PRIVATE_KEYS);
   const accessToken = await signAccessToken(ring, { id: user.id, role: user.role }, tokenSettings(deps.env));
   return { user: toUserView(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
