@@ -1,8 +1,11 @@
-import { runInDurableObject } from "cloudflare:test";
+import { createMessageBatch, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validRoom } from "./helpers";
 import { startOfDayIn } from "../../workers/domain/dates";
+import { consumeEvents } from "../../workers/events/consumer";
+import { newEvent } from "../../workers/events/publish";
+import { pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent, stripeGet } from "./stripe";
 
 const stay = (roomId: string, from = 10, nights = 5) => ({ roomId, startDate: inDays(from), endDate: inDays(from + nights), units: 1 });
@@ -299,6 +302,17 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
     expect((await stripeGet(`/v1/charges/${pi.latest_charge}`)).amount_refunded).toBe(0);
     expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe("cancelled");
+  });
+
+  it("never turns a booking cancelled before its confirmation was processed into a lease", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id, 20, 120)));
+    await customerPays(booking.payment.paymentIntentId); // paid at Stripe, webhook not yet here
+    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled" });
+    const late = newEvent("booking.confirmed", { bookingId: booking.id });
+    await consumeEvents(createMessageBatch("roomline-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: late }]), env);
+    expect(await pgQuery("select id from leases where booking_id = $1", [booking.id])).toEqual([]);
   });
 
   it("refuses to cancel a monthly tenancy that has begun (notice ends it) but cancels one not yet begun", async () => {

@@ -20,11 +20,19 @@ export async function expireBooking(event: EventOf<"booking.expired">, env: Env,
   await projectBooking(event, env, db);
 }
 
-/** A confirmed booking of a monthly room becomes a lease (once per booking). */
+/**
+ * A confirmed booking of a monthly room becomes a lease (once per booking). A booking cancelled
+ * before this ran never becomes one; and if the cancellation's unwind ran while the lease was
+ * being written (and found nothing), the second look after writing unwinds it here.
+ */
 export async function confirmBookingLease(event: EventOf<"booking.confirmed">, env: Env, db: D1Db): Promise<void> {
+  const { bookingId } = event.data;
   await projectBooking(event, env, db);
-  const booking = await findBooking(db, event.data.bookingId);
-  await createLeaseFromBooking(env, db, event.data.bookingId, booking?.paymentIntentId ?? null);
+  const booking = await findBooking(db, bookingId);
+  if (booking?.status !== "confirmed") return;
+  await createLeaseFromBooking(env, db, bookingId, booking.paymentIntentId);
+  const after = await findBooking(db, bookingId);
+  if (after?.status === "cancelled") await unwindLeaseOnCancel(env, bookingId, after.refundedAmount);
 }
 
 /** A cancellation with a lease unwinds it in the ledger: reversal and refund entries. */
