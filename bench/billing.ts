@@ -47,6 +47,8 @@ export async function runBillingBench(platform: Platform, o: BillingOptions, say
   say(`  first run: ${first.invoicesCreated} invoices in ${(first.wallMs / 1000).toFixed(1)}s`);
   const second = await triggerBilling(platform, "second run (same hour)", Date.now());
   say(`  second run: ${second.invoicesCreated} invoices in ${(second.wallMs / 1000).toFixed(1)}s`);
+  // Every period due was invoiced by the first run: anything the second creates is a duplicate.
+  if (second.invoicesCreated > 0) throw new Error(`second run created ${second.invoicesCreated} invoices; a run repeated for the same hour must create none`);
   const runs = [first, second];
   if (first.remindersSent + first.feesApplied + first.chargesAttempted > 0) {
     // The first run queued events; the second competed with their consumers. A third run after they drained shows the run alone.

@@ -132,4 +132,5 @@ export const billingRuns = pgTable("billing_runs", {
   feesApplied: integer("fees_applied").notNull().default(0),
   remindersSent: integer("reminders_sent").notNull().default(0),
   chargesAttempted: integer("charges_attempted").notNull().default(0),
+  leasesEnded: integer("leases_ended").notNull().default(0),
 });

@@ -1,6 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { isIsoDate } from "../../workers/domain/dates";
+import { leases } from "../pg";
 import { MoneyView } from "./common";
+
+/** How much of an invoice a tenant may pay at once; the values are the table's own. */
+const PartialPolicy = z.enum(leases.partialPolicy.enumValues).openapi({
+  description: "allow_any: any amount; require_rent: at least the invoice's rent (or what is left of it); "
+    + "require_balance: at least everything owed on the lease; blocked: no partial payments, only the invoice's whole outstanding amount",
+});
 
 
 export const LateFeeRuleBody = z.object({
@@ -19,9 +26,11 @@ export const Lease = z.object({
   id: z.string(), bookingId: z.string(), tenantId: z.string(), landlordId: z.string(), roomId: z.string(), propertyId: z.string(),
   startDate: z.string(), endDate: z.string().nullable(), rent: MoneyView, deposit: MoneyView, billingDay: z.number().int(),
   timezone: z.string(), lateFeeRule: z.object({ graceDays: z.number(), kind: z.string(), amount: z.number().optional(), percentBps: z.number().optional(), cap: z.number().optional() }),
-  partialPolicy: z.enum(["allow_any", "require_rent", "require_balance", "blocked"]), status: z.enum(["active", "ended"]),
+  partialPolicy: PartialPolicy, status: z.enum(["active", "ended"]),
   autopay: z.boolean().openapi({ description: "a saved card is charged off-session when rent is due" }),
 }).openapi("Lease");
+
+export const PaymentPolicyBody = z.object({ policy: PartialPolicy }).strict().openapi("PaymentPolicy");
 
 export const SavePaymentMethod = z.object({ paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }) }).strict().openapi("SavePaymentMethod");
 
@@ -35,7 +44,11 @@ export const PayInvoice = z.object({
   paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }),
 }).strict().openapi("PayInvoice");
 
-export const InvoicePayment = z.object({ paymentId: z.string(), status: z.string(), amount: MoneyView, invoice: Invoice }).openapi("InvoicePayment");
+export const InvoicePayment = z.object({
+  paymentId: z.string(), status: z.string(),
+  clientSecret: z.string().optional().openapi({ description: "present when status is requires_action: the client completes authentication with Stripe.js" }),
+  amount: MoneyView, invoice: Invoice,
+}).openapi("InvoicePayment");
 
 export const Statement = z.object({
   leaseId: z.string(), currency: z.string(), balance: z.number().int(),

@@ -1,10 +1,15 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DomainEvent } from "../../schema/events";
 import { runBilling } from "../../workers/cron/billing";
+import { lateFeeSteps } from "../../workers/domain/late-fees";
 import { accountId } from "../../workers/domain/ledger";
 import worker from "../../workers/index";
+import { call, tokenFor } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
+
+afterEach(() => vi.restoreAllMocks());
 
 /** Runs the hourly cron as Cloudflare would, at a chosen scheduled time. */
 async function cron(at: string) {
@@ -83,11 +88,105 @@ describe("rent billing run", () => {
   it("ends a lease on its end date and returns the landlord's contract", async () => {
     const lease = await insertLease({ startDate: "2027-01-05", billingDay: 5, endDate: "2027-03-05" });
     await env.LANDLORD_DESK.getByName(lease.landlordId).activate(lease.bookingId);
-    const summary = await runBilling(env, new Date("2027-03-05T12:00:00Z"));
+    const scheduledFor = new Date(Date.UTC(2027, 2, 5, 12, 0, 0, Math.floor(Math.random() * 60_000)));
+    const summary = await runBilling(env, scheduledFor);
     expect(summary.leasesEnded).toBeGreaterThanOrEqual(1);
+    const [run] = await pgQuery<{ leases_ended: number }>("select leases_ended from billing_runs where scheduled_for = $1 order by id desc limit 1", [scheduledFor.toISOString()]);
+    expect(run?.leases_ended).toBe(summary.leasesEnded);
     const [row] = await pgQuery<{ status: string }>("select status from leases where id = $1", [lease.id]);
     expect(row?.status).toBe("ended");
     expect(await env.LANDLORD_DESK.getByName(lease.landlordId).hasContract(lease.bookingId)).toBeNull();
     expect((await invoicesOf(lease.id)).map((i) => i.period_start)).toEqual(["2027-01-05", "2027-02-05"]);
+  });
+
+  it("keeps a lease active when its contract cannot be released, and ends it on the next run", async () => {
+    const lease = await insertLease({ startDate: "2027-01-05", billingDay: 5, endDate: "2027-03-05" });
+    const desk = env.LANDLORD_DESK.getByName(lease.landlordId);
+    await desk.activate(lease.bookingId);
+    const getByName = env.LANDLORD_DESK.getByName.bind(env.LANDLORD_DESK);
+    const unreachable = { release: async () => { throw new Error("desk unreachable"); } };
+    vi.spyOn(env.LANDLORD_DESK, "getByName").mockImplementation(((name: string) => (name === lease.landlordId ? unreachable : getByName(name))) as never);
+    await runBilling(env, new Date("2027-03-05T12:00:00Z"));
+    expect((await pgQuery<{ status: string }>("select status from leases where id = $1", [lease.id]))[0]?.status).toBe("active");
+    expect(await desk.hasContract(lease.bookingId)).not.toBeNull();
+    vi.restoreAllMocks();
+    await runBilling(env, new Date("2027-03-05T12:00:00Z"));
+    expect((await pgQuery<{ status: string }>("select status from leases where id = $1", [lease.id]))[0]?.status).toBe("ended");
+    expect(await desk.hasContract(lease.bookingId)).toBeNull();
+  });
+
+  it("sends each notice once as an event, however often the run repeats for the same time", async () => {
+    const lease = await insertLease({ startDate: "2027-06-10", billingDay: 10, timezone: "Europe/Lisbon", lateFeeRule: { graceDays: 2, kind: "fixed", amount: 3000 } });
+    const sendBatch = vi.spyOn(env.EVENTS, "sendBatch");
+    const send = vi.spyOn(env.EVENTS, "send");
+    await Promise.all([cron("2027-06-08T12:00:00Z"), cron("2027-06-08T12:00:00Z")]); // reminder: 2 days before due
+    await cron("2027-06-08T12:00:00Z");
+    await Promise.all([cron("2027-06-14T12:00:00Z"), cron("2027-06-14T12:00:00Z")]); // 4 days late, 2 of grace: the fee
+    await cron("2027-06-14T12:00:00Z");
+    const sent = [...sendBatch.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body)), ...send.mock.calls.map(([body]) => body)] as DomainEvent[];
+    const notices = sent.filter((e) => "leaseId" in e.data && e.data.leaseId === lease.id);
+    expect(notices.map((e) => [e.type, "amount" in e.data ? e.data.amount : null]).sort()).toEqual([["invoice.late_fee", 3000], ["invoice.reminder", 100_000]]);
+  });
+
+  it("bills local dates across DST: Los Angeles springs forward on 2027-03-14, Auckland falls back on 2027-04-04", async () => {
+    const la = await insertLease({ startDate: "2027-02-14", billingDay: 14, timezone: "America/Los_Angeles", currency: "USD" });
+    const akl = await insertLease({ startDate: "2027-03-04", billingDay: 4, timezone: "Pacific/Auckland", currency: "NZD" });
+    const periods = async (id: string) => (await invoicesOf(id)).map((i) => [i.period_start, i.period_end, i.due_date]);
+    await runBilling(env, new Date("2027-03-07T07:30:00Z"), { leaseId: la.id }); // 6 March 23:30 PST: 14 March is 8 days off
+    expect(await periods(la.id)).toEqual([["2027-02-14", "2027-03-14", "2027-02-14"]]);
+    await runBilling(env, new Date("2027-03-07T08:30:00Z"), { leaseId: la.id }); // 7 March 00:30 PST
+    await runBilling(env, new Date("2027-04-07T06:30:00Z"), { leaseId: la.id }); // 6 April 23:30 PDT (it would be 7 April in PST)
+    expect((await periods(la.id)).at(-1)).toEqual(["2027-03-14", "2027-04-14", "2027-03-14"]);
+    await runBilling(env, new Date("2027-04-07T07:30:00Z"), { leaseId: la.id }); // 7 April 00:30 PDT
+    expect((await periods(la.id)).at(-1)).toEqual(["2027-04-14", "2027-05-14", "2027-04-14"]);
+
+    await runBilling(env, new Date("2027-03-27T10:30:00Z"), { leaseId: akl.id }); // 27 March 23:30 NZDT
+    expect(await periods(akl.id)).toEqual([["2027-03-04", "2027-04-04", "2027-03-04"]]);
+    await runBilling(env, new Date("2027-03-27T11:30:00Z"), { leaseId: akl.id }); // 28 March 00:30 NZDT
+    await runBilling(env, new Date("2027-04-26T11:30:00Z"), { leaseId: akl.id }); // 26 April 23:30 NZST (it would be 27 April in NZDT)
+    expect((await periods(akl.id)).at(-1)).toEqual(["2027-04-04", "2027-05-04", "2027-04-04"]);
+    await runBilling(env, new Date("2027-04-26T12:30:00Z"), { leaseId: akl.id }); // 27 April 00:30 NZST
+    expect((await periods(akl.id)).at(-1)).toEqual(["2027-05-04", "2027-06-04", "2027-05-04"]);
+  });
+
+  it("bills 29 February 2028 for a lease on the 29th and for one on the 31st (month end)", async () => {
+    const on29 = await insertLease({ startDate: "2027-12-29", billingDay: 29 });
+    const on31 = await insertLease({ startDate: "2028-01-31", billingDay: 31 });
+    const periods = async (id: string) => (await invoicesOf(id)).map((i) => [i.period_start, i.period_end, i.due_date]);
+    await cron("2028-02-21T12:00:00Z"); // 29 February is 8 days off: not yet
+    expect((await periods(on31.id)).map(([start]) => start)).toEqual(["2028-01-31"]);
+    await cron("2028-02-22T12:00:00Z");
+    expect(await periods(on29.id)).toEqual([
+      ["2027-12-29", "2028-01-29", "2027-12-29"], ["2028-01-29", "2028-02-29", "2028-01-29"], ["2028-02-29", "2028-03-29", "2028-02-29"],
+    ]);
+    expect(await periods(on31.id)).toEqual([["2028-01-31", "2028-02-29", "2028-01-31"], ["2028-02-29", "2028-03-31", "2028-02-29"]]);
+  });
+
+  it("caps late fees at the rule's cap counting fees already charged under an earlier rule", async () => {
+    const landlordId = `usr_l${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const lease = await insertLease({ startDate: "2027-07-10", billingDay: 10, landlordId, lateFeeRule: { graceDays: 2, kind: "fixed", amount: 1500 } });
+    await runBilling(env, new Date("2027-07-14T12:00:00Z"), { leaseId: lease.id }); // 4 days late: the fixed fee, step 1
+    const rule = { graceDays: 2, kind: "daily", amount: 1000, cap: 2500 };
+    const set = await call("PUT", `/v1/leases/${lease.id}/late-fee-rule`, { token: await tokenFor(landlordId, "landlord"), body: rule });
+    expect(set.status).toBe(200);
+    await runBilling(env, new Date("2027-07-20T12:00:00Z"), { leaseId: lease.id });
+    await runBilling(env, new Date("2027-07-25T12:00:00Z"), { leaseId: lease.id });
+    const [invoice] = await invoicesOf(lease.id);
+    const fees = await pgQuery<{ step: number; amount: string }>("select step, amount from invoice_actions where invoice_id = $1 and kind = 'late_fee' order by step", [invoice!.id]);
+    expect(fees.map((f) => [f.step, Number(f.amount)])).toEqual([[1, 1500], [2, 1000]]);
+    expect(await balance(receivable(lease.id))).toBe(100_000 + 2500);
+  });
+});
+
+describe("late-fee steps", () => {
+  it("counts fees already charged against the cap and never repeats a charged step", () => {
+    const daily = { graceDays: 2, kind: "daily" as const, amount: 1000, cap: 2500 };
+    expect(lateFeeSteps(daily, 100_000, 10)).toEqual([{ step: 1, amount: 1000 }, { step: 2, amount: 1000 }, { step: 3, amount: 500 }]);
+    expect(lateFeeSteps(daily, 100_000, 10, [{ step: 1, amount: 1000 }])).toEqual([{ step: 2, amount: 1000 }, { step: 3, amount: 500 }]);
+    // A fixed fee of 2,000 charged before the rule became daily leaves 500 under the cap.
+    expect(lateFeeSteps(daily, 100_000, 10, [{ step: 1, amount: 2000 }])).toEqual([{ step: 2, amount: 500 }]);
+    expect(lateFeeSteps(daily, 100_000, 10, [{ step: 1, amount: 5000 }])).toEqual([]);
+    expect(lateFeeSteps({ graceDays: 2, kind: "fixed", amount: 1500 }, 100_000, 10, [{ step: 1, amount: 1000 }])).toEqual([]);
+    expect(lateFeeSteps({ graceDays: 2, kind: "percent", percentBps: 500 }, 100_000, 10, [])).toEqual([{ step: 1, amount: 5000 }]);
   });
 });

@@ -1,6 +1,10 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runBilling } from "../../workers/cron/billing";
 import { accountId } from "../../workers/domain/ledger";
+import { newEvent } from "../../workers/events/publish";
+import worker from "../../workers/index";
 import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
 import { balance, insertLease, pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent } from "./stripe";
@@ -14,6 +18,18 @@ async function leased(room: Record<string, unknown> = {}) {
   await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
   const lease = await eventually(async () => (await json(await call("GET", "/v1/leases", { token: tenant.accessToken }))).items[0]);
   return { landlord, tenant, room: r, booking, lease };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const receivable = (leaseId: string) => accountId("tenant_receivable", { leaseId, currency: "EUR" });
+
+/** Delivers an event to the worker's queue consumer as the Queues runtime would; returns what it acked and retried. */
+async function consume(events: unknown[]) {
+  const batch = createMessageBatch("roomline-events", events.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  await worker.queue!(batch, env, ctx);
+  return getQueueResult(batch, ctx);
 }
 
 const pay = (token: string, invoiceId: string, amount: number, paymentMethod = "pm_card_visa") =>
@@ -36,6 +52,27 @@ describe("a confirmed monthly booking becomes a lease", () => {
     expect(again).toEqual([{ n: 1 }]);
   });
 
+  it("once per booking, however often and however concurrently booking.confirmed arrives", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, { roomId: room.id, startDate: inDays(20), endDate: inDays(200), units: 1 }));
+    await customerPays(booking.payment.paymentIntentId);
+    const first = newEvent("booking.confirmed", { bookingId: booking.id });
+    const second = newEvent("booking.confirmed", { bookingId: booking.id });
+    // A redelivery of the same event and a second event for the same booking, all at once, then once more.
+    const results = await Promise.all([consume([first]), consume([first]), consume([second])]);
+    results.push(await consume([newEvent("booking.confirmed", { bookingId: booking.id })]));
+    expect(results.flatMap((r) => r.retryMessages)).toEqual([]);
+    const leases = await pgQuery<{ id: string }>("select id from leases where booking_id = $1", [booking.id]);
+    expect(leases).toHaveLength(1);
+    const leaseId = leases[0]!.id;
+    const postings = await pgQuery<{ kind: string }>("select kind from ledger_transactions where lease_id = $1 order by id", [leaseId]);
+    expect(postings.map((p) => p.kind)).toEqual(["invoice", "payment", "deposit_held"]);
+    expect(await pgQuery("select count(*)::int as n from invoices where lease_id = $1", [leaseId])).toEqual([{ n: 1 }]);
+    expect(await balance(receivable(leaseId))).toBe(0);
+    expect(await balance(accountId("deposits_held", { leaseId, currency: "EUR" }))).toBe(-65000);
+  });
+
   it("a cancellation refund posts reversing entries and ends the lease", async () => {
     const { tenant, booking, lease } = await leased({ freeCancellationDays: 7 });
     const cancelled = await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }));
@@ -54,7 +91,6 @@ describe("paying invoices", () => {
   it("takes partial payments, turns overpayment into credit for the next invoice, and matches the ledger", async () => {
     const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId: (await mintTenant()).id });
     const tenant = { id: lease.tenantId, accessToken: await tokenFor(lease.tenantId) };
-    const { runBilling } = await import("../../workers/cron/billing");
     await runBilling(env, new Date("2027-01-05T12:00:00Z"));
     const [first] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token: tenant.accessToken }))).items;
     const partial = await pay(tenant.accessToken, first.id, 40_000);
@@ -70,13 +106,16 @@ describe("paying invoices", () => {
     expect(statement.balance).toBe(await balance(accountId("tenant_receivable", { leaseId: lease.id, currency: "EUR" })));
   });
 
-  it("enforces the partial-payment policy", async () => {
+  it("enforces the partial-payment policy the landlord set", async () => {
     const tenantId = (await mintTenant()).id;
     const token = await tokenFor(tenantId);
-    const { runBilling } = await import("../../workers/cron/billing");
+    const landlordId = `usr_l${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const landlordToken = await tokenFor(landlordId, "landlord");
     for (const [policy, tooLittle, enough] of [["require_rent", 99_999, 100_000], ["blocked", 50_000, 100_000], ["require_balance", 100_000, 200_000]] as const) {
-      const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId, partialPolicy: policy, lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1 } });
-      await runBilling(env, new Date("2027-02-05T12:00:00Z"));
+      const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId, landlordId, lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1 } });
+      const set = await call("PUT", `/v1/leases/${lease.id}/payment-policy`, { token: landlordToken, body: { policy } });
+      expect((await json(set)).partialPolicy, policy).toBe(policy);
+      await runBilling(env, new Date("2027-02-05T12:00:00Z"), { leaseId: lease.id });
       const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
       const refused = await pay(token, invoice.id, tooLittle);
       expect(refused.status, policy).toBe(422);
@@ -84,11 +123,51 @@ describe("paying invoices", () => {
     }
   });
 
+  it("keeps an ended lease's unpaid invoice outstanding, and lets the tenant pay it", async () => {
+    const tenantId = (await mintTenant()).id;
+    const token = await tokenFor(tenantId);
+    const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId, lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1 } });
+    await runBilling(env, new Date("2027-01-05T12:00:00Z"), { leaseId: lease.id });
+    await pgQuery("update leases set status = 'ended', end_date = '2027-02-10' where id = $1", [lease.id]);
+    const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
+    expect(invoice).toMatchObject({ status: "open", outstanding: { amount: 100_000 } });
+    expect(await json(await call("GET", `/v1/invoices/${invoice.id}`, { token }))).toMatchObject({ status: "open", outstanding: { amount: 100_000 } });
+    const partial = await pay(token, invoice.id, 30_000);
+    expect(partial.status).toBe(201);
+    expect((await json(partial)).invoice).toMatchObject({ status: "open", outstanding: { amount: 70_000 } });
+    const rest = await pay(token, invoice.id, 70_000);
+    expect((await json(rest)).invoice).toMatchObject({ status: "paid", outstanding: { amount: 0 } });
+    expect(await balance(receivable(lease.id))).toBe(0);
+  });
+
+  it("hands back the client secret when the card needs authentication, and records nothing yet", async () => {
+    const tenantId = (await mintTenant()).id;
+    const token = await tokenFor(tenantId);
+    const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId, lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1 } });
+    await runBilling(env, new Date("2027-01-05T12:00:00Z"), { leaseId: lease.id });
+    const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
+    // The Stripe fake never asks for 3-D Secure, so Stripe's answer for a card that does is given here.
+    const stripeFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      if (req.method !== "POST" || new URL(req.url).pathname !== "/v1/payment_intents") return stripeFetch(input, init);
+      return Response.json({
+        id: "pi_3ds_required", object: "payment_intent", amount: 25_000, amount_received: 0, currency: "eur", status: "requires_action",
+        client_secret: "pi_3ds_required_secret_abc", next_action: { type: "use_stripe_sdk" }, metadata: {},
+      });
+    });
+    const res = await pay(token, invoice.id, 25_000, "pm_card_authenticationRequired");
+    expect(res.status).toBe(201);
+    const body = await json(res);
+    expect(body).toMatchObject({ paymentId: "pi_3ds_required", status: "requires_action", clientSecret: "pi_3ds_required_secret_abc" });
+    expect(body.invoice).toMatchObject({ status: "open", outstanding: { amount: 100_000 } });
+    expect(await pgQuery("select 1 from payments where invoice_id = $1", [invoice.id])).toEqual([]);
+  });
+
   it("needs an Idempotency-Key, replays a repeat, and records a declined card as nothing paid", async () => {
     const tenantId = (await mintTenant()).id;
     const token = await tokenFor(tenantId);
     const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, tenantId });
-    const { runBilling } = await import("../../workers/cron/billing");
     await runBilling(env, new Date("2027-01-05T12:00:00Z"));
     const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
     const body = { amount: { amount: 10_000, currency: "EUR" }, paymentMethod: "pm_card_visa" };
@@ -116,6 +195,23 @@ describe("lease management", () => {
     expect(updated.lateFeeRule).toEqual(rule);
   });
 
+  it("lets only the landlord set the partial-payment policy, validated", async () => {
+    const { landlord, tenant, lease } = await leased();
+    expect(lease.partialPolicy).toBe("allow_any");
+    const path = `/v1/leases/${lease.id}/payment-policy`;
+    expect((await call("PUT", path, { body: { policy: "blocked" } })).status).toBe(401);
+    expect((await call("PUT", path, { token: tenant.accessToken, body: { policy: "blocked" } })).status).toBe(403);
+    expect((await call("PUT", path, { token: (await signUp("landlord")).accessToken, body: { policy: "blocked" } })).status).toBe(404);
+    const invalid = await call("PUT", path, { token: landlord.accessToken, body: { policy: "whatever" } });
+    expect(invalid.status).toBe(422);
+    expect((await json(invalid)).code).toBe("validation_failed");
+    const updated = await json(await call("PUT", path, { token: landlord.accessToken, body: { policy: "blocked" } }));
+    expect(updated.partialPolicy).toBe("blocked");
+    expect((await json(await call("GET", `/v1/leases/${lease.id}`, { token: tenant.accessToken }))).partialPolicy).toBe("blocked");
+    const doc = await json(await call("GET", "/openapi.json"));
+    expect(doc.paths["/v1/leases/{id}/payment-policy"].put.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/PaymentPolicy" });
+  });
+
   it("lets the tenant save a card that the rent run then charges off-session", async () => {
     const tenantId = (await mintTenant()).id;
     const token = await tokenFor(tenantId);
@@ -123,7 +219,6 @@ describe("lease management", () => {
     expect((await call("PUT", `/v1/leases/${lease.id}/payment-method`, { token: (await mintTenant()).accessToken, body: { paymentMethod: "pm_card_visa" } })).status).toBe(404);
     const saved = await json(await call("PUT", `/v1/leases/${lease.id}/payment-method`, { token, body: { paymentMethod: "pm_card_visa" } }));
     expect(saved.autopay).toBe(true);
-    const { runBilling } = await import("../../workers/cron/billing");
     await runBilling(env, new Date("2027-10-01T12:00:00Z"), { leaseId: lease.id });
     const [invoice] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items;
     expect(invoice).toMatchObject({ status: "paid", outstanding: { amount: 0 } });
@@ -146,5 +241,23 @@ describe("lease management", () => {
     expect(settled).toMatchObject({ held: 65000, returned: 50000 });
     expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
   });
-});
 
+  it("settles the deposit once when settlements race", async () => {
+    const { landlord, lease } = await leased();
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    const settle = (withheld: { reason: string; amount: number }[]) =>
+      call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld } });
+    // Half withhold, half return everything: without the lease lock, more than one reads the full deposit and posts.
+    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => settle(i % 2 ? [] : [{ reason: "Broken window", amount: 15000 }])));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = await json(responses.find((r) => r.status === 200)!);
+    const postings = await pgQuery<{ kind: string; total: string }>(`
+      select t.kind, sum(e.amount) as total from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+      where t.lease_id = $1 and t.kind in ('deposit_withheld', 'deposit_returned') and e.account_id = $2 group by t.kind order by t.kind`,
+    [lease.id, accountId("deposits_held", { leaseId: lease.id, currency: "EUR" })]);
+    const expected = [{ kind: "deposit_returned", total: String(winner.returned) }];
+    if (winner.withheld.length) expected.push({ kind: "deposit_withheld", total: "15000" });
+    expect(postings).toEqual(expected);
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+  });
+});

@@ -25,8 +25,8 @@ export async function insertLease(over: Partial<typeof leases.$inferInsert> = {}
 }
 
 export async function invoicesOf(leaseId: string) {
-  return pgQuery<{ id: string; period_start: string; due_date: string; rent_amount: string }>(
-    "select id, period_start::text, due_date::text, rent_amount from invoices where lease_id = $1 order by period_start", [leaseId]);
+  return pgQuery<{ id: string; period_start: string; period_end: string; due_date: string; rent_amount: string }>(
+    "select id, period_start::text, period_end::text, due_date::text, rent_amount from invoices where lease_id = $1 order by period_start", [leaseId]);
 }
 
 /** Sum of every ledger entry on an account. */

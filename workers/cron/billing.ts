@@ -1,8 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { billingRuns, invoices, leases } from "../../schema/pg";
 import type { DomainEvent } from "../../schema/events";
 import { post } from "../data/ledger";
-import { activeLeasesPage, claimAction, claimActions, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
+import { activeLeasesPage, claimAction, claimActions, lateFeesCharged, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -35,7 +35,7 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
     const today = localDates(scheduledTime);
     const events: DomainEvent[] = [];
     const invoicesCreated = await issueInvoices(db, today, scope.leaseId);
-    const open = (await openInvoices(db, scope)).filter((i) => i.outstanding > 0);
+    const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0);
     const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events);
     const feesApplied = await applyLateFees(db, open, today, events);
     const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
@@ -87,8 +87,11 @@ async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) 
 
 async function applyLateFees(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
   let applied = 0;
-  for (const inv of open) {
-    const steps = lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)));
+  // Only invoices past their grace period can owe a fee; their charged steps are read in one query.
+  const overdue = open.filter((inv) => daysLate(inv.dueDate, today(inv.timezone)) > inv.lateFeeRule.graceDays);
+  const charged = await lateFeesCharged(db, overdue.map((inv) => inv.id));
+  for (const inv of overdue) {
+    const steps = lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)), charged.get(inv.id));
     for (const { step, amount } of steps) {
       const fresh = await db.transaction(async (tx) => {
         if (!(await claimAction(tx, inv.id, "late_fee", step, amount))) return false;
@@ -133,14 +136,28 @@ async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: 
   return attempted;
 }
 
-/** Leases whose end date has come (in their own timezone) end, and return the landlord's contract. */
+/**
+ * Leases whose end date has come (in their own timezone) end, and return the landlord's contract.
+ * The contract is released first (release is idempotent) and the lease marked ended only after:
+ * a release that throws leaves the lease active, so the next run tries again instead of leaving
+ * the contract held forever.
+ */
 async function endLeases(env: Env, db: PgDb, at: Date, events: DomainEvent[]): Promise<number> {
-  const ended = await db.update(leases).set({ status: "ended" })
-    .where(sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`)
-    .returning({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId });
-  for (const l of ended) {
-    await env.LANDLORD_DESK.getByName(l.landlordId).release(l.bookingId);
+  const due = await db.select({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId }).from(leases)
+    .where(sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`);
+  let ended = 0;
+  for (const l of due) {
+    try {
+      await env.LANDLORD_DESK.getByName(l.landlordId).release(l.bookingId);
+    } catch (err) {
+      log("warn", "lease end deferred: contract release failed", { leaseId: l.id, reason: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    // A concurrent run may have ended it meanwhile: only the run that flips the status announces it.
+    const flipped = await db.update(leases).set({ status: "ended" }).where(and(eq(leases.id, l.id), eq(leases.status, "active"))).returning({ id: leases.id });
+    if (flipped.length === 0) continue;
+    ended++;
     events.push(newEvent("lease.ended", { leaseId: l.id, bookingId: l.bookingId }));
   }
-  return ended.length;
+  return ended;
 }

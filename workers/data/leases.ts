@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { invoiceActions, invoices, leases, payments } from "../../schema/pg";
 import type { PgDb } from "./pg";
 
@@ -8,6 +8,12 @@ export type InvoiceRow = typeof invoices.$inferSelect;
 
 export async function findLease(db: Tx, id: string): Promise<LeaseRow | undefined> {
   const [row] = await db.select().from(leases).where(eq(leases.id, id));
+  return row;
+}
+
+/** The lease, row-locked until the caller's transaction ends: one writer at a time for money that moves once. */
+export async function lockLease(tx: Tx, id: string): Promise<LeaseRow | undefined> {
+  const [row] = await tx.select().from(leases).where(eq(leases.id, id)).for("update");
   return row;
 }
 
@@ -51,22 +57,25 @@ export interface OpenInvoice {
 /**
  * Invoices with money still owed, allocating everything the tenant paid to the oldest invoice
  * first (so an overpayment is credit that pays the next invoice). Amounts come from the ledger:
- * what was credited = what was charged minus the tenant's balance.
+ * what was credited = what was charged minus the tenant's balance. Ended leases are included
+ * (their arrears are still owed and payable); `activeOnly` is for the billing run, which
+ * reminds, fines and charges only while the lease runs.
  */
-export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string } = {}): Promise<OpenInvoice[]> {
-  const leaseFilter = filter.leaseId ? sql`AND l.id = ${filter.leaseId}` : sql``;
+export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string; activeOnly?: boolean } = {}): Promise<OpenInvoice[]> {
+  const clauses = [filter.activeOnly ? sql`l.status = 'active'` : null, filter.leaseId ? sql`l.id = ${filter.leaseId}` : null].filter((c) => c !== null);
+  const leaseFilter = clauses.length ? sql`WHERE ${sql.join(clauses, sql` AND `)}` : sql``;
   const invoiceFilter = filter.invoiceId ? sql`WHERE c.id = ${filter.invoiceId}` : sql``;
   const result = await db.execute<Record<string, unknown>>(sql`
     WITH charges AS (
       SELECT i.id, i.lease_id, i.due_date, i.period_start, i.rent_amount, i.currency,
         i.rent_amount + coalesce((SELECT sum(a.amount) FROM invoice_actions a WHERE a.invoice_id = i.id AND a.kind = 'late_fee'), 0) AS charge
-      FROM invoices i JOIN leases l ON l.id = i.lease_id WHERE l.status = 'active' ${leaseFilter}
+      FROM invoices i JOIN leases l ON l.id = i.lease_id ${leaseFilter}
     ), cumulative AS (
       SELECT c.*, sum(charge) OVER (PARTITION BY lease_id ORDER BY period_start) AS cum_charge,
         sum(charge) OVER (PARTITION BY lease_id) AS total_charge FROM charges c
     ), balances AS (
       SELECT l.id AS lease_id, coalesce((SELECT sum(e.amount) FROM ledger_entries e WHERE e.account_id = 'lease:' || l.id || ':tenant_receivable'), 0) AS balance
-      FROM leases l WHERE l.status = 'active' ${leaseFilter}
+      FROM leases l ${leaseFilter}
     )
     SELECT c.id, c.lease_id, c.due_date::text, c.rent_amount, c.currency, c.charge,
       greatest(0, least(c.charge, c.cum_charge - (c.total_charge - b.balance))) AS outstanding,
@@ -77,6 +86,16 @@ export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId
     charge: Number(r.charge), outstanding: Number(r.outstanding), timezone: String(r.timezone), lateFeeRule: r.late_fee_rule as LeaseRow["lateFeeRule"],
     stripeCustomerId: (r.stripe_customer_id as string | null) ?? null, stripePaymentMethodId: (r.stripe_payment_method_id as string | null) ?? null,
   }));
+}
+
+/** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */
+export async function lateFeesCharged(db: Tx, invoiceIds: string[]): Promise<Map<string, { step: number; amount: number }[]>> {
+  const charged = new Map<string, { step: number; amount: number }[]>();
+  if (invoiceIds.length === 0) return charged;
+  const rows = await db.select({ invoiceId: invoiceActions.invoiceId, step: invoiceActions.step, amount: invoiceActions.amount }).from(invoiceActions)
+    .where(and(eq(invoiceActions.kind, "late_fee"), inArray(invoiceActions.invoiceId, invoiceIds)));
+  for (const r of rows) charged.set(r.invoiceId, [...(charged.get(r.invoiceId) ?? []), { step: r.step, amount: r.amount ?? 0 }]);
+  return charged;
 }
 
 /** Claims many actions at once; returns the invoice ids whose action was new. */

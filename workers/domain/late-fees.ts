@@ -1,20 +1,27 @@
 import type { LateFeeRule } from "../../schema/pg";
 
 /**
- * The late-fee steps owed `daysLate` days after the due date. Each step is charged once (the
- * billing job records it), however often the job runs. `fixed` and `percent` are one step the day
- * after the grace period; `daily` is one step per day after grace, until the cap is reached.
+ * The late-fee steps still to charge `daysLate` days after the due date, given the steps already
+ * `charged` for the invoice (from its recorded actions). Each step is charged once (the billing
+ * job records it), however often the job runs. `fixed` and `percent` are one step the day after
+ * the grace period; `daily` is one step per day after grace, until the cap is reached. The cap
+ * counts every fee already charged, whatever rule charged it: a landlord who changes the rule
+ * mid-invoice cannot push the total past the cap.
  */
-export function lateFeeSteps(rule: LateFeeRule, rent: number, daysLate: number): { step: number; amount: number }[] {
+export function lateFeeSteps(rule: LateFeeRule, rent: number, daysLate: number, charged: { step: number; amount: number }[] = []): { step: number; amount: number }[] {
   const overdue = daysLate - rule.graceDays;
   if (overdue < 1) return [];
-  if (rule.kind === "fixed") return [{ step: 1, amount: rule.amount ?? 0 }].filter((s) => s.amount > 0);
-  if (rule.kind === "percent") return [{ step: 1, amount: Math.floor((rent * (rule.percentBps ?? 0)) / 10_000) }].filter((s) => s.amount > 0);
+  const done = new Set(charged.map((c) => c.step));
+  if (rule.kind === "fixed" || rule.kind === "percent") {
+    const amount = rule.kind === "fixed" ? rule.amount ?? 0 : Math.floor((rent * (rule.percentBps ?? 0)) / 10_000);
+    return amount > 0 && !done.has(1) ? [{ step: 1, amount }] : [];
+  }
   const perDay = rule.amount ?? 0;
   const cap = rule.cap ?? Number.MAX_SAFE_INTEGER;
   const steps: { step: number; amount: number }[] = [];
-  let total = 0;
+  let total = charged.reduce((s, c) => s + c.amount, 0);
   for (let day = 1; day <= overdue && total < cap && perDay > 0; day++) {
+    if (done.has(day)) continue;
     const amount = Math.min(perDay, cap - total);
     steps.push({ step: day, amount });
     total += amount;

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
-import { DepositSettlement, Invoice, InvoicePayment, LateFeeRuleBody, Lease, Notice, PayInvoice, SavePaymentMethod, SettleDeposit, Statement } from "../../schema/api/leases";
+import { DepositSettlement, Invoice, InvoicePayment, LateFeeRuleBody, Lease, Notice, PayInvoice, PaymentPolicyBody, SavePaymentMethod, SettleDeposit, Statement } from "../../schema/api/leases";
 import { requireAuth } from "../http/auth";
 import { idempotent } from "../http/idempotency";
 import { router } from "../http/router";
@@ -38,6 +38,12 @@ export const leases = router()
     middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(LateFeeRuleBody) },
     responses: { 200: jsonResponse(Lease, "Updated"), ...errors(401, 403, 404, 422) },
   }), async (c) => c.json(await leaseService.setLateFeeRule(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200))
+
+  .openapi(createRoute({
+    method: "put", path: "/{id}/payment-policy", tags, security: bearer, summary: "Set the lease's partial-payment policy",
+    middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(PaymentPolicyBody) },
+    responses: { 200: jsonResponse(Lease, "Updated"), ...errors(401, 403, 404, 422) },
+  }), async (c) => c.json(await leaseService.setPaymentPolicy(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").policy), 200))
 
   .openapi(createRoute({
     method: "put", path: "/{id}/payment-method", tags, security: bearer, summary: "Save a card for automatic (off-session) rent",

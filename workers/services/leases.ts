@@ -6,7 +6,7 @@ import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
@@ -110,7 +110,13 @@ export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string
       throw new AppError("payment_provider_error", "The payment provider could not be reached; nothing was charged.", { cause: err });
     });
     if (pi.status === "succeeded") await recordInvoicePayment(db, invoice, pi.id, pi.amount_received, "tenant");
-    return { paymentId: pi.id, status: pi.status, amount: { amount: input.amount, currency: invoice.currency }, invoice: invoiceView(invoice, await openInvoices(db, { leaseId: invoice.leaseId })) };
+    // A card that needs authentication (3-D Secure) is finished by the client with Stripe.js,
+    // which needs the client secret; the webhook then records the payment.
+    const clientSecret = pi.status === "requires_action" && pi.client_secret ? { clientSecret: pi.client_secret } : {};
+    return {
+      paymentId: pi.id, status: pi.status, ...clientSecret, amount: { amount: input.amount, currency: invoice.currency },
+      invoice: invoiceView(invoice, await openInvoices(db, { leaseId: invoice.leaseId })),
+    };
   });
 }
 
@@ -144,10 +150,23 @@ export async function savePaymentMethod(deps: Deps, tenant: AuthUser, leaseId: s
 
 /** The landlord sets the late-fee rule; the billing job applies it from its next run. */
 export async function setLateFeeRule(deps: Deps, landlord: AuthUser, leaseId: string, rule: LateFeeRule) {
+  return updateTerms(deps, landlord, leaseId, { lateFeeRule: rule });
+}
+
+/**
+ * The landlord sets the partial-payment policy; it governs the tenant's next payment. Arrears of
+ * an ended lease stay payable under the policy it ended with.
+ */
+export async function setPaymentPolicy(deps: Deps, landlord: AuthUser, leaseId: string, policy: PartialPolicy) {
+  return updateTerms(deps, landlord, leaseId, { partialPolicy: policy });
+}
+
+/** A term only the lease's own landlord may change; to anyone else the lease does not exist. */
+async function updateTerms(deps: Deps, landlord: AuthUser, leaseId: string, terms: Partial<Pick<LeaseRow, "lateFeeRule" | "partialPolicy">>) {
   return withPg(deps.env, async (db) => {
     const lease = await findLease(db, leaseId);
     if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
-    const [updated] = await db.update(leases).set({ lateFeeRule: rule }).where(eq(leases.id, leaseId)).returning();
+    const [updated] = await db.update(leases).set(terms).where(eq(leases.id, leaseId)).returning();
     return leaseView(updated!);
   });
 }
@@ -175,20 +194,27 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
  */
 export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: string, withheld: { reason: string; amount: number }[]) {
   return withPg(deps.env, async (db) => {
-    const lease = await findLease(db, leaseId);
-    if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
-    if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
-    const held = -(await accountBalance(db, accountId("deposits_held", { leaseId, currency: lease.currency })));
-    const deducted = withheld.reduce((s, w) => s + w.amount, 0);
-    if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
-    const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
-    if (held - deducted > 0) postings.push(depositReturnPosting(leaseId, held - deducted, lease.currency));
-    await db.transaction((tx) => post(tx, postings));
+    const settled = await db.transaction(async (tx) => {
+      // The row lock makes a second settlement wait for the first and then see nothing held:
+      // without it both would read the same balance and both post.
+      const lease = await lockLease(tx, leaseId);
+      if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
+      if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
+      const held = -(await accountBalance(tx, accountId("deposits_held", { leaseId, currency: lease.currency })));
+      if (held <= 0) throw new AppError("conflict", "No deposit is held for this lease: it was settled or returned already.");
+      const deducted = withheld.reduce((s, w) => s + w.amount, 0);
+      if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
+      const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
+      if (held - deducted > 0) postings.push(depositReturnPosting(leaseId, held - deducted, lease.currency));
+      await post(tx, postings);
+      return { lease, held, returned: held - deducted };
+    });
+    const { lease, held, returned } = settled;
     const booking = await findBooking(deps.db, lease.bookingId);
-    if (held - deducted > 0 && booking?.paymentIntentId) {
-      await stripeClient(deps.env).refunds.create({ payment_intent: booking.paymentIntentId, amount: held - deducted, metadata: { leaseId, purpose: "deposit" } }, { idempotencyKey: `lease-${leaseId}-deposit-return` });
+    if (returned > 0 && booking?.paymentIntentId) {
+      await stripeClient(deps.env).refunds.create({ payment_intent: booking.paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } }, { idempotencyKey: `lease-${leaseId}-deposit-return` });
     }
-    return { leaseId, held, withheld, returned: held - deducted, currency: lease.currency };
+    return { leaseId, held, withheld, returned, currency: lease.currency };
   });
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "billing_runs" ADD COLUMN "leases_ended" integer DEFAULT 0 NOT NULL;
