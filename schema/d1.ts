@@ -88,6 +88,10 @@ export const outbox = sqliteTable("outbox", {
 export const processedEvents = sqliteTable("processed_events", {
   eventId: text("event_id").primaryKey(),
   type: text("type").notNull(),
+  /** `claimed` while a consumer runs the handler, `done` once it succeeded. */
+  status: text("status", { enum: ["claimed", "done"] }).notNull().default("done"),
+  /** ISO instant of the claim; a claim older than the consumer's limit is taken to have crashed. */
+  claimedAt: text("claimed_at"),
   processedAt: timestamps.createdAt,
 });
 

@@ -53,6 +53,36 @@ describe("EVENTS consumer", () => {
     expect(second).toEqual([events[1]!.id]);
   });
 
+  it("runs the handler once when two deliveries of one event arrive at the same moment", async () => {
+    const event = newEvent("listing.changed", { propertyId: "prop_twice", reason: "updated" });
+    const seen: string[] = [];
+    const slow: Handlers = {
+      ...handlers,
+      "listing.changed": async (e) => {
+        seen.push(e.id);
+        await new Promise((r) => setTimeout(r, 200));
+      },
+    };
+    const batches = [message(event), message(event)].map((m) => createMessageBatch("roomline-events", [m]));
+    await Promise.all(batches.map((b) => consumeEvents(b, env, slow)));
+    expect(seen).toEqual([event.id]);
+    const results = await Promise.all(batches.map((b) => getQueueResult(b, createExecutionContext())));
+    expect(results.map((r) => r.explicitAcks.length).sort()).toEqual([0, 1]);
+    expect(results.flatMap((r) => r.retryMessages)).toHaveLength(1); // the busy one comes back later and finds it done
+    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, slow);
+    expect(seen).toEqual([event.id]);
+  });
+
+  it("takes over the claim of a consumer that died while handling", async () => {
+    const event = newEvent("listing.changed", { propertyId: "prop_orphan", reason: "updated" });
+    const old = new Date(Date.now() - 10 * 60_000).toISOString();
+    await env.DB.prepare("insert into processed_events (event_id, type, status, claimed_at) values (?, ?, 'claimed', ?)").bind(event.id, event.type, old).run();
+    const { seen, table } = countingHandlers();
+    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, table);
+    expect(seen).toEqual([event.id]);
+    expect(await env.DB.prepare("select status from processed_events where event_id = ?").bind(event.id).first()).toEqual({ status: "done" });
+  });
+
   it("sends an unparseable message to dead letters instead of retrying it forever", async () => {
     const bad = message({ type: "listing.changed", id: "evt_bad" });
     const batch = createMessageBatch("roomline-events", [bad]);

@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
-import { processedEvents } from "../../schema/d1";
 import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
 import { d1, type D1Db } from "../data/db";
+import { claimEvent, dropClaim, finishEvent } from "../data/processed-events";
 import { log } from "../http/log";
 import { recordDeadLetter } from "./dead-letter";
 import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking } from "./bookings";
@@ -26,10 +25,14 @@ export const handlers: Handlers = {
   "lease.ended": logNotice,
 };
 
+/** How long a delivery waits while another delivery of the same event is running its handler. */
+const BUSY_RETRY_SECONDS = 30;
+
 /**
- * Consumes a batch of EVENTS: parses each message against the event union, skips ids already
- * applied, acknowledges each message on its own and retries only the failures with exponential
- * backoff. After `max_retries` the queue moves a message to the dead-letter queue.
+ * Consumes a batch of EVENTS: parses each message against the event union, claims its id (so a
+ * duplicate delivery, even a simultaneous one, runs the handler once), acknowledges each message
+ * on its own and retries only the failures with exponential backoff. After `max_retries` the
+ * queue moves a message to the dead-letter queue.
  */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, table: Handlers = handlers): Promise<void> {
   const db = d1(env);
@@ -42,14 +45,21 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
       continue;
     }
     const event = parsed.data;
+    let claim: Awaited<ReturnType<typeof claimEvent>> | undefined;
     try {
-      if (!(await alreadyProcessed(db, event.id))) {
+      claim = await claimEvent(db, event);
+      if (claim === "busy") {
+        msg.retry({ delaySeconds: BUSY_RETRY_SECONDS });
+        continue;
+      }
+      if (claim === "run") {
         await dispatch(table, event, env, db);
-        await db.insert(processedEvents).values({ eventId: event.id, type: event.type }).onConflictDoNothing();
+        await finishEvent(db, event.id);
       }
       msg.ack();
     } catch (err) {
       log("error", "event handler failed", { eventId: event.id, type: event.type, attempts: msg.attempts, err: String(err) });
+      if (claim === "run") await dropClaim(db, event.id).catch(() => undefined); // else the claim goes stale and is taken over
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
     }
   }
@@ -65,7 +75,3 @@ function dispatch(table: Handlers, event: DomainEvent, env: Env, db: D1Db): Prom
   return handler(event, env, db);
 }
 
-async function alreadyProcessed(db: D1Db, eventId: string): Promise<boolean> {
-  const row = await db.select({ id: processedEvents.eventId }).from(processedEvents).where(eq(processedEvents.eventId, eventId)).get();
-  return row !== undefined;
-}
