@@ -38,6 +38,7 @@ const invoiceNotice = <T extends string>(type: T) => z.object({
 });
 
 /** Notices from the rent run: the notifications issue turns them into messages. */
+export const InvoiceIssued = invoiceNotice("invoice.issued");
 export const InvoiceReminder = invoiceNotice("invoice.reminder");
 export const InvoiceLateFee = invoiceNotice("invoice.late_fee");
 export const InvoiceChargeFailed = invoiceNotice("invoice.charge_failed");
@@ -46,7 +47,7 @@ export const LeaseEnded = z.object({ ...envelope, type: z.literal("lease.ended")
 
 export const DomainEvent = z.discriminatedUnion("type", [
   ListingChanged, BookingHeld, BookingConfirmed, BookingCancelled, BookingExpired, BookingPaymentFailed, StripeEventReceived,
-  InvoiceReminder, InvoiceLateFee, InvoiceChargeFailed, LeaseEnded,
+  InvoiceIssued, InvoiceReminder, InvoiceLateFee, InvoiceChargeFailed, LeaseEnded,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

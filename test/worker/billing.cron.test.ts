@@ -115,7 +115,7 @@ describe("rent billing run", () => {
     expect(await desk.hasContract(lease.bookingId)).toBeNull();
   });
 
-  it("sends each notice once as an event, however often the run repeats for the same time", async () => {
+  it("sends each notice once as an event (issued, reminder, late fee), however often the run repeats for the same time", async () => {
     const lease = await insertLease({ startDate: "2027-06-10", billingDay: 10, timezone: "Europe/Lisbon", lateFeeRule: { graceDays: 2, kind: "fixed", amount: 3000 } });
     const sendBatch = vi.spyOn(env.EVENTS, "sendBatch");
     const send = vi.spyOn(env.EVENTS, "send");
@@ -125,7 +125,7 @@ describe("rent billing run", () => {
     await cron("2027-06-14T12:00:00Z");
     const sent = [...sendBatch.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body)), ...send.mock.calls.map(([body]) => body)] as DomainEvent[];
     const notices = sent.filter((e) => "leaseId" in e.data && e.data.leaseId === lease.id);
-    expect(notices.map((e) => [e.type, "amount" in e.data ? e.data.amount : null]).sort()).toEqual([["invoice.late_fee", 3000], ["invoice.reminder", 100_000]]);
+    expect(notices.map((e) => [e.type, "amount" in e.data ? e.data.amount : null]).sort()).toEqual([["invoice.issued", 100_000], ["invoice.late_fee", 3000], ["invoice.reminder", 100_000]].sort());
   });
 
   it("bills local dates across DST: Los Angeles springs forward on 2027-03-14, Auckland falls back on 2027-04-04", async () => {

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DomainEvent } from "../../schema/events";
 import { backoffSeconds, consumeEvents, handlers, type Handlers } from "../../workers/events/consumer";
-import { newEvent } from "../../workers/events/publish";
+import { d1 } from "../../workers/data/db";
+import { announce, newEvent } from "../../workers/events/publish";
 import worker from "../../workers/index";
 import { landlordWithRoom, call } from "./helpers";
 
@@ -135,5 +136,13 @@ describe("outbox sweep (cron)", () => {
     await worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }), env, createExecutionContext());
     const row = await env.DB.prepare("select sent_at from outbox where id = ?").bind(event.id).first<{ sent_at: string | null }>();
     expect(row?.sent_at).not.toBeNull();
+  });
+
+  it("marks a full page of events sent (more ids than D1 binds in one statement)", async () => {
+    const events = Array.from({ length: 100 }, (_, i) => newEvent("listing.changed", { propertyId: `prop_page${i}`, reason: "created" }));
+    await announce(env, d1(env), events);
+    const ids = events.map((e) => e.id);
+    const unsent = await env.DB.prepare(`select count(*) as n from outbox where sent_at is null and id in (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>();
+    expect(unsent?.n).toBe(0);
   });
 });

@@ -61,8 +61,11 @@ describe("a confirmed monthly booking becomes a lease", () => {
     const second = newEvent("booking.confirmed", { bookingId: booking.id });
     // A redelivery of the same event and a second event for the same booking, all at once, then once more.
     const results = await Promise.all([consume([first]), consume([first]), consume([second])]);
+    // a delivery that finds the same event claimed by the other comes back later: redeliver it
+    expect(results.flatMap((r) => r.retryMessages).length).toBeLessThanOrEqual(1);
+    results.push(await consume([first]));
     results.push(await consume([newEvent("booking.confirmed", { bookingId: booking.id })]));
-    expect(results.flatMap((r) => r.retryMessages)).toEqual([]);
+    expect(results.slice(3).flatMap((r) => r.retryMessages)).toEqual([]);
     const leases = await pgQuery<{ id: string }>("select id from leases where booking_id = $1", [booking.id]);
     expect(leases).toHaveLength(1);
     const leaseId = leases[0]!.id;

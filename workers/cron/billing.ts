@@ -9,7 +9,8 @@ import { newId } from "../domain/ids";
 import { invoicePosting, lateFeePosting } from "../domain/ledger";
 import { lateFeeSteps } from "../domain/late-fees";
 import { daysLate, periodsDue } from "../domain/periods";
-import { newEvent } from "../events/publish";
+import { d1 } from "../data/db";
+import { announce, newEvent } from "../events/publish";
 import { log } from "../http/log";
 import { stripeClient } from "../payments/stripe";
 import { recordInvoicePayment } from "../services/leases";
@@ -34,18 +35,20 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
     const [run] = await db.insert(billingRuns).values({ scheduledFor: scheduledTime }).returning({ id: billingRuns.id });
     const today = localDates(scheduledTime);
     const events: DomainEvent[] = [];
-    const invoicesCreated = await issueInvoices(db, today, scope.leaseId);
-    const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0);
-    const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events);
-    const feesApplied = await applyLateFees(db, open, today, events);
-    const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
-    const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
-    const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
-    await db.update(billingRuns).set({ ...summary, finishedAt: new Date() }).where(eq(billingRuns.id, run!.id));
-    for (let i = 0; i < events.length; i += 100) {
-      await env.EVENTS.sendBatch(events.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+    try {
+      const invoicesCreated = await issueInvoices(db, today, events, scope.leaseId);
+      const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0);
+      const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events);
+      const feesApplied = await applyLateFees(db, open, today, events);
+      const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
+      const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
+      const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
+      await db.update(billingRuns).set({ ...summary, finishedAt: new Date() }).where(eq(billingRuns.id, run!.id));
+      return summary;
+    } finally {
+      // What was done is announced even when a later step throws: each notice belongs to a change already committed.
+      await announce(env, d1(env), events);
     }
-    return summary;
   });
 }
 
@@ -55,7 +58,7 @@ function localDates(at: Date): (timeZone: string) => string {
   return (tz) => cache.get(tz) ?? cache.set(tz, todayIn(tz, at)).get(tz)!;
 }
 
-async function issueInvoices(db: PgDb, today: (tz: string) => string, leaseId?: string): Promise<number> {
+async function issueInvoices(db: PgDb, today: (tz: string) => string, events: DomainEvent[], leaseId?: string): Promise<number> {
   let created = 0;
   for (let after = ""; ;) {
     const page = await activeLeasesPage(db, after, PAGE, leaseId);
@@ -64,11 +67,13 @@ async function issueInvoices(db: PgDb, today: (tz: string) => string, leaseId?: 
     const rows = page.flatMap((l) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate: l.endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
       .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: l.rentAmount, currency: l.currency })));
     if (rows.length === 0) continue;
-    created += await db.transaction(async (tx) => {
-      const inserted = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart] }).returning();
-      await post(tx, inserted.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
-      return inserted.length;
+    const inserted = await db.transaction(async (tx) => {
+      const fresh = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart] }).returning();
+      await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
+      return fresh;
     });
+    created += inserted.length;
+    events.push(...inserted.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency })));
   }
 }
 

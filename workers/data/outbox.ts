@@ -8,9 +8,17 @@ export function outboxInsert(db: D1Db, event: DomainEvent) {
   return db.insert(outbox).values({ id: event.id, type: event.type, payload: JSON.stringify(event) });
 }
 
+/** D1 binds at most 100 parameters per statement; the timestamp takes one. */
+const IDS_PER_UPDATE = 99;
+
 export async function markSent(db: D1Db, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.update(outbox).set({ sentAt: new Date().toISOString() }).where(inArray(outbox.id, ids));
+  const sentAt = new Date().toISOString();
+  const updates = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_UPDATE) {
+    updates.push(db.update(outbox).set({ sentAt }).where(inArray(outbox.id, ids.slice(i, i + IDS_PER_UPDATE))));
+  }
+  const [first, ...rest] = updates;
+  if (first) await db.batch([first, ...rest]);
 }
 
 /** Events written more than `olderThanMs` ago that were never sent (the send after the write failed). */

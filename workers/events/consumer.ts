@@ -19,6 +19,7 @@ export const handlers: Handlers = {
   "booking.expired": expireBooking,
   "booking.payment_failed": projectBooking,
   "stripe.event_received": applyStripeEvent,
+  "invoice.issued": logNotice,
   "invoice.reminder": logNotice,
   "invoice.late_fee": logNotice,
   "invoice.charge_failed": logNotice,

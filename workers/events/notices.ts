@@ -2,7 +2,7 @@ import type { EventOf } from "../../schema/events";
 import type { D1Db } from "../data/db";
 import { log } from "../http/log";
 
-type NoticeType = "invoice.reminder" | "invoice.late_fee" | "invoice.charge_failed" | "lease.ended";
+type NoticeType = "invoice.issued" | "invoice.reminder" | "invoice.late_fee" | "invoice.charge_failed" | "lease.ended";
 
 /** Rent notices are logged until the notifications issue delivers them to people. */
 export async function logNotice(event: EventOf<NoticeType>, _env: Env, _db: D1Db): Promise<void> {

@@ -10,7 +10,7 @@ import { toPage } from "../domain/cursor";
 import { startOfDayIn, todayIn } from "../domain/dates";
 import { amountDue, refundOnCancel } from "../domain/pricing";
 import type { AuthUser } from "../domain/tokens";
-import { newEvent, publish } from "../events/publish";
+import { announce, newEvent, publish } from "../events/publish";
 import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { log } from "../http/log";
@@ -181,9 +181,8 @@ async function visibleBooking(db: D1Db, viewer: AuthUser, id: string): Promise<B
   return booking;
 }
 
-async function emit(deps: Deps, event: DomainEvent): Promise<void> {
-  await deps.db.batch([outboxInsert(deps.db, event)]);
-  await publish(deps.env, deps.db, [event]);
+function emit(deps: Deps, event: DomainEvent): Promise<void> {
+  return announce(deps.env, deps.db, [event]);
 }
 
 export function toBookingView(b: BookingRow): BookingView {
