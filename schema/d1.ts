@@ -141,6 +141,9 @@ export const bookings = sqliteTable("bookings", {
   units: integer("units").notNull(),
   status: text("status", { enum: ["held", "confirmed", "cancelled", "expired", "payment_failed"] }).notNull(),
   amountDue: integer("amount_due").notNull(),
+  /** The room's rent per period (all units) and deposit when the hold was taken: what the tenant agreed to, whatever the landlord edits later. */
+  rentAmount: integer("rent_amount"),
+  depositAmount: integer("deposit_amount"),
   currency: text("currency").notNull(),
   refundedAmount: integer("refunded_amount").notNull().default(0),
   paymentIntentId: text("payment_intent_id"),

@@ -315,6 +315,18 @@ describe("POST /v1/bookings/:id/cancel", () => {
     expect(await pgQuery("select id from leases where booking_id = $1", [booking.id])).toEqual([]);
   });
 
+  it("writes the lease on the terms paid for, even when the landlord changed the price during the hold", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id, 20, 120)));
+    const patched = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { price: { amount: 99000, currency: "EUR" }, deposit: { amount: 99000, currency: "EUR" } } });
+    expect(patched.status).toBe(200);
+    await pay(booking.payment.paymentIntentId);
+    await bookingStatus(booking.id, tenant.accessToken, "confirmed");
+    const lease = await eventually(async () => (await pgQuery<{ rent_amount: string; deposit_amount: string }>("select rent_amount, deposit_amount from leases where booking_id = $1", [booking.id]))[0]);
+    expect([Number(lease.rent_amount), Number(lease.deposit_amount)]).toEqual([65000, 65000]);
+  });
+
   it("refuses to cancel a monthly tenancy that has begun (notice ends it) but cancels one not yet begun", async () => {
     const { room } = await landlordWithRoom();
     const tenant = await mintTenant();

@@ -69,6 +69,7 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
     const row: BookingRow = {
       id: bookingId, roomId: room.id, propertyId: property.id, tenantId: tenant.id, landlordId: property.ownerId,
       startDate: input.startDate, endDate: input.endDate, units: input.units, status: "held", amountDue: amount,
+      rentAmount: room.priceAmount * input.units, depositAmount: room.depositAmount,
       currency: room.currency, refundedAmount: 0, paymentIntentId: payment.id, holdExpiresAt: held.hold.expiresAt,
       createdAt: now, updatedAt: now,
     };

@@ -32,10 +32,12 @@ export async function createLeaseFromBooking(env: Env, d1: D1Db, bookingId: stri
   const found = await findRoom(d1, booking.roomId);
   if (!found || found.room.rentalMode !== "monthly") return null;
   const { room, property } = found;
-  const rent = room.priceAmount * booking.units;
+  // The terms the tenant paid for at the hold, not the room's price now (rows from before the snapshot fall back to it).
+  const rent = booking.rentAmount ?? room.priceAmount * booking.units;
+  const deposit = booking.depositAmount ?? room.depositAmount;
   const lease: typeof leases.$inferInsert = {
     id: newId("lse"), bookingId, tenantId: booking.tenantId, landlordId: booking.landlordId, roomId: room.id, propertyId: property.id,
-    startDate: booking.startDate, endDate: booking.endDate, rentAmount: rent, depositAmount: room.depositAmount, currency: room.currency,
+    startDate: booking.startDate, endDate: booking.endDate, rentAmount: rent, depositAmount: deposit, currency: booking.currency,
     billingDay: Number(booking.startDate.slice(8, 10)), timezone: property.timezone, lateFeeRule: DEFAULT_LATE_FEE, partialPolicy: DEFAULT_PARTIAL_POLICY,
   };
   return withPg(env, (db) => db.transaction(async (tx) => {
