@@ -67,6 +67,8 @@ export const invoices = pgTable("invoices", {
   rentAmount: money("rent_amount").notNull(),
   currency: text("currency").notNull(),
   issuedAt: instant("issued_at").notNull().defaultNow(),
+  /** Set when notice ended the lease before this period began (or a cancellation unwound it); its posting is reversed. */
+  voidedAt: instant("voided_at"),
 }, (t) => [uniqueIndex("invoices_lease_period").on(t.leaseId, t.periodStart), index("invoices_due").on(t.dueDate)]);
 
 /** Things done once per invoice and step: a reminder, a late-fee step, an off-session charge attempt. */

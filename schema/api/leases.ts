@@ -36,7 +36,7 @@ export const SavePaymentMethod = z.object({ paymentMethod: z.string().min(3).max
 
 export const Invoice = z.object({
   id: z.string(), leaseId: z.string(), periodStart: z.string(), periodEnd: z.string(), dueDate: z.string(),
-  rent: MoneyView, total: MoneyView, outstanding: MoneyView, status: z.enum(["open", "paid"]), overdue: z.boolean(),
+  rent: MoneyView, total: MoneyView, outstanding: MoneyView, status: z.enum(["open", "paid", "void"]).openapi({ description: "void: the lease ended (notice, cancellation) before this period began; its charge is reversed" }), overdue: z.boolean(),
 }).openapi("Invoice");
 
 export const PayInvoice = z.object({

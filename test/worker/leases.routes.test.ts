@@ -6,7 +6,7 @@ import { accountId } from "../../workers/domain/ledger";
 import { newEvent } from "../../workers/events/publish";
 import worker from "../../workers/index";
 import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
-import { balance, insertLease, pgQuery } from "./pg";
+import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent } from "./stripe";
 
 /** A monthly booking paid through Stripe, and the lease it becomes. */
@@ -234,6 +234,26 @@ describe("lease management", () => {
     expect((await json(res)).endDate).toBe(endDate);
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(59)}&to=${inDays(61)}`));
     expect(days.days.map((d: { units: number }) => d.units)).toEqual([1, 2]);
+  });
+
+  it("notice voids the rent invoiced ahead for a period the lease no longer reaches", async () => {
+    const start = inDays(-27);
+    const lease = await insertLease({ startDate: start, billingDay: Number(start.slice(8, 10)), timezone: "UTC", lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1000 } });
+    await runBilling(env, new Date(), { leaseId: lease.id }); // the current period, and the next one a week ahead
+    const issued = await invoicesOf(lease.id);
+    expect(issued).toHaveLength(2);
+    const next = issued[1]!;
+    const token = await tokenFor(lease.tenantId);
+    expect((await call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate: next.period_start } })).status).toBe(200);
+    expect(await json(await call("GET", `/v1/invoices/${next.id}`, { token }))).toMatchObject({ status: "void", outstanding: { amount: 0 } });
+    expect(await json(await call("GET", `/v1/invoices/${issued[0]!.id}`, { token }))).toMatchObject({ status: "open", outstanding: { amount: 100_000 } });
+    expect(await balance(receivable(lease.id))).toBe(100_000);
+    expect((await pay(token, next.id, 100_000)).status).toBe(409);
+    await runBilling(env, new Date(), { leaseId: lease.id });
+    expect(await invoicesOf(lease.id)).toHaveLength(2);
+    // a repeated notice posts no second reversal
+    expect((await call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate: next.period_start } })).status).toBe(200);
+    expect(await balance(receivable(lease.id))).toBe(100_000);
   });
 
   it("settles the deposit at the end with itemised deductions", async () => {

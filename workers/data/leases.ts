@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { invoiceActions, invoices, leases, payments } from "../../schema/pg";
 import type { PgDb } from "./pg";
 
@@ -69,7 +69,7 @@ export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId
     WITH charges AS (
       SELECT i.id, i.lease_id, i.due_date, i.period_start, i.rent_amount, i.currency,
         i.rent_amount + coalesce((SELECT sum(a.amount) FROM invoice_actions a WHERE a.invoice_id = i.id AND a.kind = 'late_fee'), 0) AS charge
-      FROM invoices i JOIN leases l ON l.id = i.lease_id ${leaseFilter}
+      FROM invoices i JOIN leases l ON l.id = i.lease_id AND i.voided_at IS NULL ${leaseFilter}
     ), cumulative AS (
       SELECT c.*, sum(charge) OVER (PARTITION BY lease_id ORDER BY period_start) AS cum_charge,
         sum(charge) OVER (PARTITION BY lease_id) AS total_charge FROM charges c
@@ -86,6 +86,12 @@ export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId
     charge: Number(r.charge), outstanding: Number(r.outstanding), timezone: String(r.timezone), lateFeeRule: r.late_fee_rule as LeaseRow["lateFeeRule"],
     stripeCustomerId: (r.stripe_customer_id as string | null) ?? null, stripePaymentMethodId: (r.stripe_payment_method_id as string | null) ?? null,
   }));
+}
+
+/** Marks a lease's invoices for periods from `fromDate` on as void; returns those it voided now (not before). */
+export async function voidInvoicesFrom(db: Tx, leaseId: string, fromDate: string): Promise<InvoiceRow[]> {
+  return db.update(invoices).set({ voidedAt: new Date() })
+    .where(and(eq(invoices.leaseId, leaseId), gte(invoices.periodStart, fromDate), isNull(invoices.voidedAt))).returning();
 }
 
 /** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */

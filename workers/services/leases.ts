@@ -6,7 +6,7 @@ import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
@@ -71,15 +71,23 @@ export async function unwindLeaseOnCancel(env: Env, bookingId: string, refundedA
     await tx.update(leases).set({ status: "ended", endDate: lease.startDate }).where(eq(leases.id, lease.id));
     if (refundedAmount <= 0) return;
     const postings = [];
-    const [first] = await tx.select().from(invoices).where(eq(invoices.leaseId, lease.id)).orderBy(invoices.periodStart).limit(1);
-    const original = first ? await findTransaction(tx, `invoice:${first.id}`) : null;
-    if (original) postings.push(reversalOf(original));
+    await voidInvoices(tx, await voidInvoicesFrom(tx, lease.id, lease.startDate));
     const rentBack = Math.min(refundedAmount, lease.rentAmount);
     if (rentBack > 0) postings.push(refundPosting(lease.id, `${bookingId}:rent`, rentBack, lease.currency, "Booking cancelled: rent refunded"));
     const depositBack = Math.min(refundedAmount - rentBack, lease.depositAmount);
     if (depositBack > 0) postings.push(depositReturnPosting(lease.id, depositBack, lease.currency));
     await post(tx, postings);
   }));
+}
+
+/** Reverses the ledger posting of each invoice just voided (the reversal is unique per invoice, so a repeat posts nothing). */
+async function voidInvoices(tx: PgDb, voided: InvoiceRow[]): Promise<void> {
+  const postings = [];
+  for (const invoice of voided) {
+    const original = await findTransaction(tx, `invoice:${invoice.id}`);
+    if (original) postings.push(reversalOf(original));
+  }
+  if (postings.length) await post(tx, postings);
 }
 
 /** Records money received for an invoice, once per PaymentIntent, with its ledger posting. */
@@ -98,6 +106,7 @@ export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string
   return withPg(deps.env, async (db) => {
     const invoice = await visibleInvoice(db, tenant, invoiceId);
     if (invoice.lease.tenantId !== tenant.id) throw new AppError("not_found", "No such invoice.");
+    if (invoice.voidedAt) throw new AppError("conflict", "This invoice is void: the lease ended before its period.");
     if (input.currency !== invoice.currency) throw new AppError("validation_failed", `Pay in ${invoice.currency}.`, { errors: [{ path: "amount.currency", message: `must be ${invoice.currency}` }] });
     const open = await openInvoices(db, { leaseId: invoice.leaseId });
     const outstanding = open.find((o) => o.id === invoice.id)?.outstanding ?? 0;
@@ -185,8 +194,13 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
     if (endDate <= today || endDate <= lease.startDate) throw new AppError("validation_failed", "The end date must be after today and the start.", { errors: [{ path: "endDate", message: "must be in the future" }] });
     if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
     await deps.env.ROOM_CALENDAR.getByName(lease.roomId).shorten(lease.bookingId, endDate);
-    const [updated] = await db.update(leases).set({ endDate }).where(eq(leases.id, leaseId)).returning();
-    return leaseView(updated!);
+    const updated = await db.transaction(async (tx) => {
+      const [row] = await tx.update(leases).set({ endDate }).where(eq(leases.id, leaseId)).returning();
+      // Rent is invoiced a week ahead: a period that now starts after the lease ends was never owed.
+      await voidInvoices(tx, await voidInvoicesFrom(tx, leaseId, endDate));
+      return row!;
+    });
+    return leaseView(updated);
   });
 }
 
@@ -293,7 +307,7 @@ function invoiceView(invoice: InvoiceRow & { lease: LeaseRow }, leaseOpen: OpenI
   return {
     id: invoice.id, leaseId: invoice.leaseId, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, dueDate: invoice.dueDate,
     rent: { amount: invoice.rentAmount, currency: invoice.currency }, total: { amount: charge, currency: invoice.currency },
-    outstanding: { amount: outstanding, currency: invoice.currency }, status: outstanding === 0 ? "paid" as const : "open" as const,
+    outstanding: { amount: outstanding, currency: invoice.currency }, status: invoice.voidedAt ? "void" as const : outstanding === 0 ? "paid" as const : "open" as const,
     overdue: outstanding > 0 && addDays(invoice.dueDate, invoice.lease.lateFeeRule.graceDays) < todayIn(invoice.lease.timezone),
   };
 }
