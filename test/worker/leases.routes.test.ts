@@ -265,6 +265,22 @@ describe("lease management", () => {
     expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
   });
 
+  it("posts nothing when the deposit refund fails at Stripe, so the landlord can settle again", async () => {
+    const { landlord, lease, booking } = await leased();
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    // someone refunded the whole charge in Stripe's dashboard: a further refund is refused
+    const refunded = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
+      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId }),
+    });
+    expect(refunded.status).toBe(200);
+    const res = await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } });
+    expect(res.status).toBe(502);
+    expect((await json(res)).code).toBe("payment_provider_error");
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(-65000);
+    expect(await pgQuery("select 1 from ledger_transactions where lease_id = $1 and kind in ('deposit_returned', 'deposit_withheld')", [lease.id])).toEqual([]);
+  });
+
   it("settles the deposit once when settlements race", async () => {
     const { landlord, lease } = await leased();
     await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);

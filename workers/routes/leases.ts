@@ -60,7 +60,7 @@ export const leases = router()
   .openapi(createRoute({
     method: "post", path: "/{id}/deposit/settle", tags, security: bearer, summary: "Return the deposit, less itemised deductions",
     middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(SettleDeposit) },
-    responses: { 200: jsonResponse(DepositSettlement, "Settled"), ...errors(401, 403, 404, 409, 422) },
+    responses: { 200: jsonResponse(DepositSettlement, "Settled"), ...errors(401, 403, 404, 409, 422, 502) },
   }), async (c) => c.json(await leaseService.settleDeposit(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").withheld), 200));
 
 export const invoices = router()

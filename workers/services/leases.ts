@@ -209,29 +209,32 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
  * landlord. The returned part is refunded to the card that paid it.
  */
 export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: string, withheld: { reason: string; amount: number }[]) {
-  return withPg(deps.env, async (db) => {
-    const settled = await db.transaction(async (tx) => {
-      // The row lock makes a second settlement wait for the first and then see nothing held:
-      // without it both would read the same balance and both post.
-      const lease = await lockLease(tx, leaseId);
-      if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
-      if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
-      const held = -(await accountBalance(tx, accountId("deposits_held", { leaseId, currency: lease.currency })));
-      if (held <= 0) throw new AppError("conflict", "No deposit is held for this lease: it was settled or returned already.");
-      const deducted = withheld.reduce((s, w) => s + w.amount, 0);
-      if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
-      const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
-      if (held - deducted > 0) postings.push(depositReturnPosting(leaseId, held - deducted, lease.currency));
-      await post(tx, postings);
-      return { lease, held, returned: held - deducted };
-    });
-    const { lease, held, returned } = settled;
+  return withPg(deps.env, async (db) => db.transaction(async (tx) => {
+    // The row lock makes a second settlement wait for the first and then see nothing held:
+    // without it both would read the same balance and both post.
+    const lease = await lockLease(tx, leaseId);
+    if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
+    if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
+    const held = -(await accountBalance(tx, accountId("deposits_held", { leaseId, currency: lease.currency })));
+    if (held <= 0) throw new AppError("conflict", "No deposit is held for this lease: it was settled or returned already.");
+    const deducted = withheld.reduce((s, w) => s + w.amount, 0);
+    if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
+    const returned = held - deducted;
+    // The refund goes out before the books say so, inside the lock: if Stripe fails nothing is
+    // posted and the landlord can retry; if the commit fails, the retry repeats the refund under
+    // the same idempotency key and Stripe answers with the refund it already made.
     const booking = await findBooking(deps.db, lease.bookingId);
     if (returned > 0 && booking?.paymentIntentId) {
-      await stripeClient(deps.env).refunds.create({ payment_intent: booking.paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } }, { idempotencyKey: `lease-${leaseId}-deposit-return` });
+      await stripeClient(deps.env).refunds.create(
+        { payment_intent: booking.paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } },
+        { idempotencyKey: `lease-${leaseId}-deposit-return` },
+      ).catch((err: unknown) => { throw new AppError("payment_provider_error", "The deposit could not be refunded; nothing was settled.", { cause: err }); });
     }
+    const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
+    if (returned > 0) postings.push(depositReturnPosting(leaseId, returned, lease.currency));
+    await post(tx, postings);
     return { leaseId, held, withheld, returned, currency: lease.currency };
-  });
+  }));
 }
 
 
