@@ -46,7 +46,7 @@ interface PaymentIntent {
   automatic_payment_methods: { enabled: boolean; allow_redirects?: string } | null; canceled_at: number | null;
   cancellation_reason: string | null; capture_method: string; client_secret: string; confirmation_method: 'automatic';
   created: number; currency: string; customer: string | null; description: string | null; last_payment_error: ErrorBody | null;
-  latest_charge: string | null; livemode: false; metadata: Metadata; next_action: null; payment_method: string | null;
+  latest_charge: string | null; livemode: false; metadata: Metadata; next_action: { type: string; use_stripe_sdk?: { type: string } } | null; payment_method: string | null;
   payment_method_types: string[]; status: PiStatus;
 }
 interface Charge {
@@ -83,6 +83,12 @@ const DECLINES: Record<string, Decline | undefined> = {
     code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.',
   },
   pm_card_chargeDeclinedExpiredCard: { code: 'expired_card', message: 'Your card has expired.' },
+};
+// Stripe's test PaymentMethods whose issuer asks for 3-D Secure: on-session the PI waits in
+// requires_action for the customer; off-session it fails with authentication_required.
+const AUTHENTICATION_REQUIRED = new Set(['pm_card_authenticationRequired', 'pm_card_threeDSecure2Required']);
+const AUTHENTICATION_DECLINE: Decline = {
+  code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.',
 };
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -212,7 +218,7 @@ class FakeStripe {
     ['POST', /^\/v1\/payment_intents$/, (c) => this.createIntent(c)],
     ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (c) => this.intent(c.id)],
     ['POST', /^\/v1\/payment_intents\/([^/]+)$/, (c) => this.updateIntent(c)],
-    ['POST', /^\/v1\/payment_intents\/([^/]+)\/confirm$/, (c) => this.confirmIntent(this.intent(c.id), this.paymentMethodParam(c.params), c)],
+    ['POST', /^\/v1\/payment_intents\/([^/]+)\/confirm$/, (c) => this.confirmIntent(this.intent(c.id), this.paymentMethodParam(c.params), c, getBool(c.params, 'off_session'))],
     ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, (c) => this.cancelIntent(c)],
     ['GET', /^\/v1\/charges\/([^/]+)$/, (c) => this.charges.get(c.id) ?? throwError(missing('charge', c.id, 'id'))],
     ['POST', /^\/v1\/refunds$/, (c) => this.createRefund(c)],
@@ -239,7 +245,7 @@ class FakeStripe {
     const customer = this.customerParam(p) ?? null;
     const paymentMethod = this.paymentMethodParam(p);
     const confirm = getBool(p, 'confirm');
-    getBool(p, 'off_session'); // validated only: the fake never asks for 3DS, so off_session changes nothing
+    const offSession = getBool(p, 'off_session');
     if (p.capture_method === 'manual') throw paramError('capture_method', 'The Stripe fake does not model manual capture.');
     const apm = p.automatic_payment_methods;
     const id = newId('pi');
@@ -257,7 +263,7 @@ class FakeStripe {
     };
     this.intents.set(id, pi);
     this.emit('payment_intent.created', pi, c);
-    if (confirm) return this.confirmIntent(pi, undefined, c);
+    if (confirm) return this.confirmIntent(pi, undefined, c, offSession);
     if (this.opts.autoSucceedMs !== undefined) {
       this.later(this.opts.autoSucceedMs, () => {
         if (CONFIRMABLE.includes(pi.status)) this.completePayment(pi, pi.payment_method ?? 'pm_card_visa', null);
@@ -287,11 +293,16 @@ class FakeStripe {
     return patch(pi, changes);
   }
 
-  private confirmIntent(pi: PaymentIntent, paymentMethod: string | undefined, c: Ctx | null): PaymentIntent {
+  private confirmIntent(pi: PaymentIntent, paymentMethod: string | undefined, c: Ctx | null, offSession = false): PaymentIntent {
     if (!CONFIRMABLE.includes(pi.status)) throw unexpectedState(`You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`);
     const pm = paymentMethod ?? pi.payment_method;
     if (!pm) throw unexpectedState("You cannot confirm this PaymentIntent because it's missing a payment method.");
-    const decline = DECLINES[pm];
+    if (AUTHENTICATION_REQUIRED.has(pm) && !offSession) {
+      patch(pi, { status: 'requires_action', payment_method: pm, next_action: { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } } });
+      this.emit('payment_intent.requires_action', pi, c);
+      return pi;
+    }
+    const decline = AUTHENTICATION_REQUIRED.has(pm) ? AUTHENTICATION_DECLINE : DECLINES[pm];
     if (!decline) return this.completePayment(pi, pm, c);
     const error = this.declinePayment(pi, pm, decline, c);
     throw new ApiError(402, { ...error, payment_intent: snapshot(pi) });
@@ -301,7 +312,7 @@ class FakeStripe {
   private completePayment(pi: PaymentIntent, pm: string, c: Ctx | null): PaymentIntent {
     const charge = this.createCharge(pi, pm, 'succeeded');
     patch(pi, {
-      status: 'succeeded', amount_received: pi.amount, payment_method: charge.payment_method, latest_charge: charge.id, last_payment_error: null,
+      status: 'succeeded', amount_received: pi.amount, payment_method: charge.payment_method, latest_charge: charge.id, last_payment_error: null, next_action: null,
     });
     this.emit('payment_intent.succeeded', pi, c);
     return pi;
@@ -314,7 +325,7 @@ class FakeStripe {
       type: 'card_error', ...decline, charge: charge.id, doc_url: `https://stripe.com/docs/error-codes/${decline.code.replace(/_/g, '-')}`,
       payment_method: { id: charge.payment_method, object: 'payment_method', type: 'card' },
     };
-    patch(pi, { status: 'requires_payment_method', payment_method: null, latest_charge: charge.id, last_payment_error: error });
+    patch(pi, { status: 'requires_payment_method', payment_method: null, latest_charge: charge.id, last_payment_error: error, next_action: null });
     this.emit('payment_intent.payment_failed', pi, c);
     return error;
   }

@@ -201,6 +201,14 @@ describe('stripe fake with the real SDK', () => {
     await waitFor(eventFor(receiver, 'payment_intent.payment_failed', stored.id));
   });
 
+  it('asks for 3-D Secure on-session (requires_action with a client secret) and declines off-session', async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 4000, currency: 'eur', confirm: true, payment_method: 'pm_card_authenticationRequired' });
+    expect(pi).toMatchObject({ status: 'requires_action', next_action: { type: 'use_stripe_sdk' }, client_secret: expect.stringMatching(/^pi_.+_secret_/) });
+    await waitFor(eventFor(receiver, 'payment_intent.requires_action', pi.id));
+    const offSession = stripe.paymentIntents.create({ amount: 4000, currency: 'eur', confirm: true, payment_method: 'pm_card_authenticationRequired', off_session: true });
+    await expect(offSession).rejects.toMatchObject({ statusCode: 402, code: 'authentication_required', decline_code: 'authentication_required' });
+  });
+
   it('confirms with pm_card_visa and sends payment_intent.succeeded', async () => {
     const pi = await stripe.paymentIntents.create({ amount: 8000, currency: 'eur' });
     const confirmed = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
