@@ -368,6 +368,32 @@ describe("the landlord's contracts", () => {
   });
 });
 
+describe("the saga's commit point", () => {
+  it("undoes hold, reservation and PaymentIntent when recording the booking fails", async () => {
+    const { createExecutionContext } = await import("cloudflare:test");
+    const worker = (await import("../../workers/index")).default;
+    const { landlord, room } = await landlordWithRoom({ capacity: 1, rentalMode: "nightly", price: { amount: 9000, currency: "EUR" } });
+    const tenant = await mintTenant();
+    // D1 answers every query but fails the batch that records the booking and its event
+    const db = env.DB;
+    const failingBatch = new Proxy(db, {
+      get: (target, key) => (key === "batch" ? () => Promise.reject(new Error("D1 batch failed")) : Reflect.get(target, key, target)?.bind?.(target) ?? Reflect.get(target, key, target)),
+    });
+    const req = new Request("https://api.test/v1/bookings", {
+      method: "POST", body: JSON.stringify(stay(room.id, 10, 2)),
+      headers: { authorization: `Bearer ${tenant.accessToken}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID(), "cf-connecting-ip": "10.99.0.1" },
+    });
+    const res = await worker.fetch!(req as never, { ...env, DB: failingBatch } as Env, createExecutionContext());
+    expect(res.status).toBe(500);
+    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 0, reserved: 0 });
+    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(12)}`));
+    expect(days.days.map((d: { units: number }) => d.units)).toEqual([1, 1]);
+    const created = (await stripeGet("/v1/events?limit=100")).data.find((e: any) => e.type === "payment_intent.created" && e.data.object.metadata.roomId === room.id);
+    expect((await stripeGet(`/v1/payment_intents/${created.data.object.id}`)).status).toBe("canceled");
+    expect((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items).toEqual([]);
+  });
+});
+
 describe("room capacity and the calendar", () => {
   it("refuses a capacity cut below confirmed bookings with 409 capacity_conflict", async () => {
     const { landlord, room } = await landlordWithRoom({ capacity: 2 });

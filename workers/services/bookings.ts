@@ -51,6 +51,7 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
     await desk.release(bookingId);
     await cancelPaymentIntent(env, bookingId, paymentIntentId);
   };
+  let recorded: { row: BookingRow; event: DomainEvent; clientSecret: string };
   try {
     const held = await calendar.hold({
       bookingId, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
@@ -74,16 +75,18 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
       createdAt: now, updatedAt: now,
     };
     const event = newEvent("booking.held", { bookingId });
+    // The commit point: once this batch is written the booking exists and nothing undoes it.
     await db.batch([insertBooking(db, row), outboxInsert(db, event)]);
-    await publish(env, db, [event]);
-    const stored = (await findBooking(db, bookingId)) ?? row;
-    return { ...toBookingView(stored), payment: { paymentIntentId: payment.id, clientSecret: payment.clientSecret } };
+    recorded = { row, event, clientSecret: payment.clientSecret };
   } catch (err) {
     if (err instanceof AppError && err.status < 500) throw err;
     // If undoing fails too, the hold expires by alarm and the reservation by its deadline.
     await undo().catch((undoErr: unknown) => log("error", "booking compensation failed", { bookingId, err: String(undoErr) }));
     throw err;
   }
+  await publish(env, db, [recorded.event]);
+  const stored = (await findBooking(db, bookingId)) ?? recorded.row;
+  return { ...toBookingView(stored), payment: { paymentIntentId: recorded.row.paymentIntentId!, clientSecret: recorded.clientSecret } };
 }
 
 /** A booking its tenant or its room's landlord may see; 404 for anyone else. */
