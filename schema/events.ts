@@ -41,7 +41,15 @@ const invoiceNotice = <T extends string>(type: T) => z.object({
 export const InvoiceIssued = invoiceNotice("invoice.issued");
 export const InvoiceReminder = invoiceNotice("invoice.reminder");
 export const InvoiceLateFee = invoiceNotice("invoice.late_fee");
-export const InvoiceChargeFailed = invoiceNotice("invoice.charge_failed");
+/** An off-session charge attempt failed; `finalAttempt` says the schedule is used up and the tenant must pay by hand. */
+export const InvoiceChargeFailed = z.object({
+  ...envelope,
+  type: z.literal("invoice.charge_failed"),
+  data: z.object({
+    invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string(),
+    attempt: z.number().int().optional(), finalAttempt: z.boolean().optional(), reason: z.string().optional(),
+  }),
+});
 
 export const LeaseEnded = z.object({ ...envelope, type: z.literal("lease.ended"), data: z.object({ leaseId: z.string(), bookingId: z.string() }) });
 

@@ -73,16 +73,23 @@ describe("rent billing run", () => {
     expect(await balance(receivable(lease.id))).toBe(0);
   });
 
-  it("reports a declined off-session charge and retries only on the schedule", async () => {
+  it("reports each declined off-session charge, retries only on the schedule, and says when the schedule is used up", async () => {
     const customer = await (await fetch(`${env.STRIPE_API_BASE}/v1/customers`, { method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}` } })).json<{ id: string }>();
     const lease = await insertLease({ startDate: "2027-09-01", billingDay: 1, stripeCustomerId: customer.id, stripePaymentMethodId: "pm_card_chargeDeclined" });
+    const sendBatch = vi.spyOn(env.EVENTS, "sendBatch");
     await cron("2027-09-01T12:00:00Z");
     await cron("2027-09-02T12:00:00Z");
     await cron("2027-09-03T12:00:00Z"); // second attempt: two days late
     const [invoice] = await invoicesOf(lease.id);
-    const charges = await pgQuery<{ step: number; outcome: string }>("select step, outcome from invoice_actions where invoice_id = $1 and kind = 'charge' order by step", [invoice!.id]);
-    expect(charges.map((c) => c.step)).toEqual([0, 1]);
-    expect(charges.every((c) => c.outcome.startsWith("failed"))).toBe(true);
+    const charges = () => pgQuery<{ step: number; outcome: string }>("select step, outcome from invoice_actions where invoice_id = $1 and kind = 'charge' order by step", [invoice!.id]);
+    expect((await charges()).map((c) => c.step)).toEqual([0, 1]);
+    await cron("2027-09-06T12:00:00Z"); // third and last: five days late
+    await cron("2027-09-10T12:00:00Z");
+    expect((await charges()).map((c) => c.step)).toEqual([0, 1, 2]);
+    expect((await charges()).every((c) => c.outcome.startsWith("failed"))).toBe(true);
+    const failures = sendBatch.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body as DomainEvent))
+      .filter((e) => e.type === "invoice.charge_failed" && e.data.invoiceId === invoice!.id);
+    expect(failures.map((e) => e.type === "invoice.charge_failed" && [e.data.attempt, e.data.finalAttempt])).toEqual([[1, false], [2, false], [3, true]]);
   });
 
   it("ends a lease on its end date and returns the landlord's contract", async () => {

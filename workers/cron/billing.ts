@@ -1,3 +1,4 @@
+import type Stripe from "stripe";
 import { and, eq, sql } from "drizzle-orm";
 import { billingRuns, invoices, leases } from "../../schema/pg";
 import type { DomainEvent } from "../../schema/events";
@@ -124,18 +125,25 @@ async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: 
     const step = CHARGE_SCHEDULE.filter((d) => d <= late).length - 1;
     if (step < 0 || !(await claimAction(db, inv.id, "charge", step))) continue;
     attempted++;
+    let pi: Stripe.PaymentIntent;
     try {
-      const pi = await stripeClient(env).paymentIntents.create({
+      pi = await stripeClient(env).paymentIntents.create({
         amount: inv.outstanding, currency: inv.currency.toLowerCase(), customer: inv.stripeCustomerId!, payment_method: inv.stripePaymentMethodId!,
         off_session: true, confirm: true, metadata: { kind: "rent", invoiceId: inv.id, leaseId: inv.leaseId },
       }, { idempotencyKey: `invoice-${inv.id}-charge-${step}` });
-      if (pi.status === "succeeded") await recordInvoicePayment(db, { id: inv.id, leaseId: inv.leaseId, currency: inv.currency }, pi.id, pi.amount_received, "off_session");
-      await recordActionOutcome(db, inv.id, "charge", step, pi.status);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`.slice(0, 200));
-      log("warn", "off-session charge failed", { invoiceId: inv.id, step, reason });
-      events.push(newEvent("invoice.charge_failed", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
+      const reason = (err instanceof Error ? err.message : String(err)).slice(0, 200);
+      await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`);
+      const finalAttempt = step === CHARGE_SCHEDULE.length - 1;
+      log("warn", "off-session charge failed", { invoiceId: inv.id, step, finalAttempt, reason });
+      events.push(newEvent("invoice.charge_failed", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency, attempt: step + 1, finalAttempt, reason }));
+      continue;
+    }
+    await recordActionOutcome(db, inv.id, "charge", step, pi.status);
+    // The money was taken: if recording it fails here, the webhook for the same PaymentIntent records it.
+    if (pi.status === "succeeded") {
+      await recordInvoicePayment(db, { id: inv.id, leaseId: inv.leaseId, currency: inv.currency }, pi.id, pi.amount_received, "off_session")
+        .catch((err: unknown) => log("error", "off-session payment not recorded; its webhook will", { invoiceId: inv.id, paymentIntentId: pi.id, err: String(err) }));
     }
   }
   return attempted;
