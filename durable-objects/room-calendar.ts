@@ -45,7 +45,8 @@ const MIGRATIONS = [
    CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at);
    CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, units INTEGER NOT NULL CHECK (units >= 0));
    CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL);`,
-  `ALTER TABLE holds ADD COLUMN confirmed_at INTEGER;`,
+  `ALTER TABLE holds ADD COLUMN confirmed_at INTEGER;
+   UPDATE holds SET confirmed_at = updated_at WHERE status = 'confirmed';`,
 ];
 
 function migrate(sql: SqlStorage): void {

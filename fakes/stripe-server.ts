@@ -222,6 +222,7 @@ class FakeStripe {
     ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, (c) => this.cancelIntent(c)],
     ['GET', /^\/v1\/charges\/([^/]+)$/, (c) => this.charges.get(c.id) ?? throwError(missing('charge', c.id, 'id'))],
     ['POST', /^\/v1\/refunds$/, (c) => this.createRefund(c)],
+    ['GET', /^\/v1\/refunds$/, (c) => this.listRefunds(c.params)],
     ['GET', /^\/v1\/refunds\/([^/]+)$/, (c) => this.refunds.get(c.id) ?? throwError(missing('refund', c.id, 'refund'))],
     ['POST', /^\/v1\/customers$/, (c) => this.createCustomer(c)],
     ['GET', /^\/v1\/customers\/([^/]+)$/, (c) => this.customers.get(c.id) ?? throwError(missing('customer', c.id, 'id'))],
@@ -402,6 +403,14 @@ class FakeStripe {
     const id = getString(p, 'payment_method');
     if (id !== undefined && !id.startsWith('pm_')) throw missing('PaymentMethod', id, 'payment_method', 400);
     return id;
+  }
+
+  /** Newest first, optionally for one PaymentIntent, as Stripe lists them. */
+  private listRefunds(p: ParamMap): unknown {
+    const limit = Math.min(getInt(p, 'limit', false) ?? 10, 100);
+    const pi = getString(p, 'payment_intent');
+    const items = [...this.refunds.values()].reverse().filter((r) => !pi || r.payment_intent === pi);
+    return { object: 'list', data: items.slice(0, limit), has_more: items.length > limit, url: '/v1/refunds' };
   }
 
   private listEvents(p: ParamMap): unknown {

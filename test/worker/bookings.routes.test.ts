@@ -289,6 +289,24 @@ describe("POST /v1/bookings/:id/cancel", () => {
     expect((await stripeGet(`/v1/charges/${pi.latest_charge}`)).amount_refunded).toBe(130000);
   });
 
+  it("keeps the refund an interrupted cancellation already made, whatever the policy says when it resumes", async () => {
+    const { landlord, room } = await landlordWithRoom({ freeCancellationDays: 30 });
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id, 3)));
+    await pay(booking.payment.paymentIntentId);
+    await bookingStatus(booking.id, tenant.accessToken, "confirmed");
+    // the landlord's cancellation released the calendar and refunded in full, then died
+    await env.ROOM_CALENDAR.getByName(room.id).release(booking.id, "cancelled");
+    const refund = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
+      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId, amount: "130000", "metadata[bookingId]": booking.id, "metadata[purpose]": "cancel" }),
+    });
+    expect(refund.status).toBe(200);
+    // the tenant's own cancel would get nothing this close to the start, but the landlord's refund stands
+    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
+    expect(await env.LANDLORD_DESK.getByName(landlord.id).hasContract(booking.id)).toBeNull();
+  });
+
   it("refunds nothing more when a payment event arrives after a confirmed booking was cancelled", async () => {
     const { room } = await landlordWithRoom({ freeCancellationDays: 30 });
     const tenant = await mintTenant();

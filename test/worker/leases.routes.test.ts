@@ -271,6 +271,22 @@ describe("lease management", () => {
     expect(await pgQuery("select 1 from ledger_transactions where lease_id = $1 and kind in ('deposit_returned', 'deposit_withheld')", [lease.id])).toEqual([]);
   });
 
+  it("follows a deposit refund an earlier settlement made before losing its commit, and refuses another amount", async () => {
+    const { landlord, lease, booking } = await leased();
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    const refund = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
+      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId, amount: "50000", "metadata[leaseId]": lease.id, "metadata[purpose]": "deposit" }),
+    });
+    expect(refund.status).toBe(200);
+    const settle = (withheld: { reason: string; amount: number }[]) => call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld } });
+    expect((await settle([])).status).toBe(409); // would refund 65,000 where 50,000 already went out
+    expect(await json(await settle([{ reason: "Broken window", amount: 15000 }]))).toMatchObject({ held: 65000, returned: 50000 });
+    const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
+    expect((await stripeGet(`/v1/charges/${pi.latest_charge}`)).amount_refunded).toBe(50000);
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+  });
+
   it("settles the deposit once when settlements race", async () => {
     const { landlord, lease } = await leased();
     await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);

@@ -40,6 +40,9 @@ describe("local dates across timezones and DST", () => {
     expect(iso("2027-04-04", "Pacific/Auckland")).toBe("2027-04-03T11:00:00.000Z"); // NZDT until 03:00 that morning
     expect(iso("2027-04-05", "Pacific/Auckland")).toBe("2027-04-04T12:00:00.000Z"); // NZST
     expect(iso("2028-02-29", "UTC")).toBe("2028-02-29T00:00:00.000Z");
+    // Santiago skips midnight (00:00 -04 becomes 01:00 -03): the day begins at 01:00 local
+    expect(iso("2024-09-08", "America/Santiago")).toBe("2024-09-08T04:00:00.000Z");
+    expect(iso("2024-09-09", "America/Santiago")).toBe("2024-09-09T03:00:00.000Z");
   });
 
   it("knows Auckland is already tomorrow and Los Angeles still yesterday", () => {

@@ -155,12 +155,17 @@ describe("RoomCalendar expiry", () => {
   it("upgrades the storage of an object created by older code on its next start", async () => {
     const stub = calendar();
     const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2) });
+    const paid = request({ startDate: addDays(TODAY, 3), endDate: addDays(TODAY, 4) });
     await stub.hold(req);
+    await stub.hold(paid);
+    await stub.confirm(paid.bookingId);
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("ALTER TABLE holds DROP COLUMN confirmed_at");
       state.storage.sql.exec("DROP TABLE schema_version");
     });
     await evictDurableObject(stub);
+    // a booking the old code confirmed still counts as paid
+    expect((await stub.getHold(paid.bookingId))?.confirmedAt).toEqual(expect.any(String));
     expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: true, hold: { status: "confirmed", confirmedAt: expect.any(String) } });
   });
 

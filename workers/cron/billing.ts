@@ -48,7 +48,7 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
       return summary;
     } finally {
       // What was done is announced even when a later step throws: each notice belongs to a change already committed.
-      await announce(env, d1(env), events);
+      await announce(env, d1(env), events).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
     }
   });
 }

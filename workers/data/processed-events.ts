@@ -4,7 +4,7 @@ import type { DomainEvent } from "../../schema/events";
 import type { D1Db } from "./db";
 
 /** A claim older than this is taken to have crashed with its consumer; it outlasts the slowest handler (Stripe calls). */
-const CLAIM_STALE_MS = 5 * 60_000;
+export const CLAIM_STALE_MS = 5 * 60_000;
 
 /** What a consumer may do with an event: run its handler, skip it (applied before), or come back later (another is running it). */
 export type EventClaim = "run" | "done" | "busy";

@@ -27,13 +27,17 @@ export function todayIn(timeZone: string, now = new Date()): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
 }
 
-/** The instant `day` begins in `timeZone` (midnight local time, or the first moment after it on a DST jump). */
+/**
+ * The instant `day` begins in `timeZone`: local midnight, or where a DST jump skips midnight
+ * (Santiago, Havana), the first instant of the day after the jump.
+ */
 export function startOfDayIn(day: string, timeZone: string): number {
   const asUtc = Date.parse(`${day}T00:00:00Z`);
-  // Two passes: the offset at the first guess may differ from the offset at the answer across a DST change.
-  let at = asUtc - offsetAt(asUtc, timeZone);
-  at = asUtc - offsetAt(at, timeZone);
-  return at;
+  // The offsets in force on either side of that midnight; a DST change that day gives two.
+  const candidates = [offsetAt(asUtc - 43_200_000, timeZone), offsetAt(asUtc + 43_200_000, timeZone)]
+    .map((offset) => asUtc - offset)
+    .filter((at) => todayIn(timeZone, new Date(at)) === day);
+  return candidates.length ? Math.min(...candidates) : asUtc - offsetAt(asUtc, timeZone);
 }
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */

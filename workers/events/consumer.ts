@@ -1,6 +1,6 @@
 import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
 import { d1, type D1Db } from "../data/db";
-import { claimEvent, dropClaim, finishEvent } from "../data/processed-events";
+import { CLAIM_STALE_MS, claimEvent, dropClaim, finishEvent } from "../data/processed-events";
 import { log } from "../http/log";
 import { recordDeadLetter } from "./dead-letter";
 import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking } from "./bookings";
@@ -26,8 +26,12 @@ export const handlers: Handlers = {
   "lease.ended": logNotice,
 };
 
-/** How long a delivery waits while another delivery of the same event is running its handler. */
-const BUSY_RETRY_SECONDS = 30;
+/**
+ * How long a delivery waits while another delivery of the same event holds its claim: past the
+ * claim's staleness, so that if the holder died, the next delivery takes over instead of spending
+ * the queue's few retries (max_retries) on "busy" and landing in the dead-letter queue.
+ */
+const BUSY_RETRY_SECONDS = CLAIM_STALE_MS / 1000 + 30;
 
 /**
  * Consumes a batch of EVENTS: parses each message against the event union, claims its id (so a

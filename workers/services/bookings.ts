@@ -15,7 +15,7 @@ import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { log } from "../http/log";
 import { enforceRateLimit } from "../http/rate-limit";
-import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
+import { cancelPaymentIntent, createBookingPayment, refundedFor, refundPayment } from "../payments/booking-payments";
 
 /** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
 const RESERVATION_GRACE_MS = 5 * 60_000;
@@ -47,7 +47,9 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
   // never written is a no-op), the desk, and the PaymentIntent once it exists.
   let paymentIntentId: string | null = null;
   const undo = async () => {
-    await calendar.release(bookingId, "cancelled");
+    // A booking an earlier attempt under the same key already recorded is not this attempt's to undo.
+    if (await findBooking(db, bookingId)) return;
+    await calendar.release(bookingId, "cancelled", { onlyHeld: true });
     await desk.release(bookingId);
     await cancelPaymentIntent(env, bookingId, paymentIntentId);
   };
@@ -118,10 +120,12 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
   const resuming = previous === "cancelled" && booking.status !== "cancelled";
   if (previous !== "held" && previous !== "confirmed" && !resuming) return toBookingView((await findBooking(db, id)) ?? booking);
   let refunded = 0;
-  if (hold?.confirmedAt) {
+  if (previous === "confirmed" || hold?.confirmedAt) {
+    // Resuming, the refund an earlier attempt already made stands, whatever today's policy would say.
+    const already = resuming && booking.paymentIntentId ? await refundedFor(env, booking.paymentIntentId, { bookingId: id, purpose: "cancel" }) : null;
     const byLandlord = viewer.id === booking.landlordId;
-    refunded = refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
-    await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
+    refunded = already ?? refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
+    if (already === null) await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
   } else {
     await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
   }
@@ -141,8 +145,9 @@ export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountRece
   if (result.ok) {
     const found = await findRoom(deps.db, ref.roomId);
     const endsAt = startOfDayIn(result.hold.endDate, found?.property.timezone ?? "UTC");
-    await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId, endsAt);
-    await emit(deps, newEvent("booking.confirmed", { bookingId: ref.bookingId }));
+    const activated = await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId, endsAt);
+    // Refused only when a cancellation released the booking meanwhile: its own event tells the story.
+    if (activated.ok) await emit(deps, newEvent("booking.confirmed", { bookingId: ref.bookingId }));
     return;
   }
   if (result.hold?.confirmedAt) return;

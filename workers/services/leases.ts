@@ -16,6 +16,7 @@ import { periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
 import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
+import { refundedFor } from "../payments/booking-payments";
 import { stripeClient } from "../payments/stripe";
 
 export const DEFAULT_LATE_FEE: LateFeeRule = { graceDays: 5, kind: "percent", percentBps: 500 };
@@ -78,6 +79,20 @@ export async function unwindLeaseOnCancel(env: Env, bookingId: string, refundedA
     if (depositBack > 0) postings.push(depositReturnPosting(lease.id, depositBack, lease.currency));
     await post(tx, postings);
   }));
+}
+
+/** Refunds `returned` of a deposit once; a refund already at Stripe for this lease must be the same amount. */
+async function refundDeposit(env: Env, leaseId: string, paymentIntentId: string, held: number, returned: number): Promise<void> {
+  const provider = (err: unknown) => new AppError("payment_provider_error", "The deposit could not be refunded; nothing was settled.", { cause: err });
+  const already = await refundedFor(env, paymentIntentId, { leaseId, purpose: "deposit" }).catch((err: unknown) => { throw provider(err); });
+  if (already !== null && already !== returned) {
+    throw new AppError("conflict", `${already} of the deposit was already refunded at Stripe; settle with deductions totalling ${held - already}.`);
+  }
+  if (already !== null || returned === 0) return;
+  await stripeClient(env).refunds.create(
+    { payment_intent: paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } },
+    { idempotencyKey: `lease-${leaseId}-deposit-return-${returned}` },
+  ).catch((err: unknown) => { throw provider(err); });
 }
 
 /** Reverses the ledger posting of each invoice just voided (the reversal is unique per invoice, so a repeat posts nothing). */
@@ -221,15 +236,10 @@ export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: str
     if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
     const returned = held - deducted;
     // The refund goes out before the books say so, inside the lock: if Stripe fails nothing is
-    // posted and the landlord can retry; if the commit fails, the retry repeats the refund under
-    // the same idempotency key and Stripe answers with the refund it already made.
-    const booking = await findBooking(deps.db, lease.bookingId);
-    if (returned > 0 && booking?.paymentIntentId) {
-      await stripeClient(deps.env).refunds.create(
-        { payment_intent: booking.paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } },
-        { idempotencyKey: `lease-${leaseId}-deposit-return` },
-      ).catch((err: unknown) => { throw new AppError("payment_provider_error", "The deposit could not be refunded; nothing was settled.", { cause: err }); });
-    }
+    // posted and the landlord can retry. If an earlier attempt refunded and then lost its commit,
+    // that refund is found at Stripe and the books follow it; another amount is refused.
+    const paymentIntentId = (await findBooking(deps.db, lease.bookingId))?.paymentIntentId;
+    if (paymentIntentId) await refundDeposit(deps.env, leaseId, paymentIntentId, held, returned);
     const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
     if (returned > 0) postings.push(depositReturnPosting(leaseId, returned, lease.currency));
     await post(tx, postings);
