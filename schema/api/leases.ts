@@ -63,5 +63,6 @@ export const SettleDeposit = z.object({
 
 export const DepositSettlement = z.object({
   leaseId: z.string(), held: z.number().int(), returned: z.number().int(), currency: z.string(),
+  creditReturned: z.number().int().openapi({ description: "the tenant's remaining credit (paid ahead) refunded with the settlement" }),
   withheld: z.array(z.object({ reason: z.string(), amount: z.number().int() })),
 }).openapi("DepositSettlement");

@@ -287,6 +287,22 @@ describe("lease management", () => {
     expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
   });
 
+  it("returns the tenant's remaining credit with the deposit, to the card that paid it", async () => {
+    const { landlord, tenant, lease, booking } = await leased();
+    const [first] = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token: tenant.accessToken }))).items;
+    const ahead = await json(await pay(tenant.accessToken, first.id, 20_000)); // paid ahead: credit for a month that never comes
+    expect(await balance(receivable(lease.id))).toBe(-20_000);
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    const settled = await json(await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } }));
+    expect(settled).toMatchObject({ held: 65000, returned: 65000, creditReturned: 20_000 });
+    expect(await balance(receivable(lease.id))).toBe(0);
+    expect(await balance(accountId("deposits_held", { leaseId: lease.id, currency: "EUR" }))).toBe(0);
+    const refundedOn = async (pi: string) => (await stripeGet(`/v1/charges/${(await stripeGet(`/v1/payment_intents/${pi}`)).latest_charge}`)).amount_refunded;
+    expect(await refundedOn(ahead.paymentId)).toBe(20_000);
+    expect(await refundedOn(booking.payment.paymentIntentId)).toBe(65000);
+    expect((await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } })).status).toBe(409);
+  });
+
   it("settles the deposit once when settlements race", async () => {
     const { landlord, lease } = await leased();
     await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);

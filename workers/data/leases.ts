@@ -125,6 +125,11 @@ export async function recordActionOutcome(db: Tx, invoiceId: string, kind: "char
 }
 
 /** Records a payment once per PaymentIntent; false when it was already recorded. */
+/** The PaymentIntents that paid a lease, newest first. */
+export async function paymentsOf(db: Tx, leaseId: string): Promise<{ paymentIntentId: string }[]> {
+  return db.select({ paymentIntentId: payments.paymentIntentId }).from(payments).where(eq(payments.leaseId, leaseId)).orderBy(desc(payments.createdAt));
+}
+
 export async function insertPayment(db: Tx, row: typeof payments.$inferInsert): Promise<boolean> {
   const rows = await db.insert(payments).values(row).onConflictDoNothing({ target: payments.paymentIntentId }).returning({ id: payments.id });
   return rows.length === 1;

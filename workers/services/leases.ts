@@ -6,11 +6,11 @@ import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, paymentsOf, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
-import { accountId, depositHeldPosting, depositReturnPosting, depositWithheldPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
+import { type Posting, accountId, depositHeldPosting, depositReturnPosting, depositWithheldPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
 import { newId } from "../domain/ids";
 import { periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
@@ -93,6 +93,38 @@ async function refundDeposit(env: Env, leaseId: string, paymentIntentId: string,
     { payment_intent: paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } },
     { idempotencyKey: `lease-${leaseId}-deposit-return-${returned}` },
   ).catch((err: unknown) => { throw provider(err); });
+}
+
+/**
+ * Refunds a tenant's remaining credit to the cards that paid the lease, newest payment first, and
+ * returns the postings. A refund an earlier attempt made before losing its commit (found at Stripe
+ * by metadata) is posted instead of made again; one already posted is not counted twice.
+ */
+async function returnCredit(env: Env, tx: PgDb, lease: LeaseRow, credit: number): Promise<{ returned: number; postings: Posting[] }> {
+  const stripe = stripeClient(env);
+  const provider = (err: unknown) => new AppError("payment_provider_error", "The tenant's credit could not be refunded; nothing was settled.", { cause: err });
+  const postings: Posting[] = [];
+  let left = credit;
+  for (const { paymentIntentId } of await paymentsOf(tx, lease.id)) {
+    if (left <= 0) break;
+    const reference = `credit:${paymentIntentId}`;
+    if (await findTransaction(tx, `refund:${reference}`)) continue;
+    const refunds = (await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }).catch((err: unknown) => { throw provider(err); })).data;
+    const earlier = refunds.find((r) => r.metadata?.leaseId === lease.id && r.metadata?.purpose === "credit");
+    let amount = earlier?.amount ?? 0;
+    if (!earlier) {
+      const pi = await stripe.paymentIntents.retrieve(paymentIntentId).catch((err: unknown) => { throw provider(err); });
+      amount = Math.min(left, pi.amount_received - refunds.reduce((sum, r) => sum + r.amount, 0));
+      if (amount <= 0) continue;
+      await stripe.refunds.create(
+        { payment_intent: paymentIntentId, amount, metadata: { leaseId: lease.id, purpose: "credit" } },
+        { idempotencyKey: `lease-${lease.id}-credit-${paymentIntentId}-${amount}` },
+      ).catch((err: unknown) => { throw provider(err); });
+    }
+    postings.push(refundPosting(lease.id, reference, amount, lease.currency, "Credit returned at lease end"));
+    left -= amount;
+  }
+  return { returned: credit - left, postings };
 }
 
 /** Reverses the ledger posting of each invoice just voided (the reversal is unique per invoice, so a repeat posts nothing). */
@@ -221,7 +253,8 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
 
 /**
  * At the end of a lease the deposit is returned, less itemised deductions that go to the
- * landlord. The returned part is refunded to the card that paid it.
+ * landlord, and any credit the tenant still has (paid ahead, or for a period notice voided) goes
+ * back too. Each part is refunded to the card that paid it.
  */
 export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: string, withheld: { reason: string; amount: number }[]) {
   return withPg(deps.env, async (db) => db.transaction(async (tx) => {
@@ -231,7 +264,8 @@ export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: str
     if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
     if (lease.status !== "ended") throw new AppError("conflict", "The deposit is settled after the lease ends.");
     const held = -(await accountBalance(tx, accountId("deposits_held", { leaseId, currency: lease.currency })));
-    if (held <= 0) throw new AppError("conflict", "No deposit is held for this lease: it was settled or returned already.");
+    const credit = Math.max(0, -(await accountBalance(tx, accountId("tenant_receivable", { leaseId, currency: lease.currency }))));
+    if (held <= 0 && credit <= 0) throw new AppError("conflict", "Nothing is held for this lease: it was settled or returned already.");
     const deducted = withheld.reduce((s, w) => s + w.amount, 0);
     if (deducted > held) throw new AppError("validation_failed", `Deductions exceed the ${held} held.`, { errors: [{ path: "withheld", message: "more than the deposit" }] });
     const returned = held - deducted;
@@ -239,11 +273,13 @@ export async function settleDeposit(deps: Deps, landlord: AuthUser, leaseId: str
     // posted and the landlord can retry. If an earlier attempt refunded and then lost its commit,
     // that refund is found at Stripe and the books follow it; another amount is refused.
     const paymentIntentId = (await findBooking(deps.db, lease.bookingId))?.paymentIntentId;
-    if (paymentIntentId) await refundDeposit(deps.env, leaseId, paymentIntentId, held, returned);
+    if (paymentIntentId && held > 0) await refundDeposit(deps.env, leaseId, paymentIntentId, held, returned);
     const postings = withheld.map((w, i) => depositWithheldPosting(leaseId, i, w.amount, lease.currency, w.reason));
     if (returned > 0) postings.push(depositReturnPosting(leaseId, returned, lease.currency));
-    await post(tx, postings);
-    return { leaseId, held, withheld, returned, currency: lease.currency };
+    const creditBack = credit > 0 ? await returnCredit(deps.env, tx, lease, credit) : { returned: 0, postings: [] };
+    await post(tx, [...postings, ...creditBack.postings]);
+    const creditReturned = creditBack.returned;
+    return { leaseId, held: Math.max(0, held), withheld, returned: Math.max(0, returned), creditReturned, currency: lease.currency };
   }));
 }
 
