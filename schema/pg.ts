@@ -69,7 +69,11 @@ export const invoices = pgTable("invoices", {
   issuedAt: instant("issued_at").notNull().defaultNow(),
   /** Set when notice ended the lease before this period began (or a cancellation unwound it); its posting is reversed. */
   voidedAt: instant("voided_at"),
-}, (t) => [uniqueIndex("invoices_lease_period").on(t.leaseId, t.periodStart), index("invoices_due").on(t.dueDate)]);
+}, (t) => [
+  // One live invoice per lease and period; a voided one may be replaced (notice cutting a period short).
+  uniqueIndex("invoices_lease_period_live").on(t.leaseId, t.periodStart).where(sql`${t.voidedAt} IS NULL`),
+  index("invoices_due").on(t.dueDate),
+]);
 
 /** Things done once per invoice and step: a reminder, a late-fee step, an off-session charge attempt. */
 export const invoiceActions = pgTable("invoice_actions", {

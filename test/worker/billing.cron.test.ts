@@ -92,6 +92,14 @@ describe("rent billing run", () => {
     expect(failures.map((e) => e.type === "invoice.charge_failed" && [e.data.attempt, e.data.finalAttempt])).toEqual([[1, false], [2, false], [3, true]]);
   });
 
+  it("bills a last period cut short by the lease's end for its days only", async () => {
+    const lease = await insertLease({ startDate: "2027-01-10", billingDay: 10, endDate: "2027-03-25" });
+    await runBilling(env, new Date("2027-03-05T12:00:00Z"), { leaseId: lease.id }); // catches up January to March
+    const issued = (await invoicesOf(lease.id)).map((i) => [i.period_start, i.period_end, Number(i.rent_amount)]);
+    // 10–25 March is 15 of the 31 days to 10 April: 100,000 × 15 / 31, rounded down
+    expect(issued).toEqual([["2027-01-10", "2027-02-10", 100_000], ["2027-02-10", "2027-03-10", 100_000], ["2027-03-10", "2027-03-25", 48_387]]);
+  });
+
   it("ends a lease on its end date and returns the landlord's contract", async () => {
     const lease = await insertLease({ startDate: "2027-01-05", billingDay: 5, endDate: "2027-03-05" });
     await env.LANDLORD_DESK.getByName(lease.landlordId).activate(lease.bookingId);

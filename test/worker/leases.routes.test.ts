@@ -246,6 +246,29 @@ describe("lease management", () => {
     expect(await balance(receivable(lease.id))).toBe(100_000);
   });
 
+  it("notice in the middle of a period bills that period again for its days only", async () => {
+    const start = inDays(-20);
+    const lease = await insertLease({ startDate: start, billingDay: Number(start.slice(8, 10)), timezone: "UTC", lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1000 } });
+    await runBilling(env, new Date(), { leaseId: lease.id });
+    const [current] = await invoicesOf(lease.id);
+    const endDate = inDays(3);
+    const token = await tokenFor(lease.tenantId);
+    expect((await call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate } })).status).toBe(200);
+    const after = await invoicesOf(lease.id);
+    expect(after).toHaveLength(2);
+    const replacement = after.find((i) => i.id !== current!.id)!;
+    const days = (a: string, b: string) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
+    const prorated = Math.floor((100_000 * days(start, endDate)) / days(start, current!.period_end));
+    expect(replacement).toMatchObject({ period_start: start, period_end: endDate });
+    expect(Number(replacement.rent_amount)).toBe(prorated);
+    expect(await json(await call("GET", `/v1/invoices/${current!.id}`, { token }))).toMatchObject({ status: "void" });
+    expect(await json(await call("GET", `/v1/invoices/${replacement.id}`, { token }))).toMatchObject({ status: "open", outstanding: { amount: prorated } });
+    expect(await balance(receivable(lease.id))).toBe(prorated);
+    expect((await call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate } })).status).toBe(200); // repeated: nothing changes
+    expect(await invoicesOf(lease.id)).toHaveLength(2);
+    expect(await balance(receivable(lease.id))).toBe(prorated);
+  });
+
   it("settles the deposit at the end with itemised deductions", async () => {
     const { landlord, lease } = await leased();
     expect((await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } })).status).toBe(409);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startOfDayIn, todayIn } from "../../workers/domain/dates";
 import { lateFeeSteps, platformFee } from "../../workers/domain/late-fees";
-import { periodStart, periodsDue } from "../../workers/domain/periods";
+import { periodRent, periodStart, periodsDue } from "../../workers/domain/periods";
 
 describe("billing periods", () => {
   it("bills on the start day, and on the last day of months too short for it", () => {
@@ -20,15 +20,21 @@ describe("billing periods", () => {
     expect(periodsDue(terms, "2027-04-08", 7, "2027-03-15").map((p) => p.start)).toEqual(["2027-04-15"]);
     expect(periodsDue(terms, "2027-04-07", 7, "2027-03-15")).toEqual([]);
     expect(periodsDue(terms, "2027-01-01", 7, null)).toEqual([]);
-    expect(periodsDue(terms, "2027-01-08", 7, null)).toEqual([{ index: 0, start: "2027-01-15", end: "2027-02-15" }]);
+    expect(periodsDue(terms, "2027-01-08", 7, null)).toEqual([{ index: 0, start: "2027-01-15", end: "2027-02-15", fullEnd: "2027-02-15" }]);
   });
 
   it("stops at the end date and shortens the last period", () => {
     const terms = { startDate: "2027-01-15", billingDay: 15, endDate: "2027-03-01" };
     expect(periodsDue(terms, "2027-06-01", 7, null)).toEqual([
-      { index: 0, start: "2027-01-15", end: "2027-02-15" },
-      { index: 1, start: "2027-02-15", end: "2027-03-01" },
+      { index: 0, start: "2027-01-15", end: "2027-02-15", fullEnd: "2027-02-15" },
+      { index: 1, start: "2027-02-15", end: "2027-03-01", fullEnd: "2027-03-15" },
     ]);
+  });
+
+  it("prorates only a period the lease's end cuts short, rounding down", () => {
+    expect(periodRent(100_000, { start: "2027-02-15", end: "2027-03-15", fullEnd: "2027-03-15" })).toBe(100_000);
+    expect(periodRent(100_000, { start: "2027-02-15", end: "2027-03-01", fullEnd: "2027-03-15" })).toBe(50_000); // 14 of 28 days
+    expect(periodRent(99_999, { start: "2027-03-10", end: "2027-03-25", fullEnd: "2027-04-10" })).toBe(48_386); // 15 of 31, down from 48,386.6
   });
 });
 

@@ -9,7 +9,7 @@ import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
 import { invoicePosting, lateFeePosting } from "../domain/ledger";
 import { lateFeeSteps } from "../domain/late-fees";
-import { daysLate, periodsDue } from "../domain/periods";
+import { daysLate, periodRent, periodsDue } from "../domain/periods";
 import { d1 } from "../data/db";
 import { announce, newEvent } from "../events/publish";
 import { log } from "../http/log";
@@ -66,10 +66,10 @@ async function issueInvoices(db: PgDb, today: (tz: string) => string, events: Do
     if (page.length === 0) return created;
     after = page.at(-1)!.id;
     const rows = page.flatMap((l) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate: l.endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
-      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: l.rentAmount, currency: l.currency })));
+      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(l.rentAmount, p), currency: l.currency })));
     if (rows.length === 0) continue;
     const inserted = await db.transaction(async (tx) => {
-      const fresh = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart] }).returning();
+      const fresh = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart], where: sql`${invoices.voidedAt} IS NULL` }).returning();
       await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
       return fresh;
     });

@@ -94,6 +94,12 @@ export async function voidInvoicesFrom(db: Tx, leaseId: string, fromDate: string
     .where(and(eq(invoices.leaseId, leaseId), gte(invoices.periodStart, fromDate), isNull(invoices.voidedAt))).returning();
 }
 
+/** Voids the live invoice whose period `day` falls strictly inside (the period a notice cuts short). */
+export async function voidInvoiceSpanning(db: Tx, leaseId: string, day: string): Promise<InvoiceRow[]> {
+  return db.update(invoices).set({ voidedAt: new Date() })
+    .where(and(eq(invoices.leaseId, leaseId), lt(invoices.periodStart, day), gt(invoices.periodEnd, day), isNull(invoices.voidedAt))).returning();
+}
+
 /** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */
 export async function lateFeesCharged(db: Tx, invoiceIds: string[]): Promise<Map<string, { step: number; amount: number }[]>> {
   const charged = new Map<string, { step: number; amount: number }[]>();

@@ -19,7 +19,14 @@ export function periodStart(terms: BillingTerms, k: number): string {
   return `${year}-${String(month + 1).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
-export interface Period { index: number; start: string; end: string }
+/** A billing period; `end` is cut short by the lease's end, `fullEnd` is where it would have ended. */
+export interface Period { index: number; start: string; end: string; fullEnd: string }
+
+/** The rent of a period: in full, or for a period the lease's end cuts short, by its days (rounded down, in the tenant's favour). */
+export function periodRent(rent: number, period: { start: string; end: string; fullEnd: string }): number {
+  if (period.end >= period.fullEnd) return rent;
+  return Math.floor((rent * daysBetween(period.start, period.end)) / daysBetween(period.start, period.fullEnd));
+}
 
 /**
  * Periods to invoice by `localToday`: every period starting within `leadDays` from today that
@@ -35,9 +42,14 @@ export function periodsDue(terms: BillingTerms, localToday: string, leadDays: nu
     if (start > horizon || (terms.endDate !== null && start >= terms.endDate)) break;
     if (afterStart !== null && start <= afterStart) continue;
     const next = periodStart(terms, k + 1);
-    out.push({ index: k, start, end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next });
+    out.push({ index: k, start, end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next, fullEnd: next });
   }
   return out;
+}
+
+/** Where the period starting on `start` ends in full (the next billing day). */
+export function fullPeriodEnd(terms: BillingTerms, start: string): string {
+  return periodStart(terms, monthsFrom(terms.startDate, start) + 1);
 }
 
 /** Whole months from a lease start to a period start. */

@@ -6,13 +6,13 @@ import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, paymentsOf, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
+import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, paymentsOf, voidInvoiceSpanning, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
 import { type Posting, accountId, depositHeldPosting, depositReturnPosting, depositWithheldPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
 import { newId } from "../domain/ids";
-import { periodStart } from "../domain/periods";
+import { fullPeriodEnd, periodRent, periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
 import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
@@ -242,9 +242,21 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
     if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
     await deps.env.ROOM_CALENDAR.getByName(lease.roomId).shorten(lease.bookingId, endDate);
     const updated = await db.transaction(async (tx) => {
+      await lockLease(tx, leaseId); // two notices at once: one reworks the invoices, then the other
       const [row] = await tx.update(leases).set({ endDate }).where(eq(leases.id, leaseId)).returning();
-      // Rent is invoiced a week ahead: a period that now starts after the lease ends was never owed.
+      // Rent is invoiced a week ahead: a period that now starts after the lease ends was never owed,
+      // and the period the end cuts short is billed again for its days only.
       await voidInvoices(tx, await voidInvoicesFrom(tx, leaseId, endDate));
+      const [cut] = await voidInvoiceSpanning(tx, leaseId, endDate);
+      if (cut) {
+        await voidInvoices(tx, [cut]);
+        const fullEnd = fullPeriodEnd({ startDate: lease.startDate, billingDay: lease.billingDay, endDate: null }, cut.periodStart);
+        const rent = periodRent(lease.rentAmount, { start: cut.periodStart, end: endDate, fullEnd });
+        const [replacement] = await tx.insert(invoices).values({
+          id: newId("inv"), leaseId, periodStart: cut.periodStart, periodEnd: endDate, dueDate: cut.dueDate, rentAmount: rent, currency: cut.currency,
+        }).returning();
+        await post(tx, [invoicePosting(leaseId, replacement!.id, rent, cut.currency, `${cut.periodStart}…${endDate} (ends early)`)]);
+      }
       return row!;
     });
     return leaseView(updated);
