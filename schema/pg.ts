@@ -72,6 +72,8 @@ export const invoices = pgTable("invoices", {
 }, (t) => [
   // One live invoice per lease and period; a voided one may be replaced (notice cutting a period short).
   uniqueIndex("invoices_lease_period_live").on(t.leaseId, t.periodStart).where(sql`${t.voidedAt} IS NULL`),
+  // The partial index serves only queries that say `voided_at IS NULL`; a lease's invoices are read by lease id too.
+  index("invoices_lease").on(t.leaseId, t.periodStart),
   index("invoices_due").on(t.dueDate),
 ]);
 

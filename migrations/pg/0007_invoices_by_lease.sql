@@ -1,0 +1,1 @@
+CREATE INDEX "invoices_lease" ON "invoices" USING btree ("lease_id","period_start");
