@@ -269,6 +269,35 @@ describe("lease management", () => {
     expect(await balance(receivable(lease.id))).toBe(prorated);
   });
 
+  it("a period cut short after its late fee keeps that fee once, and the open invoices still add up to the ledger", async () => {
+    const start = inDays(-20);
+    const lease = await insertLease({ startDate: start, billingDay: Number(start.slice(8, 10)), timezone: "UTC", lateFeeRule: { graceDays: 2, kind: "fixed", amount: 3000 } });
+    await runBilling(env, new Date(), { leaseId: lease.id }); // issued, and 18 days past grace: the fee
+    const token = await tokenFor(lease.tenantId);
+    expect((await call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate: inDays(3) } })).status).toBe(200);
+    await runBilling(env, new Date(), { leaseId: lease.id });
+    const fees = await pgQuery("select 1 from ledger_transactions where lease_id = $1 and kind = 'late_fee'", [lease.id]);
+    expect(fees).toHaveLength(1);
+    const open = (await json(await call("GET", `/v1/leases/${lease.id}/invoices`, { token }))).items.filter((i: { status: string }) => i.status !== "void");
+    expect(open).toHaveLength(1);
+    expect(open[0].outstanding.amount).toBe(await balance(receivable(lease.id)));
+    expect(open[0].total.amount).toBe(open[0].rent.amount + 3000);
+  });
+
+  it("applies two notices given at once one after the other: the earlier end wins and nothing is billed twice", async () => {
+    const start = inDays(-20);
+    const lease = await insertLease({ startDate: start, billingDay: Number(start.slice(8, 10)), timezone: "UTC", lateFeeRule: { graceDays: 60, kind: "fixed", amount: 1000 } });
+    await runBilling(env, new Date(), { leaseId: lease.id });
+    const token = await tokenFor(lease.tenantId);
+    const [early, late] = [inDays(3), inDays(40)];
+    const answers = await Promise.all([early, late].map((endDate) => call("POST", `/v1/leases/${lease.id}/notice`, { token, body: { endDate } })));
+    expect(answers.map((r) => r.status)).toContain(200);
+    expect(answers.every((r) => r.status === 200 || r.status === 422)).toBe(true);
+    expect((await json(await call("GET", `/v1/leases/${lease.id}`, { token }))).endDate).toBe(early);
+    const live = await pgQuery<{ period_end: string }>("select period_end::text from invoices where lease_id = $1 and voided_at is null", [lease.id]);
+    expect(live).toEqual([{ period_end: early }]);
+  });
+
   it("settles the deposit at the end with itemised deductions", async () => {
     const { landlord, lease } = await leased();
     expect((await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } })).status).toBe(409);

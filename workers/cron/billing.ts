@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { billingRuns, invoices, leases } from "../../schema/pg";
 import type { DomainEvent } from "../../schema/events";
 import { post } from "../data/ledger";
-import { activeLeasesPage, claimAction, claimActions, lateFeesCharged, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
+import { activeLeasesPage, claimAction, lockLeaseEnds, claimActions, lateFeesCharged, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -65,10 +65,15 @@ async function issueInvoices(db: PgDb, today: (tz: string) => string, events: Do
     const page = await activeLeasesPage(db, after, PAGE, leaseId);
     if (page.length === 0) return created;
     after = page.at(-1)!.id;
-    const rows = page.flatMap((l) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate: l.endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
-      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(l.rentAmount, p), currency: l.currency })));
-    if (rows.length === 0) continue;
+    const dueRows = (l: (typeof page)[number], endDate: string | null) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
+      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(l.rentAmount, p), currency: l.currency }));
+    const due = page.filter((l) => dueRows(l, l.endDate).length > 0);
+    if (due.length === 0) continue;
     const inserted = await db.transaction(async (tx) => {
+      // A notice (which holds its lease FOR UPDATE) may have moved an end date since the page was read.
+      const ends = await lockLeaseEnds(tx, due.map((l) => l.id));
+      const rows = due.flatMap((l) => dueRows(l, ends.has(l.id) ? ends.get(l.id)! : l.endDate));
+      if (rows.length === 0) return [];
       const fresh = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart], where: sql`${invoices.voidedAt} IS NULL` }).returning();
       await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
       return fresh;

@@ -100,6 +100,18 @@ export async function voidInvoiceSpanning(db: Tx, leaseId: string, day: string):
     .where(and(eq(invoices.leaseId, leaseId), lt(invoices.periodStart, day), gt(invoices.periodEnd, day), isNull(invoices.voidedAt))).returning();
 }
 
+/** Gives a replacement invoice the actions (fee steps, reminders, charge attempts) of the one it replaces. */
+export async function copyInvoiceActions(db: Tx, fromId: string, toId: string): Promise<void> {
+  await db.execute(sql`INSERT INTO invoice_actions (invoice_id, kind, step, amount, outcome, at)
+    SELECT ${toId}, kind, step, amount, outcome, at FROM invoice_actions WHERE invoice_id = ${fromId} ON CONFLICT DO NOTHING`);
+}
+
+/** End dates of leases, share-locked until the transaction ends, so a notice cannot move them meanwhile. */
+export async function lockLeaseEnds(db: Tx, ids: string[]): Promise<Map<string, string | null>> {
+  const rows = await db.select({ id: leases.id, endDate: leases.endDate }).from(leases).where(inArray(leases.id, ids)).for("share");
+  return new Map(rows.map((r) => [r.id, r.endDate]));
+}
+
 /** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */
 export async function lateFeesCharged(db: Tx, invoiceIds: string[]): Promise<Map<string, { step: number; amount: number }[]>> {
   const charged = new Map<string, { step: number; amount: number }[]>();

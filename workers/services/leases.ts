@@ -6,7 +6,7 @@ import { findBooking } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/db";
 import { accountBalance, accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
-import { findInvoice, findLease, findLeaseByBooking, insertPayment, lockLease, paymentsOf, voidInvoiceSpanning, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
+import { findInvoice, findLease, findLeaseByBooking, copyInvoiceActions, insertPayment, lockLease, paymentsOf, voidInvoiceSpanning, voidInvoicesFrom, listInvoices, listLeases as queryLeases, openInvoices, type InvoiceRow, type LeaseRow, type OpenInvoice } from "../data/leases";
 import { withPg, type PgDb } from "../data/pg";
 import { toPage } from "../domain/cursor";
 import { addDays, todayIn } from "../domain/dates";
@@ -109,7 +109,8 @@ async function returnCredit(env: Env, tx: PgDb, lease: LeaseRow, credit: number)
     if (left <= 0) break;
     const reference = `credit:${paymentIntentId}`;
     if (await findTransaction(tx, `refund:${reference}`)) continue;
-    const refunds = (await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }).catch((err: unknown) => { throw provider(err); })).data;
+    const refunds = (await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }).catch((err: unknown) => { throw provider(err); })).data
+      .filter((r) => r.status !== "failed" && r.status !== "canceled");
     const earlier = refunds.find((r) => r.metadata?.leaseId === lease.id && r.metadata?.purpose === "credit");
     let amount = earlier?.amount ?? 0;
     if (!earlier) {
@@ -235,14 +236,14 @@ async function updateTerms(deps: Deps, landlord: AuthUser, leaseId: string, term
  */
 export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, endDate: string) {
   return withPg(deps.env, async (db) => {
-    const lease = await visibleLease(db, user, leaseId);
-    if (lease.status !== "active") throw new AppError("conflict", "The lease has already ended.");
-    const today = todayIn(lease.timezone);
-    if (endDate <= today || endDate <= lease.startDate) throw new AppError("validation_failed", "The end date must be after today and the start.", { errors: [{ path: "endDate", message: "must be in the future" }] });
-    if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
-    await deps.env.ROOM_CALENDAR.getByName(lease.roomId).shorten(lease.bookingId, endDate);
+    await visibleLease(db, user, leaseId);
     const updated = await db.transaction(async (tx) => {
-      await lockLease(tx, leaseId); // two notices at once: one reworks the invoices, then the other
+      // Checked against the locked row: two notices at once (or a billing run) apply one after the other.
+      const lease = (await lockLease(tx, leaseId))!;
+      if (lease.status !== "active") throw new AppError("conflict", "The lease has already ended.");
+      const today = todayIn(lease.timezone);
+      if (endDate <= today || endDate <= lease.startDate) throw new AppError("validation_failed", "The end date must be after today and the start.", { errors: [{ path: "endDate", message: "must be in the future" }] });
+      if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
       const [row] = await tx.update(leases).set({ endDate }).where(eq(leases.id, leaseId)).returning();
       // Rent is invoiced a week ahead: a period that now starts after the lease ends was never owed,
       // and the period the end cuts short is billed again for its days only.
@@ -256,9 +257,13 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
           id: newId("inv"), leaseId, periodStart: cut.periodStart, periodEnd: endDate, dueDate: cut.dueDate, rentAmount: rent, currency: cut.currency,
         }).returning();
         await post(tx, [invoicePosting(leaseId, replacement!.id, rent, cut.currency, `${cut.periodStart}…${endDate} (ends early)`)]);
+        // Late fees and charge attempts already made stay with the period: never charged twice.
+        await copyInvoiceActions(tx, cut.id, replacement!.id);
       }
       return row!;
     });
+    // The calendar follows the committed end; shortening is idempotent, so a retried notice finishes it.
+    await deps.env.ROOM_CALENDAR.getByName(updated.roomId).shorten(updated.bookingId, endDate);
     return leaseView(updated);
   });
 }
