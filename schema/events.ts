@@ -31,10 +31,11 @@ export const StripeEventReceived = z.object({
   data: z.object({ stripeType: z.string(), paymentIntentId: z.string().nullable(), bookingId: z.string().nullable() }),
 });
 
-const invoiceNotice = <T extends string>(type: T) => z.object({
+const invoiceData = { invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string() };
+const invoiceNotice = <T extends string, X extends z.ZodRawShape = {}>(type: T, extra?: X) => z.object({
   ...envelope,
   type: z.literal(type),
-  data: z.object({ invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string() }),
+  data: z.object({ ...invoiceData, ...(extra as X) }),
 });
 
 /** Notices from the rent run: the notifications issue turns them into messages. */
@@ -42,13 +43,8 @@ export const InvoiceIssued = invoiceNotice("invoice.issued");
 export const InvoiceReminder = invoiceNotice("invoice.reminder");
 export const InvoiceLateFee = invoiceNotice("invoice.late_fee");
 /** An off-session charge attempt failed; `finalAttempt` says the schedule is used up and the tenant must pay by hand. */
-export const InvoiceChargeFailed = z.object({
-  ...envelope,
-  type: z.literal("invoice.charge_failed"),
-  data: z.object({
-    invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string(),
-    attempt: z.number().int().optional(), finalAttempt: z.boolean().optional(), reason: z.string().optional(),
-  }),
+export const InvoiceChargeFailed = invoiceNotice("invoice.charge_failed", {
+  attempt: z.number().int().optional(), finalAttempt: z.boolean().optional(), reason: z.string().optional(),
 });
 
 export const LeaseEnded = z.object({ ...envelope, type: z.literal("lease.ended"), data: z.object({ leaseId: z.string(), bookingId: z.string() }) });

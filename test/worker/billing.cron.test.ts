@@ -8,6 +8,7 @@ import { accountId } from "../../workers/domain/ledger";
 import worker from "../../workers/index";
 import { call, tokenFor } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
+import { stripePost } from "./stripe";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -64,7 +65,7 @@ describe("rent billing run", () => {
   });
 
   it("charges a saved card off-session once per scheduled attempt and records the payment", async () => {
-    const customer = await (await fetch(`${env.STRIPE_API_BASE}/v1/customers`, { method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}` } })).json<{ id: string }>();
+    const customer = await (await stripePost("/v1/customers")).json<{ id: string }>();
     const lease = await insertLease({ startDate: "2027-08-01", billingDay: 1, stripeCustomerId: customer.id, stripePaymentMethodId: "pm_card_visa" });
     await cron("2027-08-01T12:00:00Z");
     await cron("2027-08-01T13:00:00Z");
@@ -74,7 +75,7 @@ describe("rent billing run", () => {
   });
 
   it("reports each declined off-session charge, retries only on the schedule, and says when the schedule is used up", async () => {
-    const customer = await (await fetch(`${env.STRIPE_API_BASE}/v1/customers`, { method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}` } })).json<{ id: string }>();
+    const customer = await (await stripePost("/v1/customers")).json<{ id: string }>();
     const lease = await insertLease({ startDate: "2027-09-01", billingDay: 1, stripeCustomerId: customer.id, stripePaymentMethodId: "pm_card_chargeDeclined" });
     const sendBatch = vi.spyOn(env.EVENTS, "sendBatch");
     await cron("2027-09-01T12:00:00Z");

@@ -6,7 +6,7 @@ import { startOfDayIn } from "../../workers/domain/dates";
 import { consumeEvents } from "../../workers/events/consumer";
 import { newEvent } from "../../workers/events/publish";
 import { pgQuery } from "./pg";
-import { customerPays, deliver, stripeEvent, stripeGet } from "./stripe";
+import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
 
 const stay = (roomId: string, from = 10, nights = 5) => ({ roomId, startDate: inDays(from), endDate: inDays(from + nights), units: 1 });
 
@@ -297,10 +297,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     // the landlord's cancellation released the calendar and refunded in full, then died
     await env.ROOM_CALENDAR.getByName(room.id).release(booking.id, "cancelled");
-    const refund = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
-      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId, amount: "130000", "metadata[bookingId]": booking.id, "metadata[purpose]": "cancel" }),
-    });
+    const refund = await stripePost("/v1/refunds", { payment_intent: booking.payment.paymentIntentId, amount: "130000", "metadata[bookingId]": booking.id, "metadata[purpose]": "cancel" });
     expect(refund.status).toBe(200);
     // the tenant's own cancel would get nothing this close to the start, but the landlord's refund stands
     expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });

@@ -7,7 +7,7 @@ import { newEvent } from "../../workers/events/publish";
 import worker from "../../workers/index";
 import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
-import { customerPays, deliver, stripeEvent, stripeGet } from "./stripe";
+import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
 
 /** A monthly booking paid through Stripe, and the lease it becomes. */
 async function leased(room: Record<string, unknown> = {}) {
@@ -311,10 +311,7 @@ describe("lease management", () => {
     const { landlord, lease, booking } = await leased();
     await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
     // someone refunded the whole charge in Stripe's dashboard: a further refund is refused
-    const refunded = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
-      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId }),
-    });
+    const refunded = await stripePost("/v1/refunds", { payment_intent: booking.payment.paymentIntentId });
     expect(refunded.status).toBe(200);
     const res = await call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld: [] } });
     expect(res.status).toBe(502);
@@ -326,10 +323,7 @@ describe("lease management", () => {
   it("follows a deposit refund an earlier settlement made before losing its commit, and refuses another amount", async () => {
     const { landlord, lease, booking } = await leased();
     await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
-    const refund = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
-      method: "POST", headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ payment_intent: booking.payment.paymentIntentId, amount: "50000", "metadata[leaseId]": lease.id, "metadata[purpose]": "deposit" }),
-    });
+    const refund = await stripePost("/v1/refunds", { payment_intent: booking.payment.paymentIntentId, amount: "50000", "metadata[leaseId]": lease.id, "metadata[purpose]": "deposit" });
     expect(refund.status).toBe(200);
     const settle = (withheld: { reason: string; amount: number }[]) => call("POST", `/v1/leases/${lease.id}/deposit/settle`, { token: landlord.accessToken, body: { withheld } });
     expect((await settle([])).status).toBe(409); // would refund 65,000 where 50,000 already went out

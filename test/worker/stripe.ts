@@ -10,6 +10,13 @@ export async function stripeGet(path: string): Promise<any> {
   return res.json();
 }
 
+/** A POST straight to Stripe (form-encoded, as the API takes it), as the dashboard or another system would make it. */
+export async function stripePost(path: string, params: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${base()}${path}`, {
+    method: "POST", headers: { ...auth(), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params),
+  });
+}
+
 /** The customer completes (or fails) payment at Stripe. */
 export async function customerPays(paymentIntentId: string, outcome: "succeed" | "fail" = "succeed"): Promise<void> {
   const res = await fetch(`${base()}/_fake/payment_intents/${paymentIntentId}/${outcome}`, { method: "POST", headers: auth() });

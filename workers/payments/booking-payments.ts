@@ -32,16 +32,6 @@ export async function cancelPaymentIntent(env: Env, bookingId: string, paymentIn
   return 0;
 }
 
-/**
- * The amount already refunded on a PaymentIntent for `purpose` (by our metadata), or null. A step
- * that refunded and then died before recording it finds its refund here instead of deciding again.
- */
-export async function refundedFor(env: Env, paymentIntentId: string, metadata: Record<string, string>): Promise<number | null> {
-  const list = await stripeClient(env).refunds.list({ payment_intent: paymentIntentId, limit: 100 });
-  const matching = list.data.filter((r) => Object.entries(metadata).every(([k, v]) => r.metadata?.[k] === v));
-  return matching.length ? matching.reduce((sum, r) => sum + r.amount, 0) : null;
-}
-
 /** Refunds `amount` of a booking's payment once per purpose; a charge already refunded counts as done. */
 export async function refundPayment(env: Env, bookingId: string, paymentIntentId: string | null, amount: number, purpose: "cancel" | "late"): Promise<void> {
   if (!paymentIntentId || amount <= 0) return;

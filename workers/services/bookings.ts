@@ -15,7 +15,8 @@ import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { log } from "../http/log";
 import { enforceRateLimit } from "../http/rate-limit";
-import { cancelPaymentIntent, createBookingPayment, refundedFor, refundPayment } from "../payments/booking-payments";
+import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
+import { refundedFor } from "../payments/refunds";
 
 /** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
 const RESERVATION_GRACE_MS = 5 * 60_000;
@@ -130,7 +131,7 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
     await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
   }
   await env.LANDLORD_DESK.getByName(booking.landlordId).release(id);
-  await emit(deps, newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded }));
+  await announce(deps.env, deps.db, [newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded })]);
   await advanceBooking(db, id, "cancelled", refunded);
   return toBookingView((await findBooking(db, id))!);
 }
@@ -147,12 +148,12 @@ export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountRece
     const endsAt = startOfDayIn(result.hold.endDate, found?.property.timezone ?? "UTC");
     const activated = await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId, endsAt);
     // Refused only when a cancellation released the booking meanwhile: its own event tells the story.
-    if (activated.ok) await emit(deps, newEvent("booking.confirmed", { bookingId: ref.bookingId }));
+    if (activated.ok) await announce(deps.env, deps.db, [newEvent("booking.confirmed", { bookingId: ref.bookingId })]);
     return;
   }
   if (result.hold?.confirmedAt) return;
   if (amountReceived > 0) await refundPayment(deps.env, ref.bookingId, ref.paymentIntentId, amountReceived, "late");
-  await emit(deps, newEvent(`booking.${endedAs(result.hold)}`, { bookingId: ref.bookingId, refundedAmount: amountReceived }));
+  await announce(deps.env, deps.db, [newEvent(`booking.${endedAs(result.hold)}`, { bookingId: ref.bookingId, refundedAmount: amountReceived })]);
 }
 
 /**
@@ -168,7 +169,7 @@ export async function failBooking(deps: Deps, ref: BookingRef, reason: "payment_
   const status = endedAs(hold);
   // An expiry is announced by the calendar's own outbox.
   const unannounced = previous === "held" || (status !== "expired" && (await findBooking(deps.db, ref.bookingId))?.status === "held");
-  if (unannounced) await emit(deps, newEvent(`booking.${status}`, { bookingId: ref.bookingId }));
+  if (unannounced) await announce(deps.env, deps.db, [newEvent(`booking.${status}`, { bookingId: ref.bookingId })]);
 }
 
 /** The calendar expired a hold: return the landlord's contract and cancel the PaymentIntent. */
@@ -188,10 +189,6 @@ async function visibleBooking(db: D1Db, viewer: AuthUser, id: string): Promise<B
   const booking = await findBooking(db, id);
   if (!booking || (booking.tenantId !== viewer.id && booking.landlordId !== viewer.id)) throw new AppError("not_found", "No such booking.");
   return booking;
-}
-
-function emit(deps: Deps, event: DomainEvent): Promise<void> {
-  return announce(deps.env, deps.db, [event]);
 }
 
 export function toBookingView(b: BookingRow): BookingView {

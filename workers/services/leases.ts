@@ -16,7 +16,7 @@ import { fullPeriodEnd, periodRent, periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
 import { cursorParam } from "../http/cursor";
 import { AppError } from "../http/errors";
-import { refundedFor } from "../payments/booking-payments";
+import { liveRefunds, refundedFor } from "../payments/refunds";
 import { stripeClient } from "../payments/stripe";
 
 export const DEFAULT_LATE_FEE: LateFeeRule = { graceDays: 5, kind: "percent", percentBps: 500 };
@@ -81,10 +81,15 @@ export async function unwindLeaseOnCancel(env: Env, bookingId: string, refundedA
   }));
 }
 
+/** A refund Stripe refused or could not be asked for: the settlement is abandoned, nothing posted. */
+function refundFailed(what: string) {
+  return (err: unknown): never => { throw new AppError("payment_provider_error", `${what} could not be refunded; nothing was settled.`, { cause: err }); };
+}
+
 /** Refunds `returned` of a deposit once; a refund already at Stripe for this lease must be the same amount. */
 async function refundDeposit(env: Env, leaseId: string, paymentIntentId: string, held: number, returned: number): Promise<void> {
-  const provider = (err: unknown) => new AppError("payment_provider_error", "The deposit could not be refunded; nothing was settled.", { cause: err });
-  const already = await refundedFor(env, paymentIntentId, { leaseId, purpose: "deposit" }).catch((err: unknown) => { throw provider(err); });
+  const failed = refundFailed("The deposit");
+  const already = await refundedFor(env, paymentIntentId, { leaseId, purpose: "deposit" }).catch(failed);
   if (already !== null && already !== returned) {
     throw new AppError("conflict", `${already} of the deposit was already refunded at Stripe; settle with deductions totalling ${held - already}.`);
   }
@@ -92,7 +97,7 @@ async function refundDeposit(env: Env, leaseId: string, paymentIntentId: string,
   await stripeClient(env).refunds.create(
     { payment_intent: paymentIntentId, amount: returned, metadata: { leaseId, purpose: "deposit" } },
     { idempotencyKey: `lease-${leaseId}-deposit-return-${returned}` },
-  ).catch((err: unknown) => { throw provider(err); });
+  ).catch(failed);
 }
 
 /**
@@ -102,25 +107,24 @@ async function refundDeposit(env: Env, leaseId: string, paymentIntentId: string,
  */
 async function returnCredit(env: Env, tx: PgDb, lease: LeaseRow, credit: number): Promise<{ returned: number; postings: Posting[] }> {
   const stripe = stripeClient(env);
-  const provider = (err: unknown) => new AppError("payment_provider_error", "The tenant's credit could not be refunded; nothing was settled.", { cause: err });
+  const failed = refundFailed("The tenant's credit");
   const postings: Posting[] = [];
   let left = credit;
   for (const { paymentIntentId } of await paymentsOf(tx, lease.id)) {
     if (left <= 0) break;
     const reference = `credit:${paymentIntentId}`;
     if (await findTransaction(tx, `refund:${reference}`)) continue;
-    const refunds = (await stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }).catch((err: unknown) => { throw provider(err); })).data
-      .filter((r) => r.status !== "failed" && r.status !== "canceled");
+    const refunds = await liveRefunds(env, paymentIntentId).catch(failed);
     const earlier = refunds.find((r) => r.metadata?.leaseId === lease.id && r.metadata?.purpose === "credit");
     let amount = earlier?.amount ?? 0;
     if (!earlier) {
-      const pi = await stripe.paymentIntents.retrieve(paymentIntentId).catch((err: unknown) => { throw provider(err); });
+      const pi = await stripe.paymentIntents.retrieve(paymentIntentId).catch(failed);
       amount = Math.min(left, pi.amount_received - refunds.reduce((sum, r) => sum + r.amount, 0));
       if (amount <= 0) continue;
       await stripe.refunds.create(
         { payment_intent: paymentIntentId, amount, metadata: { leaseId: lease.id, purpose: "credit" } },
         { idempotencyKey: `lease-${lease.id}-credit-${paymentIntentId}-${amount}` },
-      ).catch((err: unknown) => { throw provider(err); });
+      ).catch(failed);
     }
     postings.push(refundPosting(lease.id, reference, amount, lease.currency, "Credit returned at lease end"));
     left -= amount;
