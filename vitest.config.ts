@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 import { localSecrets } from "./scripts/secrets";
 
 /**
@@ -13,9 +14,12 @@ export default defineConfig(async () => {
   const stripeUrl = process.env.TEST_STRIPE_URL;
   const webhookSecret = process.env.TEST_STRIPE_WEBHOOK_SECRET;
   if (!stripeUrl || !webhookSecret) throw new Error("TEST_STRIPE_URL is not set: run the suite with `npm test`.");
+  const contract = process.env.TEST_OPENAPI_CONTRACT;
+  if (!contract) throw new Error("TEST_OPENAPI_CONTRACT is not set: run the suite with `npm test`.");
   const secrets = { ...(await localSecrets()), STRIPE_WEBHOOK_SECRETS: `${webhookSecret},whsec_previous_secret` };
   return {
     plugins: [
+      openApiContract(contract),
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
@@ -38,3 +42,16 @@ export default defineConfig(async () => {
     },
   };
 });
+
+/**
+ * `import ... from "virtual:openapi-contract"`: the validators scripts/contract.ts compiled from the
+ * served /openapi.json (test/worker/openapi.contract.test.ts uses them).
+ */
+function openApiContract(file: string): Plugin {
+  const id = "virtual:openapi-contract";
+  return {
+    name: "roomline-openapi-contract",
+    resolveId: (source) => (source === id ? `\0${id}` : undefined),
+    load: (resolved) => (resolved === `\0${id}` ? readFileSync(file, "utf8") : undefined),
+  };
+}

@@ -1,6 +1,6 @@
 /**
- * Runs the row-lock baseline (bench/pg-baseline/server.ts) as its own process on the bench's
- * Postgres, in a scratch schema holding the same rooms as the Roomline catalog.
+ * Runs the minimal row-lock baseline (bench/pg-baseline/server.ts) as its own process on the
+ * bench's Postgres, in a scratch schema holding the same rooms as the Roomline catalog.
  */
 import { resolve } from "node:path";
 import pg from "pg";
@@ -22,7 +22,7 @@ export async function startBaselineServer(o: { pgUrl: string; jwks: unknown; tok
     JWT_ISSUER: o.tokens.issuer, JWT_AUDIENCE: o.tokens.audience, POOL_SIZE: String(o.poolSize),
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, service);
+  await waitForHealth(url, service, "the baseline server");
   return { url, schema, service, poolSize: o.poolSize };
 }
 
@@ -53,15 +53,16 @@ function toUsage(rows: { room_id: string; day: string; units: number }[]): Map<s
   return usage;
 }
 
-async function waitForHealth(url: string, service: Service): Promise<void> {
+/** Waits until `url`/health answers 2xx, for at most 30 s; `label` names the server in errors. */
+export async function waitForHealth(url: string, service: Service, label: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`the baseline server exited (${service.child.exitCode}):\n${service.output.tail()}`);
+    if (service.child.exitCode !== null) throw new Error(`${label} exited (${service.child.exitCode}):\n${service.output.tail()}`);
     const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
     if (ok) return;
     await sleep(200);
   }
-  throw new Error(`the baseline server did not answer /health within 30s:\n${service.output.tail()}`);
+  throw new Error(`${label} did not answer /health within 30s:\n${service.output.tail()}`);
 }
 
 /** Runs `work` on a fresh client and always closes it. */

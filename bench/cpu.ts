@@ -1,6 +1,6 @@
 /**
  * CPU accounting from /proc (Linux): how much CPU the bench's own child processes (workerd,
- * wrangler, Postgres, the Stripe fake, the baseline) used, how much the load generator used, and
+ * wrangler, Postgres, the Stripe fakes, the fair peer, the baseline) used, how much the load generator used, and
  * how much went to anything else on the machine, which would distort the figures.
  * Elsewhere the per-process figures are null and only the machine-wide total is measured.
  */
@@ -49,7 +49,8 @@ function kindOf(pid: number, comm: string): string {
     // exited meanwhile
   }
   if (cmdline.includes("wrangler")) return "wrangler (node)";
-  if (cmdline.includes("stripe-fake")) return "stripe fake (node)";
+  if (cmdline.includes("stripe-fake")) return cmdline.includes("--for=fair-peer") ? "stripe fake for fair peer (node)" : "stripe fake (node)";
+  if (cmdline.includes("pg-fair-peer")) return "fair peer (node)";
   if (cmdline.includes("pg-baseline")) return "baseline (node)";
   if (cmdline.includes("postgres")) return "postgres";
   return comm;

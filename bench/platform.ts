@@ -4,9 +4,9 @@
  * Stripe fake, freshly generated secrets in a temp env file, D1/Durable Object state in a temp
  * dir, and `wrangler dev` on free ports. Everything is undone at teardown.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import pg from "pg";
 import { freePort } from "../scripts/ports";
 import { localSecrets } from "../scripts/secrets";
@@ -19,6 +19,8 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export interface Platform {
   /** Base URL of the bench's `wrangler dev`. */
   api: string;
+  /** The copy of the project that `wrangler dev` runs (see `snapshotProject`). */
+  projectDir: string;
   /** Postgres URL of the bench's database. */
   pgUrl: string;
   /** Whether Postgres is the bench's own embedded server (false: a scratch database on DATABASE_URL). */
@@ -31,8 +33,11 @@ export interface Platform {
   dir: string;
 }
 
-/** Starts the whole isolated platform and waits until /health answers 200. `webhooks: false` keeps Stripe events in the fake. */
-export async function startPlatform(say: (line: string) => void, opts: { webhooks: boolean }): Promise<Platform> {
+/**
+ * Starts the whole isolated platform and waits until /health answers 200. `webhooks: false` keeps
+ * Stripe events in the fake; `localObservability: true` leaves wrangler's local trace collector on.
+ */
+export async function startPlatform(say: (line: string) => void, opts: { webhooks: boolean; localObservability: boolean }): Promise<Platform> {
   const dir = mkdtempSync(join(tmpdir(), "roomline-bench-"));
   onTeardown(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
   const { url: pgUrl, embedded } = await step(say, "PostgreSQL", () => startDatabase(dir));
@@ -40,11 +45,13 @@ export async function startPlatform(say: (line: string) => void, opts: { webhook
   const envFile = writeEnvFile(dir, secrets);
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
-  const stripe = await step(say, "Stripe fake", () => startFake(opts.webhooks ? `${api}/v1/webhooks/stripe` : "", secrets));
+  const stripe = await step(say, "Stripe fake", () => startStripeFakeProcess("Stripe fake", opts.webhooks ? `${api}/v1/webhooks/stripe` : "", secrets));
   const stateDir = join(dir, "wrangler-state");
-  await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { CI: "true" }));
+  const projectDir = await step(say, "snapshot of the project", async () => snapshotProject(dir));
+  const config = join(projectDir, "wrangler.toml");
+  await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { CI: "true" }));
   const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
-    const service = await startWrangler({ apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl });
+    const service = await startWrangler({ projectDir, apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl, localObservability: opts.localObservability });
     await waitForHealth(api, HEALTH_TIMEOUT_MS, {
       check: () => {
         if (service.child.exitCode !== null) throw new Error(`wrangler dev exited (${service.child.exitCode}):\n${service.output.tail()}`);
@@ -53,7 +60,32 @@ export async function startPlatform(say: (line: string) => void, opts: { webhook
     });
     return service;
   });
-  return { api, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
+  return { api, projectDir, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
+}
+
+/** Not copied: installed packages (linked instead), git, local state and secrets, results and logs. */
+const SNAPSHOT_SKIP = new Set(["node_modules", ".git", ".wrangler", ".data", ".dev-tmp", ".dev.vars"]);
+
+/**
+ * A copy of the working tree in `dir`/project, with node_modules linked, for `wrangler dev` to run.
+ * wrangler dev watches its sources and rebuilds and reloads the worker when one changes; run from
+ * the working tree, an edit made while the bench runs (or half made) would replace the code under
+ * measurement mid-round. The copy freezes the code as it was when the bench started.
+ */
+function snapshotProject(dir: string): string {
+  const root = resolve(".");
+  const dest = join(dir, "project");
+  cpSync(root, dest, {
+    recursive: true,
+    filter: (src) => {
+      const rel = relative(root, src);
+      if (rel === "") return true;
+      const top = rel.split(/[\\/]/)[0]!;
+      return !SNAPSHOT_SKIP.has(top) && !basename(src).startsWith(".env") && !rel.startsWith(join("bench", "results")) && !src.endsWith(".log");
+    },
+  });
+  symlinkSync(join(root, "node_modules"), join(dest, "node_modules"), "dir");
+  return dest;
 }
 
 async function startDatabase(dir: string): Promise<{ url: string; embedded: boolean }> {
@@ -117,27 +149,35 @@ function writeEnvFile(dir: string, secrets: Record<string, string>): string {
   return path;
 }
 
-async function startFake(webhookUrl: string, secrets: Record<string, string>): Promise<{ url: string; service: Service }> {
+/**
+ * A Stripe fake (bench/stripe-fake-process.ts) in its own process. `role` goes on its command line
+ * so the CPU breakdown can tell the fakes apart (the fair peer gets its own instance).
+ */
+export async function startStripeFakeProcess(name: string, webhookUrl: string, secrets: Record<string, string>, role = "roomline"): Promise<{ url: string; service: Service }> {
   const port = await freePort();
-  const service = startService("Stripe fake", process.execPath, ["--import", "tsx", resolve("bench/stripe-fake-process.ts")], {
+  const service = startService(name, process.execPath, ["--import", "tsx", resolve("bench/stripe-fake-process.ts"), `--for=${role}`], {
     STRIPE_FAKE_PORT: String(port), STRIPE_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
   }, { webhookRetries: /failed \(attempt \d+\).*retrying/, webhooksGivenUp: /giving up/ });
   await until(() => service.output.lines.some((l) => l.startsWith("listening on")) || service.child.exitCode !== null, 30_000);
-  if (!service.output.lines.some((l) => l.startsWith("listening on"))) throw new Error(`the Stripe fake did not start:\n${service.output.tail()}`);
+  if (!service.output.lines.some((l) => l.startsWith("listening on"))) throw new Error(`the ${name} did not start:\n${service.output.tail()}`);
   return { url: `http://127.0.0.1:${port}`, service };
 }
 
-interface WranglerOptions { apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string }
+interface WranglerOptions { projectDir: string; apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string; localObservability: boolean }
 
 async function startWrangler(o: WranglerOptions): Promise<Service> {
   const args = [
-    "dev", "--local", "--port", String(o.apiPort), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
+    "dev", "--local", "--config", join(o.projectDir, "wrangler.toml"), "--port", String(o.apiPort), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
     "--persist-to", o.stateDir, "--env-file", o.envFile, "--var", `STRIPE_API_BASE:${o.stripeUrl}`,
     "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn",
   ];
   return startService("wrangler dev", process.execPath, [WRANGLER_BIN, ...args], {
     ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: o.pgUrl,
-  });
+    // Local observability (X_LOCAL_OBSERVABILITY, default true in wrangler 4.155): Miniflare attaches a streaming-tail
+    // trace collector to every worker, which costs milliseconds of workerd CPU per request and has
+    // no counterpart in production. `unsafeObservability` in miniflare; this is wrangler's only switch.
+    X_LOCAL_OBSERVABILITY: o.localObservability ? "true" : "false",
+  }, {}, o.projectDir);
 }
 
 

@@ -36,9 +36,9 @@ export function teardown(log: (line: string) => void = console.log): Promise<voi
 /** A long-running child in its own process group (so stopping it takes its children along), with its output kept. */
 export interface Service { name: string; child: ChildProcess; output: OutputTail; stop(): Promise<void> }
 
-/** Spawns a long-running service; its stop is registered for teardown. */
-export function startService(name: string, command: string, args: string[], env: Record<string, string | undefined>, patterns: Record<string, RegExp> = {}): Service {
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+/** Spawns a long-running service (in `cwd`, default this process's); its stop is registered for teardown. */
+export function startService(name: string, command: string, args: string[], env: Record<string, string | undefined>, patterns: Record<string, RegExp> = {}, cwd?: string): Service {
+  const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, cwd });
   const output = new OutputTail(300, patterns);
   output.follow(child.stdout);
   output.follow(child.stderr);

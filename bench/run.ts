@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: starts an isolated Roomline (own Postgres, Stripe fake, secrets and wrangler
- * state in a temp dir), runs the booking benchmark (Roomline vs a row-lock Postgres baseline) and
- * the billing benchmark, prints tables, writes JSON to bench/results/ and tears everything down.
+ * state in a temp dir), runs the booking benchmark (Roomline vs a fair Node + Postgres peer and a
+ * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
+ * bench/results/ and tears everything down.
  *
  * Env: BENCH_ONLY=booking|billing, BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
- * BENCH_BASELINE_POOL (20), BENCH_STRIPE_WEBHOOKS=off (diagnosis: the fake keeps its events instead of
- * posting them to the worker), DATABASE_URL (use a scratch database there instead of an embedded Postgres).
+ * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off (diagnosis: the fakes keep their events instead of
+ * posting them to the worker and the fair peer), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
+ * DATABASE_URL (use a scratch database there instead of an embedded Postgres).
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
@@ -34,11 +36,16 @@ async function main(): Promise<void> {
   const booking = bookingOptions();
   const billing = billingOptions();
   const webhooks = process.env.BENCH_STRIPE_WEBHOOKS !== "off";
-  const platform = await startPlatform(say, { webhooks });
-  const out: Record<string, unknown> = { startedAt: startedAt.toISOString(), machine: machineInfo(), options: { only: only ?? "all", stripeWebhooks: webhooks, booking, billing } };
+  // wrangler's local trace collector has no production counterpart; off unless asked for.
+  const localObservability = process.env.BENCH_LOCAL_OBSERVABILITY === "on";
+  const platform = await startPlatform(say, { webhooks, localObservability });
+  const out: Record<string, unknown> = {
+    startedAt: startedAt.toISOString(), machine: machineInfo(),
+    options: { only: only ?? "all", stripeWebhooks: webhooks, wranglerLocalObservability: localObservability, booking, billing },
+  };
   if (only !== "billing") {
     say("\n▸ Booking benchmark");
-    const result = await runBookingBench(platform, booking, say);
+    const result = await runBookingBench(platform, booking, say, { webhooks });
     say(`\nBooking (${booking.attempts} attempts per scenario and round; window ${result.window.from} … ${result.window.to})\n${bookingTables(result.results)}`);
     out.booking = result;
   }

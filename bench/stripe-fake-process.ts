@@ -3,8 +3,10 @@
  * webhooks does not share an event loop with the load generator. Quiet: it prints only failed
  * webhook deliveries (and a count of requests every 5 s while busy).
  * Env: STRIPE_FAKE_PORT, STRIPE_WEBHOOK_URL (empty: events stay in the fake), STRIPE_WEBHOOK_SECRET.
+ * Arguments: `--for=<role>` only names the instance (the fair peer has its own) for the CPU breakdown.
  */
-import { startStripeFake } from "../fakes/stripe-server";
+import { startStripeFake } from "../fakes/stripe/server";
+import { STRIPE_EVENTS_ACTED_ON } from "../schema/stripe-webhooks";
 
 let requests = 0;
 let reported = 0;
@@ -12,6 +14,8 @@ let reported = 0;
 const fake = await startStripeFake({
   port: Number(process.env.STRIPE_FAKE_PORT),
   webhookUrl: process.env.STRIPE_WEBHOOK_URL || undefined,
+  // Subscribed to the events the platform acts on, as the production endpoint is (and `npm start`'s fake).
+  enabledEvents: STRIPE_EVENTS_ACTED_ON,
   webhookSecret: process.env.STRIPE_WEBHOOK_SECRET!,
   log: (line) => {
     requests++;

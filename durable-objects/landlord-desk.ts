@@ -1,10 +1,22 @@
 import { DurableObject } from "cloudflare:workers";
+import type { LiveContract } from "./room-calendar";
+import { migrate } from "./sqlite-migrations";
 
 export interface CapacityView { activeContracts: number; reserved: number; totalCapacity: number | null; available: boolean }
 export type ReserveResult = { ok: true } | { ok: false; code: "landlord_at_capacity" | "booking_ended" };
 
 /** Tombstones outlive any late saga step: Stripe retries a webhook for up to three days. */
 const TOMBSTONE_MS = 30 * 86_400_000;
+
+/** Storage steps, in order, never edited (objects made before versioning ran the first as bare DDL). */
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS settings (id INTEGER PRIMARY KEY CHECK (id = 1), total_capacity INTEGER);
+   CREATE TABLE IF NOT EXISTS contracts (booking_id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('reserved', 'active')), expires_at INTEGER);
+   CREATE TABLE IF NOT EXISTS released (booking_id TEXT PRIMARY KEY, at INTEGER NOT NULL);`,
+  `CREATE INDEX contracts_expiry ON contracts (expires_at);
+   CREATE INDEX contracts_status ON contracts (status, expires_at);
+   CREATE INDEX released_at ON released (at);`,
+];
 
 /**
  * One per landlord: how many contracts the landlord can carry across all rooms. A booking
@@ -20,13 +32,7 @@ export class LandlordDesk extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      this.#sql.exec(`
-        CREATE TABLE IF NOT EXISTS settings (id INTEGER PRIMARY KEY CHECK (id = 1), total_capacity INTEGER);
-        CREATE TABLE IF NOT EXISTS contracts (booking_id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('reserved', 'active')), expires_at INTEGER);
-        CREATE TABLE IF NOT EXISTS released (booking_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-      `);
-    });
+    ctx.blockConcurrencyWhile(async () => migrate(this.#sql, MIGRATIONS));
   }
 
   /** Reserves one contract for a booking; the same booking reserving again is a no-op, a released one is refused. */
@@ -61,6 +67,23 @@ export class LandlordDesk extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Counts contracts the landlord's rooms already carry, handed over by each calendar when the cap is
+   * switched on (bookings made without asking the desk). Existing and released bookings are left as they are.
+   */
+  adopt(contracts: LiveContract[]): void {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const c of contracts) {
+        if (c.expiresAt !== null && c.expiresAt <= now) continue;
+        this.#sql.exec(
+          "INSERT INTO contracts SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM released WHERE booking_id = ?1) ON CONFLICT (booking_id) DO NOTHING",
+          c.bookingId, c.status, c.expiresAt);
+      }
+    });
+    this.#scheduleAlarm();
+  }
+
   /** Sets the cap (null = no cap). Lowering it below current use is allowed: it only stops new bookings. */
   setCapacity(totalCapacity: number | null): CapacityView {
     this.#sql.exec("INSERT OR REPLACE INTO settings VALUES (1, ?)", totalCapacity);
@@ -68,9 +91,13 @@ export class LandlordDesk extends DurableObject<Env> {
   }
 
   status(): CapacityView {
-    const counts = this.#sql.exec<{ active: number; reserved: number }>(
-      "SELECT coalesce(sum(status = 'active' AND (expires_at IS NULL OR expires_at > ?1)), 0) AS active, coalesce(sum(status = 'reserved' AND expires_at > ?1), 0) AS reserved FROM contracts",
-      Date.now()).one();
+    const now = Date.now();
+    // Two counts over the (status, expires_at) index rather than one pass over every contract.
+    const active = this.#sql.exec<{ n: number }>(
+      "SELECT count(*) AS n FROM contracts WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)", now).one().n;
+    const reserved = this.#sql.exec<{ n: number }>(
+      "SELECT count(*) AS n FROM contracts WHERE status = 'reserved' AND expires_at > ?", now).one().n;
+    const counts = { active, reserved };
     const totalCapacity = this.#sql.exec<{ total_capacity: number | null }>("SELECT total_capacity FROM settings").toArray()[0]?.total_capacity ?? null;
     return {
       activeContracts: counts.active,

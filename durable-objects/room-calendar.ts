@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { DomainEvent } from "../schema/events";
-import { addDays, daysBetween, eachDay } from "../workers/domain/dates";
-import { newId } from "../workers/domain/ids";
+import type { BookingSnapshot, DomainEvent } from "../schema/events";
+import { addDays, daysBetween, eachDay, startOfDayIn, todayIn } from "../workers/domain/dates";
+import { newBookingId, newId } from "../workers/domain/ids";
+import { amountDue } from "../workers/domain/pricing";
+import { migrate } from "./sqlite-migrations";
 
 /** The room facts the calendar enforces; pushed by the catalog, or taken from the first booking. */
 export interface RoomRules { capacity: number; minNights: number | null; maxNights: number | null }
@@ -35,6 +37,66 @@ export interface ReleaseOptions {
 export type ReleaseResult = { previous: HoldStatus | null; hold: HoldView | null; refused?: "started" };
 
 /**
+ * What the calendar needs to decide and price a booking on its own: pushed by the catalog when the
+ * room or its property changes. `version` orders pushes (the newer of the two rows' updatedAt), so a
+ * late push of old terms never overwrites newer ones.
+ */
+export interface RoomTerms extends RoomRules {
+  version: string;
+  active: boolean;
+  roomId: string;
+  propertyId: string;
+  ownerId: string;
+  timezone: string;
+  rentalMode: "monthly" | "nightly";
+  priceAmount: number;
+  depositAmount: number;
+  currency: string;
+}
+
+/** A booking attempt as the worker hands it over: the tenant's idempotency key and a hash of the request. */
+export interface BookRequest {
+  key: string;
+  requestHash: string;
+  tenantId: string;
+  startDate: string;
+  endDate: string;
+  units: number;
+  holdMs: number;
+}
+
+/** A booking as the calendar, its authority, knows it. */
+export interface CalendarBooking extends BookingSnapshot {
+  status: HoldStatus;
+  paymentIntentId: string | null;
+  clientSecret: string | null;
+  confirmedAt: string | null;
+  updatedAt: string;
+}
+
+export type BookRefusal =
+  | "terms_missing"
+  | "not_found"
+  | "room_unavailable"
+  | "invalid_range"
+  | "landlord_at_capacity"
+  | "idempotency_key_reused"
+  | "idempotency_in_progress";
+export type BookResult =
+  | { ok: true; replayed: boolean; booking: CalendarBooking }
+  | { ok: false; code: BookRefusal; detail: string };
+
+/** A contract the landlord's desk should count, handed over when the landlord sets a cap. */
+export interface LiveContract { bookingId: string; status: "reserved" | "active"; expiresAt: number | null }
+
+/** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
+export const RESERVATION_GRACE_MS = 5 * 60_000;
+/** Outbox rows wait at most this long, so a busy room sends its events in batches. */
+const FLUSH_MS = 50;
+/** Idempotency keys live 24 hours, as Stripe's do. */
+const REQUEST_TTL_MS = 24 * 3_600_000;
+
+/**
  * The object's storage schema, one step per entry, applied in order and never edited: objects
  * created by older code catch up on their next start.
  */
@@ -47,31 +109,39 @@ const MIGRATIONS = [
    CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL);`,
   `ALTER TABLE holds ADD COLUMN confirmed_at INTEGER;
    UPDATE holds SET confirmed_at = updated_at WHERE status = 'confirmed';`,
+  `CREATE TABLE terms (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL, body TEXT NOT NULL, capped INTEGER NOT NULL DEFAULT 0);
+   ALTER TABLE holds ADD COLUMN booking TEXT;
+   ALTER TABLE holds ADD COLUMN payment_intent_id TEXT;
+   ALTER TABLE holds ADD COLUMN client_secret TEXT;
+   CREATE TABLE requests (tenant_id TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, booking_id TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'done')), created_at INTEGER NOT NULL, PRIMARY KEY (tenant_id, key));
+   CREATE INDEX requests_age ON requests (created_at);
+   ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0;`,
 ];
-
-function migrate(sql: SqlStorage): void {
-  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-  const current = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
-  for (let v = current; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v]!);
-  sql.exec("INSERT OR REPLACE INTO schema_version VALUES (1, ?)", MIGRATIONS.length);
-}
 
 /** How far ahead bookings may reach. */
 export const HORIZON_DAYS = 730;
 
 /**
- * One per room: the authority for how many capacity units each day has left. Every method runs
- * to completion without awaiting anything outside the object, so "check, then write" is atomic.
- * Holds expire by alarm; expiry is announced on EVENTS through a small outbox, so the saga can
- * return the landlord's capacity and cancel the PaymentIntent.
+ * One per room: the authority for how many capacity units each day has left, and for the room's
+ * bookings. A booking attempt is one call (`book`): the calendar knows the room's terms, checks the
+ * tenant's idempotency key, takes the units and writes the booking and its `booking.held` event in
+ * one SQLite transaction. Its outbox feeds the queue in batches by alarm (the D1 read model and the
+ * PaymentIntent hang off that event, off the request path). Only a landlord with a capacity cap
+ * costs a second call, to their LandlordDesk. Every check-then-write runs without awaiting anything
+ * outside the object, except that desk call, after which state is re-read. Holds expire by alarm.
  */
 export class RoomCalendar extends DurableObject<Env> {
   #sql: SqlStorage;
+  /** The terms row, parsed once per instance (undefined: not read yet; null: never pushed). */
+  #terms: { terms: RoomTerms; capped: boolean } | null | undefined;
+  /** The alarm this instance last set, so a busy room does not rewrite it on every booking. */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => migrate(this.#sql));
+    ctx.blockConcurrencyWhile(async () => migrate(this.#sql, MIGRATIONS));
   }
 
   /** Sets the room's rules. A capacity cut below what is already taken is refused with the days in conflict. */
@@ -81,6 +151,114 @@ export class RoomCalendar extends DurableObject<Env> {
     if (conflicts.length > 0) return { ok: false, code: "capacity_conflict", days: conflicts.map((c) => ({ date: c.day, taken: c.units })) };
     this.#saveRules(rules);
     return { ok: true };
+  }
+
+  /**
+   * Stores the room's terms (newer versions only). A capacity cut below what is already taken is
+   * refused with the days in conflict, and nothing is stored.
+   */
+  setTerms(terms: RoomTerms): { ok: true } | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] } {
+    const current = this.#loadTerms();
+    if (current && current.terms.version > terms.version) return { ok: true };
+    const configured = this.configure({ capacity: terms.capacity, minNights: terms.minNights, maxNights: terms.maxNights });
+    if (!configured.ok) return configured;
+    this.#sql.exec(
+      "INSERT INTO terms (id, version, body, capped) VALUES (1, ?1, ?2, 0) ON CONFLICT (id) DO UPDATE SET version = ?1, body = ?2",
+      terms.version, JSON.stringify(terms));
+    this.#terms = undefined;
+    return { ok: true };
+  }
+
+  /** Whether the room's terms were ever pushed (rooms created before the calendar held them were not). */
+  hasTerms(): boolean {
+    return this.#loadTerms() !== null;
+  }
+
+  /**
+   * Whether the landlord caps their contracts: from now on each booking reserves at their desk.
+   * Returns the bookings live at this moment, for the desk to count; bookings made after this call
+   * reserve for themselves, so none is missed.
+   */
+  setCapped(capped: boolean): LiveContract[] {
+    this.#sql.exec("UPDATE terms SET capped = ? WHERE id = 1", capped ? 1 : 0);
+    this.#terms = undefined;
+    const timezone = this.#loadTerms()?.terms.timezone ?? "UTC";
+    return this.#sql.exec<{ booking_id: string; status: HoldStatus; expires_at: number; end_date: string }>(
+      "SELECT booking_id, status, expires_at, end_date FROM holds WHERE status IN ('held', 'confirmed')").toArray()
+      .map((h) => h.status === "held"
+        ? { bookingId: h.booking_id, status: "reserved" as const, expiresAt: h.expires_at + RESERVATION_GRACE_MS }
+        : { bookingId: h.booking_id, status: "active" as const, expiresAt: startOfDayIn(h.end_date, timezone) });
+  }
+
+  /**
+   * One booking attempt: replays a request seen before under the tenant's key, else checks the
+   * stay against the room's terms and free units, and holds it. The booking, its idempotency record
+   * and its `booking.held` event commit together, so no crash can leave one without the others.
+   */
+  async book(req: BookRequest): Promise<BookResult> {
+    const prior = this.#sql.exec<{ request_hash: string; booking_id: string; state: string }>(
+      "SELECT request_hash, booking_id, state FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key).toArray()[0];
+    if (prior) return this.#replay(prior, req.requestHash);
+    const loaded = this.#loadTerms();
+    if (!loaded) return { ok: false, code: "terms_missing", detail: "The room's terms have not reached its calendar." };
+    const { terms, capped } = loaded;
+    if (!terms.active) return { ok: false, code: "not_found", detail: "No such room." };
+    const invalid = validateRange({ ...req, today: todayIn(terms.timezone) }, terms);
+    if (invalid) return { ok: false, code: "invalid_range", detail: invalid };
+    const full = this.#firstFullDay(req.startDate, req.endDate, req.units, terms.capacity);
+    if (full) return { ok: false, code: "room_unavailable", detail: full };
+
+    const now = Date.now();
+    const snapshot = bookingSnapshot(terms, req, newBookingId(terms.roomId, now), now);
+    this.ctx.storage.transactionSync(() => {
+      this.#insertHold(snapshot, req, now);
+      this.#sql.exec("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?)",
+        req.tenantId, req.key, req.requestHash, snapshot.id, capped ? "pending" : "done", now);
+      if (!capped) this.#enqueue("booking.held", snapshot);
+    });
+    if (capped) {
+      const refusal = await this.#reserveAtDesk(terms.ownerId, snapshot, req);
+      if (refusal) return refusal;
+    }
+    this.#scheduleAlarm();
+    return { ok: true, replayed: false, booking: this.#booking(snapshot.id)! };
+  }
+
+  /**
+   * Takes back a booking the worker refused after all (its tenant was over the booking rate limit):
+   * the units are freed, the key may be used again, and the booking is announced as cancelled.
+   */
+  retract(bookingId: string, tenantId: string, key: string): void {
+    this.release(bookingId, "cancelled", { onlyHeld: true });
+    const booking = this.#booking(bookingId);
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ? AND booking_id = ?", tenantId, key, bookingId);
+      if (booking) this.#enqueue("booking.cancelled", booking);
+    });
+    this.#scheduleAlarm();
+  }
+
+  /**
+   * Records the PaymentIntent opened for a hold. Refused when the hold has ended meanwhile, so the
+   * caller cancels a PaymentIntent nobody can use; the same PaymentIntent twice is a no-op.
+   */
+  attachPayment(bookingId: string, payment: { paymentIntentId: string; clientSecret: string }): { attached: boolean; booking: CalendarBooking | null } {
+    const booking = this.#booking(bookingId);
+    if (!booking || (booking.status !== "held" && booking.status !== "confirmed")) return { attached: false, booking };
+    this.#sql.exec("UPDATE holds SET payment_intent_id = ?, client_secret = ? WHERE booking_id = ?",
+      payment.paymentIntentId, payment.clientSecret, bookingId);
+    return { attached: true, booking: this.#booking(bookingId) };
+  }
+
+  /** The booking as the calendar has it, or null if it never held one under this id. */
+  getBooking(bookingId: string): CalendarBooking | null {
+    return this.#booking(bookingId);
+  }
+
+  /** The end of a confirmed stay, as the instant the landlord's contract for it ends (property's timezone). */
+  stayEndsAt(bookingId: string): number | null {
+    const hold = this.#find(bookingId);
+    return hold ? startOfDayIn(hold.endDate, this.#loadTerms()?.terms.timezone ?? "UTC") : null;
   }
 
   /**
@@ -156,14 +334,19 @@ export class RoomCalendar extends DurableObject<Env> {
     return this.#find(bookingId);
   }
 
-  /** Expires every hold whose time is up; running twice (or after eviction) finds nothing more to do. */
+  /**
+   * Expires every hold whose time is up, sends the outbox, forgets idempotency keys past their
+   * window. Running twice (or after eviction) finds nothing more to do.
+   */
   override async alarm(): Promise<void> {
+    this.#alarmAt = null;
     const due = this.#sql.exec<{ booking_id: string }>(
       "SELECT booking_id FROM holds WHERE status = 'held' AND expires_at <= ?", Date.now()).toArray();
     for (const { booking_id } of due) {
       const hold = this.#find(booking_id);
       if (hold?.status === "held") this.#end(hold, "expired");
     }
+    this.#sql.exec("DELETE FROM requests WHERE created_at < ? AND state = 'done'", Date.now() - REQUEST_TTL_MS);
     try {
       await this.#flushOutbox();
       this.#scheduleAlarm();
@@ -174,17 +357,104 @@ export class RoomCalendar extends DurableObject<Env> {
     }
   }
 
+  #replay(prior: { request_hash: string; booking_id: string; state: string }, requestHash: string): BookResult {
+    if (prior.request_hash !== requestHash) {
+      return { ok: false, code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." };
+    }
+    if (prior.state === "pending") {
+      return { ok: false, code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed; retry shortly." };
+    }
+    const booking = this.#booking(prior.booking_id);
+    return booking ? { ok: true, replayed: true, booking } : { ok: false, code: "room_unavailable", detail: "This booking no longer exists." };
+  }
+
+  /**
+   * A capped landlord's desk must agree before the hold counts. The units are already taken, so
+   * requests arriving while the desk answers see them; a refusal (or a failed call) gives them back.
+   */
+  async #reserveAtDesk(ownerId: string, booking: BookingSnapshot, req: BookRequest): Promise<BookResult | null> {
+    const deadline = Date.parse(booking.holdExpiresAt) + RESERVATION_GRACE_MS;
+    const undo = () => this.ctx.storage.transactionSync(() => {
+      this.#take(booking.startDate, booking.endDate, -booking.units);
+      this.#sql.exec("DELETE FROM holds WHERE booking_id = ?", booking.id);
+      this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key);
+    });
+    let reserved: { ok: boolean };
+    try {
+      reserved = await this.env.LANDLORD_DESK.getByName(ownerId).reserve(booking.id, deadline);
+    } catch (err) {
+      undo();
+      throw err;
+    }
+    if (!reserved.ok) {
+      undo();
+      return { ok: false, code: "landlord_at_capacity", detail: "The landlord cannot take more contracts right now." };
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("UPDATE requests SET state = 'done' WHERE tenant_id = ? AND key = ?", req.tenantId, req.key);
+      this.#enqueue("booking.held", booking);
+    });
+    return null;
+  }
+
+  #insertHold(booking: BookingSnapshot, req: BookRequest, now: number): void {
+    this.#take(booking.startDate, booking.endDate, booking.units);
+    this.#sql.exec(
+      "INSERT INTO holds (booking_id, tenant_id, start_date, end_date, units, status, expires_at, updated_at, booking) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
+      booking.id, req.tenantId, booking.startDate, booking.endDate, booking.units, now + req.holdMs, now, JSON.stringify(booking));
+  }
+
+  /** The first day of the range without `units` free, as a sentence; null when every day has them. */
+  #firstFullDay(start: string, end: string, units: number, capacity: number): string | null {
+    if (units > capacity) return "More units than the room has.";
+    const full = this.#sql.exec<{ day: string }>(
+      "SELECT day FROM usage WHERE day >= ? AND day < ? AND units + ? > ? ORDER BY day LIMIT 1", start, end, units, capacity).toArray()[0];
+    return full ? `The room is full on ${full.day}.` : null;
+  }
+
+  /** Writes an event into the outbox; callers are inside the transaction of the change it describes. */
+  #enqueue(type: "booking.held" | "booking.expired" | "booking.cancelled", booking: BookingSnapshot): void {
+    const at = Date.now();
+    const event = { id: newId("evt", at), type, occurredAt: new Date(at).toISOString(), data: { bookingId: booking.id, booking: pickSnapshot(booking) } };
+    this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), at);
+  }
+
+  #loadTerms(): { terms: RoomTerms; capped: boolean } | null {
+    if (this.#terms === undefined) {
+      const row = this.#sql.exec<{ body: string; capped: number }>("SELECT body, capped FROM terms").toArray()[0];
+      this.#terms = row ? { terms: JSON.parse(row.body) as RoomTerms, capped: row.capped === 1 } : null;
+    }
+    return this.#terms;
+  }
+
+  #booking(bookingId: string): CalendarBooking | null {
+    const r = this.#sql.exec<{ status: HoldStatus; end_date: string; units: number; expires_at: number; confirmed_at: number | null; updated_at: number; booking: string | null; payment_intent_id: string | null; client_secret: string | null }>(
+      "SELECT status, end_date, units, expires_at, confirmed_at, updated_at, booking, payment_intent_id, client_secret FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
+    if (!r?.booking) return null;
+    const snapshot = JSON.parse(r.booking) as BookingSnapshot;
+    return {
+      ...snapshot, endDate: r.end_date, status: r.status, holdExpiresAt: new Date(r.expires_at).toISOString(),
+      paymentIntentId: r.payment_intent_id, clientSecret: r.client_secret,
+      confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString(),
+    };
+  }
+
   /** Ends a hold and gives its units back, with the event in the same storage transaction. */
   #end(hold: HoldView, status: Exclude<HoldStatus, "held" | "confirmed">): void {
+    const booking = this.#booking(hold.bookingId);
     this.ctx.storage.transactionSync(() => {
       this.#take(hold.startDate, hold.endDate, -hold.units);
       this.#sql.exec("UPDATE holds SET status = ?, updated_at = ? WHERE booking_id = ?", status, Date.now(), hold.bookingId);
       if (status === "expired") {
-        const event: DomainEvent = { id: newId("evt"), type: "booking.expired", occurredAt: new Date().toISOString(), data: { bookingId: hold.bookingId } };
-        this.#sql.exec("INSERT INTO outbox VALUES (?, ?)", event.id, JSON.stringify(event));
+        if (booking) this.#enqueue("booking.expired", booking);
+        else {
+          // A hold made by older code carries no booking snapshot: announce it by id alone.
+          const event: DomainEvent = { id: newId("evt"), type: "booking.expired", occurredAt: new Date().toISOString(), data: { bookingId: hold.bookingId } };
+          this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), Date.now());
+        }
       }
     });
-    if (status === "expired") this.ctx.waitUntil(this.#flushOutbox().catch(() => this.#scheduleAlarm(Date.now() + 30_000)));
+    if (status === "expired") this.#scheduleAlarm();
   }
 
   #take(start: string, end: string, units: number): void {
@@ -198,18 +468,35 @@ export class RoomCalendar extends DurableObject<Env> {
     this.#sql.exec("DELETE FROM usage WHERE units = 0 AND day >= ? AND day < ?", start, end);
   }
 
+  /** Sends the outbox in order, up to 100 events per send; deletes what the queue accepted. */
   async #flushOutbox(): Promise<void> {
-    const rows = this.#sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox LIMIT 100").toArray();
-    if (rows.length === 0) return;
-    await this.env.EVENTS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as DomainEvent, contentType: "json" as const })));
-    for (const r of rows) this.#sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
+    for (;;) {
+      const rows = this.#sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY rowid LIMIT 100").toArray();
+      if (rows.length === 0) return;
+      await this.env.EVENTS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as DomainEvent, contentType: "json" as const })));
+      this.ctx.storage.transactionSync(() => {
+        for (const r of rows) this.#sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
+      });
+    }
   }
 
+  /**
+   * One alarm for all due work: the next hold expiry, and the outbox's oldest row plus FLUSH_MS.
+   * The alarm only ever moves earlier between runs, so a stream of bookings cannot starve the flush.
+   */
   #scheduleAlarm(at?: number): void {
-    const next = at ?? this.#sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
-    const pending = this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
-    const when = pending ? Math.min(next ?? Infinity, Date.now() + 30_000) : next;
-    if (when !== null && when !== undefined && Number.isFinite(when)) void this.ctx.storage.setAlarm(when);
+    let when = at;
+    if (when === undefined) {
+      const next = this.#sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
+      const oldest = this.#sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM outbox").one().at;
+      const flushAt = oldest === null ? null : Math.max(oldest + FLUSH_MS, Date.now());
+      const candidates = [next, flushAt].filter((t): t is number => t !== null);
+      if (candidates.length === 0) return;
+      when = Math.min(...candidates);
+    }
+    if (this.#alarmAt !== null && this.#alarmAt <= when) return;
+    this.#alarmAt = when;
+    void this.ctx.storage.setAlarm(when);
   }
 
   #rules(): RoomRules | null {
@@ -232,7 +519,26 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 }
 
-function validateRange(req: HoldRequest, rules: RoomRules): string | null {
+/** The booking as it is held: ids, stay and money, fixed at the moment of the hold. */
+function bookingSnapshot(terms: RoomTerms, req: BookRequest, id: string, now: number): BookingSnapshot {
+  return {
+    id, roomId: terms.roomId, propertyId: terms.propertyId, tenantId: req.tenantId, landlordId: terms.ownerId,
+    startDate: req.startDate, endDate: req.endDate, units: req.units, holdExpiresAt: new Date(now + req.holdMs).toISOString(),
+    amountDue: amountDue(terms, req), rentAmount: terms.priceAmount * req.units, depositAmount: terms.depositAmount,
+    currency: terms.currency, createdAt: new Date(now).toISOString(),
+  };
+}
+
+/** Only the snapshot's own fields, for an event (a CalendarBooking carries live state too). */
+function pickSnapshot(b: BookingSnapshot): BookingSnapshot {
+  return {
+    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId, startDate: b.startDate,
+    endDate: b.endDate, units: b.units, holdExpiresAt: b.holdExpiresAt, amountDue: b.amountDue, rentAmount: b.rentAmount,
+    depositAmount: b.depositAmount, currency: b.currency, createdAt: b.createdAt,
+  };
+}
+
+function validateRange(req: { startDate: string; endDate: string; units: number; today: string }, rules: RoomRules): string | null {
   const nights = daysBetween(req.startDate, req.endDate);
   if (nights < 1) return "endDate must be after startDate.";
   if (req.startDate < req.today) return "startDate is in the past.";

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { ERRORS } from "../workers/http/errors";
+import { AppError, problemResponse } from "../workers/errors";
 
 /**
  * One per room: WebSocket chat threads about the room. The chat issue fills this in; the class
@@ -7,9 +7,8 @@ import { ERRORS } from "../workers/http/errors";
  */
 export class RoomChat extends DurableObject<Env> {
   /** Chat is not open yet: refuse upgrades with the API's problem body rather than hanging. */
-  override async fetch(): Promise<Response> {
-    const [status, title] = ERRORS.not_implemented;
-    const body = { status, code: "not_implemented", title, detail: "Chat is not available yet." };
-    return Response.json(body, { status, headers: { "content-type": "application/problem+json" } });
+  override async fetch(request: Request): Promise<Response> {
+    const requestId = request.headers.get("x-request-id") ?? "unknown";
+    return problemResponse(new AppError("not_implemented", "Chat is not available yet."), requestId);
   }
 }

@@ -12,10 +12,34 @@ export const ListingChanged = z.object({
   data: z.object({ propertyId: z.string(), reason: z.enum(["created", "updated", "archived", "room_added", "room_updated"]) }),
 });
 
+/** A booking as its room's calendar held it: what the read model and the PaymentIntent are made from. */
+export const BookingSnapshot = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  propertyId: z.string(),
+  tenantId: z.string(),
+  landlordId: z.string(),
+  startDate: z.string(),
+  endDate: z.string(),
+  units: z.number().int(),
+  holdExpiresAt: z.string(),
+  amountDue: z.number().int(),
+  rentAmount: z.number().int(),
+  depositAmount: z.number().int(),
+  currency: z.string(),
+  createdAt: z.string(),
+});
+export type BookingSnapshot = z.infer<typeof BookingSnapshot>;
+
 const bookingEvent = <T extends string>(type: T) => z.object({
   ...envelope,
   type: z.literal(type),
-  data: z.object({ bookingId: z.string(), refundedAmount: z.number().int().nonnegative().optional() }),
+  data: z.object({
+    bookingId: z.string(),
+    refundedAmount: z.number().int().nonnegative().optional(),
+    /** Set by the calendar on the events it announces itself (held, expired, retracted). */
+    booking: BookingSnapshot.optional(),
+  }),
 });
 
 export const BookingHeld = bookingEvent("booking.held");

@@ -1,7 +1,8 @@
 /**
  * `npm start`: all of Roomline on this machine, offline. Generates local secrets, starts PostgreSQL
  * (embedded in .data/postgres unless DATABASE_URL is set), applies the Postgres and D1 migrations,
- * seeds demo data once, starts the Stripe fake and `wrangler dev`, then waits for /health.
+ * seeds demo data once, copies the static assets (/docs), starts the Stripe fake and `wrangler dev`,
+ * then waits for /health.
  * Ctrl-C (or SIGTERM) stops everything it started; if any part dies, everything stops and it exits 1.
  *
  * Env: PORT (8787), DATABASE_URL, PG_PORT (54320), STRIPE_FAKE_PORT (12111).
@@ -12,7 +13,9 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { startStripeFake, type StripeFake } from "../fakes/stripe-server";
+import { startStripeFake, type StripeFake } from "../fakes/stripe/server";
+import { STRIPE_EVENTS_ACTED_ON } from "../schema/stripe-webhooks";
+import { buildAssets } from "./assets";
 import type { RunningPostgres } from "./postgres";
 import { runWrangler, stopProcessGroup, until, waitForHealth, withTimeout, WRANGLER_BIN, WRANGLER_ENV } from "./processes";
 import { ensureDevVars } from "./secrets";
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   await step("Ports", () => checkPorts(vars));
   const pg = await step("PostgreSQL", startDatabase, (p) => redact(p.url));
   await step("D1 migrations", applyD1Migrations);
+  await step("Static assets", async () => buildAssets(), (written) => (written.length ? written.join(", ") : "up to date"));
   await step("Demo data", seedDemoData);
   const stripe = await step("Stripe", () => startFake(vars), (f) => (f ? `fake on ${f.url}` : "real Stripe (key in .dev.vars)"));
   startWrangler(pg.url, stripe?.url);
@@ -124,7 +128,7 @@ async function startFake(vars: Record<string, string>): Promise<StripeFake | nul
   const webhookSecret = vars.STRIPE_WEBHOOK_SECRETS?.split(",")[0]?.trim();
   if (!webhookSecret) throw new Error("STRIPE_WEBHOOK_SECRETS is missing from .dev.vars (delete the file to regenerate it)");
   const fake = await startStripeFake({
-    port: STRIPE_FAKE_PORT, webhookUrl: `${API}/v1/webhooks/stripe`, webhookSecret, autoSucceedMs: 3000,
+    port: STRIPE_FAKE_PORT, webhookUrl: `${API}/v1/webhooks/stripe`, enabledEvents: STRIPE_EVENTS_ACTED_ON, webhookSecret, autoSucceedMs: 3000,
   });
   cleanups.push({ name: "Stripe fake", run: () => fake.close() });
   return fake;

@@ -1,22 +1,32 @@
 /**
- * `npm test`: type checks, then the Node tests and the workerd suite against a real PostgreSQL
- * (embedded in a throw-away folder, or DATABASE_URL), stopping everything it started.
+ * `npm test`: type checks; the OpenAPI document as the worker serves it, linted by Redocly and
+ * Spectral; then the Node tests and the workerd suite against a real PostgreSQL (embedded in a
+ * throw-away folder, or DATABASE_URL), stopping everything it started.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startStripeFake } from "../fakes/stripe-server";
+import { startStripeFake } from "../fakes/stripe/server";
+import { buildAssets } from "./assets";
 import { freePort } from "./ports";
 import { migratePostgres, startPostgres } from "./postgres";
 
 const scratch = mkdtempSync(join(tmpdir(), "roomline-test-"));
 const reports = [join(scratch, "node-tests.json"), join(scratch, "worker-tests.json")];
 const json = (file: string) => ["--reporter=default", "--reporter=json", `--outputFile.json=${file}`];
+// The served OpenAPI document and the validators the worker suite checks responses with (scripts/contract.ts).
+const contract = join(scratch, "contract");
+const servedDocument = join(contract, "openapi.json");
 const STEPS: [string, string[]][] = [
+  ["depcruise", ["workers", "durable-objects", "schema", "--config", ".dependency-cruiser.cjs"]],
+  ["tsx", ["scripts/schema-drift.ts"]],
   ["wrangler", ["types", "--strict-vars=false", "--check"]],
   ["tsc", ["-p", "tsconfig.json"]],
   ["tsc", ["-p", "tsconfig.node.json"]],
+  ["tsx", ["scripts/contract.ts", contract]],
+  ["redocly", ["lint", servedDocument, "--config", "redocly.yaml"]],
+  ["spectral", ["lint", servedDocument, "--ruleset", ".spectral.yaml", "--fail-severity", "warn"]],
   ["vitest", ["run", "-c", "vitest.node.config.ts", ...json(reports[0]!)]],
   ["vitest", ["run", ...json(reports[1]!), ...process.argv.slice(2)]],
 ];
@@ -26,11 +36,18 @@ const pg = await startPostgres({ dataDir: join(scratch, "pg"), port: await freeP
 // Tests deliver webhooks themselves (the worker under test listens on no port).
 const webhookSecret = `whsec_test_${Date.now()}`;
 const stripe = await startStripeFake({ port: await freePort(), webhookSecret, log: () => undefined });
+const env = {
+  TEST_DATABASE_URL: pg.url, TEST_STRIPE_URL: stripe.url, TEST_STRIPE_WEBHOOK_SECRET: webhookSecret,
+  TEST_OPENAPI_CONTRACT: join(contract, "openapi-contract.js"),
+  // Offline: no usage reports, no update checks.
+  REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", WRANGLER_SEND_METRICS: "false",
+};
 let code = 0;
 try {
   await migratePostgres(pg.url);
+  buildAssets();
   for (const [cmd, args] of STEPS) {
-    code = await run(cmd, args, { TEST_DATABASE_URL: pg.url, TEST_STRIPE_URL: stripe.url, TEST_STRIPE_WEBHOOK_SECRET: webhookSecret });
+    code = await run(cmd, args, env);
     if (code !== 0) break;
   }
 } finally {

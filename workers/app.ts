@@ -3,7 +3,8 @@ import { cors } from "hono/cors";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { bodyLimit } from "./http/body-limit";
-import { AppError, problem, renderError } from "./http/errors";
+import { AppError, problem, renderError } from "./errors";
+import { openApiDocument } from "./http/openapi";
 import { requestContext } from "./http/request-context";
 import { auth, me } from "./routes/auth";
 import { bookings } from "./routes/bookings";
@@ -11,7 +12,8 @@ import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
 import { landlords } from "./routes/landlords";
-import { invoices, leases } from "./routes/leases";
+import { invoices } from "./routes/invoices";
+import { leases } from "./routes/leases";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
 import { webhooks } from "./routes/webhooks";
@@ -28,24 +30,25 @@ app.use("*", cors({
 }));
 app.use("*", bodyLimit);
 
-app.route("/health", health);
-app.route("/.well-known", jwks);
-app.route("/v1/auth", auth);
-app.route("/v1/me", me);
-app.route("/v1/properties", properties);
-app.route("/v1/rooms", rooms);
-app.route("/v1/landlords", landlords);
-app.route("/v1/bookings", bookings);
-app.route("/v1/webhooks", webhooks);
-app.route("/v1/leases", leases);
-app.route("/v1/invoices", invoices);
-app.route("/docs", docs);
+/** Every route, chained so `AppType` carries them all for typed clients. */
+const routes = app
+  .route("/health", health)
+  .route("/.well-known", jwks)
+  .route("/v1/auth", auth)
+  .route("/v1/me", me)
+  .route("/v1/properties", properties)
+  .route("/v1/rooms", rooms)
+  .route("/v1/landlords", landlords)
+  .route("/v1/bookings", bookings)
+  .route("/v1/webhooks", webhooks)
+  .route("/v1/leases", leases)
+  .route("/v1/invoices", invoices)
+  .route("/docs", docs);
 
-app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-app.doc31("/openapi.json", {
-  openapi: "3.1.0",
-  info: { title: "Roomline API", version: "1.0.0", description: "Rooms, bookings, rent and chat. Errors are application/problem+json with a stable `code`." },
-});
+/** The API's type, for `hc<AppType>()` clients (the web app, tests). */
+export type AppType = typeof routes;
+
+app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)));
 
 app.notFound((c) => {
   const allowed = allowedMethods(c.req.path);
@@ -56,8 +59,16 @@ app.notFound((c) => {
 });
 app.onError(renderError);
 
+const origins = new Map<string, string[]>();
+
+/** ALLOWED_ORIGINS parsed once per isolate (per value). */
 function allowedOrigins(env: Env): string[] {
-  return env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+  let list = origins.get(env.ALLOWED_ORIGINS);
+  if (!list) {
+    list = env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+    origins.set(env.ALLOWED_ORIGINS, list);
+  }
+  return list;
 }
 
 let routeTable: { method: string; pattern: RegExp }[] | undefined;

@@ -12,5 +12,9 @@ export interface AppEnv {
     rawBody: Uint8Array | null;
     /** The id an idempotent POST creates, stable across retries with the same key. */
     resourceId: string;
+    /** POST /v1/bookings: the Idempotency-Key and request hash the room's calendar checks. */
+    requestKey: { key: string; requestHash: string };
+    /** Set by a handler that answered from an idempotency record. */
+    replayed: boolean;
   };
 }

@@ -5,10 +5,11 @@ import { MoneyView } from "./common";
 
 const Day = z.string().refine(isIsoDate, "must be a calendar date YYYY-MM-DD").openapi({ example: "2027-03-01" });
 
+// Each end of a range has its own example, so an example request built from them is a valid stay.
 export const CreateBooking = z.object({
-  roomId: z.string().min(1).max(64),
-  startDate: Day,
-  endDate: Day,
+  roomId: z.string().min(1).max(64).openapi({ example: "room_0mfz3k2a1x7q4b9c2d8e" }),
+  startDate: Day.openapi({ example: "2027-03-01" }),
+  endDate: Day.openapi({ example: "2027-09-01" }),
   units: z.number().int().min(1).max(100).default(1),
 }).strict().refine((b) => b.endDate > b.startDate, { message: "must be after startDate", path: ["endDate"] }).openapi("CreateBooking");
 
@@ -30,11 +31,16 @@ export const Booking = z.object({
   updatedAt: z.string(),
 }).openapi("Booking");
 
-export const BookingCreated = Booking.extend({
-  payment: z.object({ paymentIntentId: z.string(), clientSecret: z.string() }),
-}).openapi("BookingCreated");
+/** A booking's payment: the PaymentIntent's client secret once the outbox (or an on-demand request) opened it. */
+export const BookingPayment = z.object({
+  status: z.enum(["preparing", "requires_payment", "paid", "closed"]),
+  paymentIntentId: z.string().optional(),
+  clientSecret: z.string().optional(),
+}).openapi("BookingPayment");
 
-export const AvailabilityQuery = z.object({ from: Day, to: Day })
+export const BookingCreated = Booking.extend({ payment: BookingPayment }).openapi("BookingCreated");
+
+export const AvailabilityQuery = z.object({ from: Day.openapi({ example: "2027-03-01" }), to: Day.openapi({ example: "2027-03-15" }) })
   .refine((q) => q.to > q.from, { message: "must be after from", path: ["to"] });
 
 export const Availability = z.object({
@@ -42,15 +48,6 @@ export const Availability = z.object({
   capacity: z.number().int(),
   days: z.array(z.object({ date: z.string(), available: z.boolean(), units: z.number().int() })),
 }).openapi("Availability");
-
-export const Capacity = z.object({
-  activeContracts: z.number().int(),
-  reserved: z.number().int(),
-  totalCapacity: z.number().int().nullable(),
-  available: z.boolean(),
-}).openapi("Capacity");
-
-export const SetCapacity = z.object({ totalCapacity: z.number().int().min(0).max(100_000).nullable() }).strict().openapi("SetCapacity");
 
 export type CreateBookingInput = z.infer<typeof CreateBooking>;
 export type BookingView = z.infer<typeof Booking>;

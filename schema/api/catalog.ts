@@ -66,7 +66,10 @@ export const PropertyQuery = z.object({
   mine: z.enum(["true", "false"]).optional().openapi({ description: "landlords: only my properties, archived included" }),
 });
 
-const Deposit = z.object({ amount: z.number().int().min(0).max(1_000_000_000_000), currency: z.string() }).strict();
+const Deposit = z.object({
+  amount: z.number().int().min(0).max(1_000_000_000_000).openapi({ example: 65000 }),
+  currency: z.string().openapi({ example: "EUR" }),
+}).strict();
 
 const RoomFields = {
   name: z.string().trim().min(1).max(100),

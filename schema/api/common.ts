@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PAGE_DEFAULT, PAGE_MAX } from "../../workers/domain/cursor";
+import { decodeCursor, PAGE_DEFAULT, PAGE_MAX } from "../../workers/domain/cursor";
 import { CURRENCIES } from "../../workers/domain/iso";
 
 /** Integer minor units plus ISO 4217 currency; never a float. */
@@ -21,9 +21,22 @@ export const Problem = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).openapi("Problem");
 
+/** An opaque `cursor` as issued by a list route; decodes to the id the next page starts after (null: first page). */
+export const Cursor = z
+  .string()
+  .max(200)
+  .optional()
+  .transform((cursor, ctx) => {
+    if (cursor === undefined) return null;
+    const id = decodeCursor(cursor);
+    if (!id) ctx.addIssue({ code: "custom", message: "invalid cursor: use the nextCursor of a previous page" });
+    return id;
+  })
+  .openapi({ type: "string", description: "The `nextCursor` of the previous page" });
+
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT).openapi({ example: PAGE_DEFAULT }),
-  cursor: z.string().max(200).optional(),
+  cursor: Cursor,
 });
 
 export const IdParam = z.object({ id: z.string().min(1).max(64) });
@@ -39,9 +52,15 @@ const problemContent = { "application/problem+json": { schema: Problem } };
 export function errors(...statuses: number[]) {
   const described: Record<number, string> = {
     400: "Malformed request", 402: "Card declined", 401: "Missing or invalid access token", 403: "Role not allowed", 404: "Not found",
-    409: "Conflict", 413: "Body over 1 MiB", 422: "Validation failed", 429: "Rate limited", 503: "Dependency down",
+    409: "Conflict (see `code`)", 413: "Body over 1 MiB", 422: "Validation failed", 428: "Idempotency-Key header required",
+    429: "Rate limited", 502: "Payment provider failed", 503: "Dependency down",
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: described[s] ?? "Error", content: problemContent }]));
+}
+
+/** One error response described by the codes it carries and why. */
+export function errorResponse(status: number, description: string) {
+  return { [status]: { description, content: problemContent } };
 }
 
 /** JSON request body, required (an absent body fails instead of validating as `{}`). */
@@ -55,3 +74,63 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 }
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** Public routes that read an optional token (the owner sees more); a token sent must be valid, or 401. */
+export const optionalBearer: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
+/** What an `Idempotency-Key` header must look like; the middleware checks it and the document states it. */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+// ---------------------------------------------------------------------------------------------
+// What the platform adds around every route, as OpenAPI components (workers/http/openapi.ts
+// decides where each applies).
+
+const header = (description: string, pattern: string, required = true) => ({ description, required, schema: { type: "string", pattern } });
+
+/** Response headers, by component name. */
+export const RESPONSE_HEADERS = {
+  RequestId: header("The request's id (a sane inbound `x-request-id` is echoed); it is also the problem body's `requestId`.", "^[A-Za-z0-9._:-]{8,128}$"),
+  RetryAfter: header("Seconds to wait before retrying.", "^[0-9]+$"),
+  Allow: header("The methods this path answers (RFC 9110 §10.2.1).", "^[A-Z]+(, [A-Z]+)*$"),
+  WwwAuthenticate: header('The challenge RFC 9110 §11.6.1 requires with every 401: `Bearer realm="roomline"`.', "^Bearer "),
+} as const;
+
+/** The wire name of each header component. */
+export const HEADER_NAMES: Record<keyof typeof RESPONSE_HEADERS, string> = {
+  RequestId: "x-request-id", RetryAfter: "Retry-After", Allow: "Allow", WwwAuthenticate: "WWW-Authenticate",
+};
+
+/** The `Idempotency-Key` request header, required where the route's middleware checks it. */
+export const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: true,
+  description: "Chosen by the client, unique per intended effect (a UUID will do). A retry with the same key and body replays "
+    + "the first answer (`Idempotent-Replayed: true`); the same key with another body is refused with 422.",
+  schema: { type: "string", pattern: IDEMPOTENCY_KEY.source, example: "6f1c2e0a-8d1b-4d57-9a8e-3f0c1b2d4e5f" },
+} as const;
+
+/** A problem+json response whose headers are named components of `RESPONSE_HEADERS`. */
+export function problemResponse(description: string, headers: (keyof typeof RESPONSE_HEADERS)[] = []) {
+  return {
+    description,
+    headers: Object.fromEntries(headers.map((h) => [HEADER_NAMES[h], { $ref: `#/components/headers/${h}` }])),
+    content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+  };
+}
+
+/** Errors any route may answer with, whatever it declares itself, by component name. */
+export const PLATFORM_RESPONSES = {
+  MalformedJson: problemResponse("`malformed_json`: the body is not valid JSON.", ["RequestId"]),
+  Unauthorized: problemResponse("`unauthorized`: the access token is missing, expired or invalid (on a public route: sent and invalid).", ["RequestId", "WwwAuthenticate"]),
+  Forbidden: problemResponse("`forbidden`: the caller's role may not do this.", ["RequestId"]),
+  NotFound: problemResponse("`not_found`: no such resource, or one the caller may not see.", ["RequestId"]),
+  MethodNotAllowed: problemResponse("`method_not_allowed`: the path exists, the method does not; `Allow` lists those that do.", ["RequestId", "Allow"]),
+  IdempotencyInProgress: problemResponse("`idempotency_in_progress`: a request with this key is still running; retry after `Retry-After`.", ["RequestId", "RetryAfter"]),
+  PayloadTooLarge: problemResponse("`payload_too_large`: the body is over 1 MiB.", ["RequestId"]),
+  UnsupportedMediaType: problemResponse("`unsupported_media_type`: send the body as `application/json`.", ["RequestId"]),
+  ValidationFailed: problemResponse("`validation_failed`: a parameter, header or the body does not match the schema; `errors` lists the fields.", ["RequestId"]),
+  IdempotencyKeyRequired: problemResponse("`idempotency_key_required`: send an `Idempotency-Key` header.", ["RequestId"]),
+  InternalError: problemResponse("`internal_error`: something failed on our side; quote the `requestId`.", ["RequestId"]),
+  DependencyUnavailable: problemResponse("`dependency_unavailable`: a store is unreachable; retry after `Retry-After`.", ["RequestId", "RetryAfter"]),
+} as const;

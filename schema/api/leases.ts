@@ -40,7 +40,7 @@ export const Invoice = z.object({
 }).openapi("Invoice");
 
 export const PayInvoice = z.object({
-  amount: z.object({ amount: z.number().int().positive(), currency: z.string().length(3) }).strict(),
+  amount: z.object({ amount: z.number().int().positive().openapi({ example: 65000 }), currency: z.string().length(3).openapi({ example: "EUR" }) }).strict(),
   paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }),
 }).strict().openapi("PayInvoice");
 
@@ -55,7 +55,7 @@ export const Statement = z.object({
   lines: z.array(z.object({ postedAt: z.string(), kind: z.string(), description: z.string(), amount: z.number().int(), balance: z.number().int() })),
 }).openapi("Statement");
 
-export const Notice = z.object({ endDate: z.string().refine(isIsoDate, "must be YYYY-MM-DD") }).strict().openapi("Notice");
+export const Notice = z.object({ endDate: z.string().refine(isIsoDate, "must be YYYY-MM-DD").openapi({ example: "2027-08-31" }) }).strict().openapi("Notice");
 
 export const SettleDeposit = z.object({
   withheld: z.array(z.object({ reason: z.string().trim().min(3).max(200), amount: z.number().int().positive() }).strict()).max(20),

@@ -1,9 +1,9 @@
-// Drives fakes/stripe-server.ts with the real `stripe` SDK, the way app code will use it.
+// Drives fakes/stripe/server.ts with the real `stripe` SDK, the way app code will use it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStripeFake, type StripeFake } from '../../fakes/stripe-server.js';
+import { startStripeFake, type StripeFake } from '../../fakes/stripe/server.js';
 
 const SECRET = 'whsec_test_roomline';
 

@@ -1,10 +1,10 @@
 import { createMessageBatch, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validRoom } from "./helpers";
+import { book, bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validRoom } from "./helpers";
 import { startOfDayIn } from "../../workers/domain/dates";
 import { consumeEvents } from "../../workers/events/consumer";
-import { newEvent } from "../../workers/events/publish";
+import { newEvent } from "../../workers/outbox";
 import { pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
 
@@ -34,14 +34,17 @@ describe("POST /v1/bookings", () => {
     const booking = await json(res);
     expect(booking).toMatchObject({ status: "held", roomId: room.id, tenantId: tenant.id, landlordId: landlord.id, amountDue: { amount: 130000, currency: "EUR" } });
     expect(Date.parse(booking.holdExpiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
-    const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
+    const payment = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
+    const pi = await stripeGet(`/v1/payment_intents/${payment.paymentIntentId}`);
     expect(pi).toMatchObject({ amount: 130000, currency: "eur", metadata: { bookingId: booking.id, roomId: room.id } });
-    expect(booking.payment.clientSecret).toBe(pi.client_secret);
+    expect(payment.clientSecret).toBe(pi.client_secret);
 
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken })).status).toBe(200);
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: landlord.accessToken })).status).toBe(200);
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await mintTenant()).accessToken })).status).toBe(404);
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await signUp("landlord")).accessToken })).status).toBe(404);
+    // the lists come from the D1 read model, which the calendar's outbox feeds right after the hold
+    await eventually(async () => ((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.length ? true : undefined));
     expect((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
     expect((await json(await call("GET", "/v1/bookings", { token: landlord.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
 
@@ -51,7 +54,7 @@ describe("POST /v1/bookings", () => {
 
   it("charges the whole stay for nightly rooms", async () => {
     const { room } = await landlordWithRoom({ rentalMode: "nightly", price: { amount: 9000, currency: "JPY" }, deposit: { amount: 0, currency: "JPY" } });
-    const booking = await json(await book((await mintTenant()).accessToken, { ...stay(room.id, 3, 4), units: 2 }));
+    const booking = await bookHeld((await mintTenant()).accessToken, { ...stay(room.id, 3, 4), units: 2 });
     expect(booking.amountDue).toEqual({ amount: 72000, currency: "JPY" });
   });
 
@@ -74,7 +77,7 @@ describe("POST /v1/bookings", () => {
     expect((await json(missing)).code).toBe("idempotency_key_required");
 
     const key = crypto.randomUUID();
-    const first = await json(await book(tenant.accessToken, stay(room.id), key));
+    const first = await bookHeld(tenant.accessToken, stay(room.id), key);
     const again = await book(tenant.accessToken, stay(room.id), key);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await json(again)).toEqual(first);
@@ -98,8 +101,10 @@ describe("POST /v1/bookings", () => {
     }
     expect(limited?.status).toBe(429);
     expect(limited!.headers.get("retry-after")).toBe("60");
-    const kept = await env.DB.prepare("select count(*) as n from idempotency_keys where key = ?").bind(key).first<{ n: number }>();
-    expect(kept?.n).toBe(0);
+    const kept = await runInDurableObject(env.ROOM_CALENDAR.getByName(room.id), (_i, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM requests WHERE key = ?", key).one().n);
+    expect(kept).toBe(0);
+
   });
 
   it("produces one effect for concurrent requests with one key", async () => {
@@ -112,8 +117,9 @@ describe("POST /v1/bookings", () => {
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
     const ids = new Set(await Promise.all(created.map(async (r) => (await json(r)).id)));
     expect(ids.size).toBe(1);
-    const rows = await env.DB.prepare("select count(*) as n from bookings where tenant_id = ?").bind(tenant.id).first<{ n: number }>();
-    expect(rows?.n).toBe(1);
+    const count = async () => (await env.DB.prepare("select count(*) as n from bookings where tenant_id = ?").bind(tenant.id).first<{ n: number }>())?.n;
+    await eventually(async () => ((await count()) === 1 ? true : undefined));
+    expect(await count()).toBe(1);
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(11)}`));
     expect(days.days[0].units).toBe(4);
   });
@@ -156,7 +162,7 @@ describe("payment and the rest of the saga", () => {
   it("confirms on payment_intent.succeeded; a duplicate webhook changes nothing", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const event = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 1, reserved: 0 });
@@ -170,7 +176,7 @@ describe("payment and the rest of the saga", () => {
   it("ignores a payment_failed event that arrives after the payment succeeded (out of order)", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const succeeded = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     const stale = { ...succeeded, id: `evt_stale${crypto.randomUUID().replaceAll("-", "")}`, type: "payment_intent.payment_failed", created: succeeded.created - 60 };
@@ -184,7 +190,7 @@ describe("payment and the rest of the saga", () => {
   it("confirms when a stale payment_failed event is the first to arrive after the payment succeeded", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await customerPays(booking.payment.paymentIntentId);
     const succeeded = await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId);
     const stale = { ...succeeded, id: `evt_first${crypto.randomUUID().replaceAll("-", "")}`, type: "payment_intent.payment_failed", created: succeeded.created - 60 };
@@ -196,9 +202,10 @@ describe("payment and the rest of the saga", () => {
   it("releases the hold, returns capacity and cancels the PaymentIntent when payment fails", async () => {
     const { landlord, room } = await landlordWithRoom({ capacity: 1 });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await pay(booking.payment.paymentIntentId, "fail");
     await bookingStatus(booking.id, tenant.accessToken, "payment_failed");
+    await eventually(async () => ((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled" ? true : undefined));
     expect((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status).toBe("canceled");
     expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(0);
     expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(201);
@@ -207,7 +214,7 @@ describe("payment and the rest of the saga", () => {
   it("refunds a payment that arrives after the hold expired instead of accepting it", async () => {
     const { room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await env.ROOM_CALENDAR.getByName(room.id).release(booking.id, "expired");
     await pay(booking.payment.paymentIntentId);
     const refunded = await eventually(async () => {
@@ -224,7 +231,7 @@ describe("payment and the rest of the saga", () => {
     const { runDurableObjectAlarm } = await import("cloudflare:test");
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const calendar = env.ROOM_CALENDAR.getByName(room.id);
     const { runInDurableObject } = await import("cloudflare:test");
     await runInDurableObject(calendar, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id); });
@@ -239,7 +246,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("cancels a held booking and its PaymentIntent, and returns the landlord's contract", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const res = await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken });
     expect(await json(res)).toMatchObject({ status: "cancelled", refunded: { amount: 0 } });
     expect((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status).toBe("canceled");
@@ -251,8 +258,8 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const { room } = await landlordWithRoom({ freeCancellationDays: 14 });
     const early = await mintTenant();
     const late = await mintTenant();
-    const a = await json(await book(early.accessToken, stay(room.id, 30)));
-    const b = await json(await book(late.accessToken, stay(room.id, 3)));
+    const a = await bookHeld(early.accessToken, stay(room.id, 30));
+    const b = await bookHeld(late.accessToken, stay(room.id, 3));
     await pay(a.payment.paymentIntentId);
     await pay(b.payment.paymentIntentId);
     await bookingStatus(a.id, early.accessToken, "confirmed");
@@ -266,7 +273,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("refunds in full when the landlord cancels, and is not open to strangers", async () => {
     const { landlord, room } = await landlordWithRoom({ freeCancellationDays: 30 });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 3)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 3));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     expect((await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: (await mintTenant()).accessToken })).status).toBe(404);
@@ -277,7 +284,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("finishes a cancellation that an earlier attempt left half done", async () => {
     const { landlord, room } = await landlordWithRoom({ freeCancellationDays: 1 });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     // the first attempt released the calendar, then died before the refund, the desk and the event
@@ -292,7 +299,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("keeps the refund an interrupted cancellation already made, whatever the policy says when it resumes", async () => {
     const { landlord, room } = await landlordWithRoom({ freeCancellationDays: 30 });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 3)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 3));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     // the landlord's cancellation released the calendar and refunded in full, then died
@@ -307,7 +314,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("refunds nothing more when a payment event arrives after a confirmed booking was cancelled", async () => {
     const { room } = await landlordWithRoom({ freeCancellationDays: 30 });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 3)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 3));
     const succeeded = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ refunded: { amount: 0 } });
@@ -322,7 +329,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("never turns a booking cancelled before its confirmation was processed into a lease", async () => {
     const { room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 20, 120)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 20, 120));
     await customerPays(booking.payment.paymentIntentId); // paid at Stripe, webhook not yet here
     expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled" });
     const late = newEvent("booking.confirmed", { bookingId: booking.id });
@@ -333,7 +340,7 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("writes the lease on the terms paid for, even when the landlord changed the price during the hold", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 20, 120)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 20, 120));
     const patched = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { price: { amount: 99000, currency: "EUR" }, deposit: { amount: 99000, currency: "EUR" } } });
     expect(patched.status).toBe(200);
     await pay(booking.payment.paymentIntentId);
@@ -345,14 +352,14 @@ describe("POST /v1/bookings/:id/cancel", () => {
   it("refuses to cancel a monthly tenancy that has begun (notice ends it) but cancels one not yet begun", async () => {
     const { room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const begun = await json(await book(tenant.accessToken, stay(room.id, 0, 60)));
+    const begun = await bookHeld(tenant.accessToken, stay(room.id, 0, 60));
     await pay(begun.payment.paymentIntentId);
     await bookingStatus(begun.id, tenant.accessToken, "confirmed");
     const res = await call("POST", `/v1/bookings/${begun.id}/cancel`, { token: tenant.accessToken });
     expect(res.status).toBe(409);
     expect((await json(res)).code).toBe("lease_started");
     expect((await env.ROOM_CALENDAR.getByName(room.id).getHold(begun.id))?.status).toBe("confirmed");
-    const later = await json(await book(tenant.accessToken, stay(room.id, 90, 60)));
+    const later = await bookHeld(tenant.accessToken, stay(room.id, 90, 60));
     await pay(later.payment.paymentIntentId);
     await bookingStatus(later.id, tenant.accessToken, "confirmed");
     expect((await call("POST", `/v1/bookings/${later.id}/cancel`, { token: tenant.accessToken })).status).toBe(200);
@@ -363,7 +370,7 @@ describe("the landlord's contracts", () => {
   it("keeps a nightly stay's contract active until the stay ends, in the property's timezone", async () => {
     const { landlord, room } = await landlordWithRoom({ rentalMode: "nightly", price: { amount: 9000, currency: "EUR" } });
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, stay(room.id, 4, 3)));
+    const booking = await bookHeld(tenant.accessToken, stay(room.id, 4, 3));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     const endsAt = await runInDurableObject(env.LANDLORD_DESK.getByName(landlord.id), (_i, state) =>
@@ -371,41 +378,86 @@ describe("the landlord's contracts", () => {
     expect(endsAt).toEqual({ status: "active", expires_at: startOfDayIn(booking.endDate, "Europe/Lisbon") });
   });
 
-  it("undoes the hold and the reservation when Stripe refuses the PaymentIntent", async () => {
-    const { landlord, room } = await landlordWithRoom({ capacity: 1, rentalMode: "nightly", price: { amount: 60_000_000, currency: "EUR" } });
+  it("keeps a hold whose PaymentIntent Stripe refuses: the payment answers 502 and the hold's alarm frees the room", async () => {
+    const { runDurableObjectAlarm } = await import("cloudflare:test");
+    const { room } = await landlordWithRoom({ capacity: 1, rentalMode: "nightly", price: { amount: 60_000_000, currency: "EUR" } });
     const tenant = await mintTenant();
     const res = await book(tenant.accessToken, stay(room.id, 10, 2)); // 1.2 million euros: over Stripe's per-charge ceiling
-    expect(res.status).toBe(502);
-    expect((await json(res)).code).toBe("payment_provider_error");
-    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 0, reserved: 0 });
+    expect(res.status).toBe(201);
+    const booking = await json(res);
+    const payment = await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken });
+    expect(payment.status).toBe(502);
+    expect((await json(payment)).code).toBe("payment_provider_error");
+    const calendar = env.ROOM_CALENDAR.getByName(room.id);
+    await runInDurableObject(calendar, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id); });
+    await runDurableObjectAlarm(calendar);
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(12)}`));
     expect(days.days.map((d: { available: boolean }) => d.available)).toEqual([true, true]);
+    expect(await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }))).toEqual({ status: "closed" });
   });
 });
 
-describe("the saga's commit point", () => {
-  it("undoes hold, reservation and PaymentIntent when recording the booking fails", async () => {
-    const { createExecutionContext } = await import("cloudflare:test");
-    const worker = (await import("../../workers/index")).default;
-    const { landlord, room } = await landlordWithRoom({ capacity: 1, rentalMode: "nightly", price: { amount: 9000, currency: "EUR" } });
+/** payment_intent.created events the Stripe fake recorded for a booking. */
+async function paymentIntentsOf(bookingId: string): Promise<string[]> {
+  const events = (await stripeGet("/v1/events?limit=100")).data as any[];
+  return events.filter((e) => e.type === "payment_intent.created" && e.data.object.metadata.bookingId === bookingId).map((e) => e.data.object.id);
+}
+
+describe("the calendar's outbox", () => {
+  it("answers 201 before any PaymentIntent exists, then feeds the read model and opens exactly one PaymentIntent", async () => {
+    const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    // D1 answers every query but fails the batch that records the booking and its event
-    const db = env.DB;
-    const failingBatch = new Proxy(db, {
-      get: (target, key) => (key === "batch" ? () => Promise.reject(new Error("D1 batch failed")) : Reflect.get(target, key, target)?.bind?.(target) ?? Reflect.get(target, key, target)),
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    expect(booking.status).toBe("held");
+    expect(["preparing", "requires_payment"]).toContain(booking.payment.status);
+    // readable at once, from the calendar, while the read model catches up
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: landlord.accessToken })).status).toBe(200);
+    const row = await eventually(async () => (await env.DB.prepare("select payment_intent_id from bookings where id = ?").bind(booking.id).first<{ payment_intent_id: string | null }>())?.payment_intent_id ?? undefined);
+    const payment = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
+    expect(payment).toMatchObject({ status: "requires_payment", paymentIntentId: row, clientSecret: expect.any(String) });
+    expect(await paymentIntentsOf(booking.id)).toEqual([row]);
+    // only its tenant sees the payment
+    expect((await call("GET", `/v1/bookings/${booking.id}/payment`, { token: (await mintTenant()).accessToken })).status).toBe(404);
+  });
+
+  it("opens the PaymentIntent on demand when asked before the outbox, and the outbox then finds the same one", async () => {
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await json(await book(tenant.accessToken, stay(room.id)));
+    const asked = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
+    expect(asked).toMatchObject({ status: "requires_payment", clientSecret: expect.any(String) });
+    await eventually(async () => (await env.DB.prepare("select payment_intent_id from bookings where id = ?").bind(booking.id).first<{ payment_intent_id: string | null }>())?.payment_intent_id ?? undefined);
+    expect(await paymentIntentsOf(booking.id)).toEqual([asked.paymentIntentId]);
+  });
+
+  it("keeps the held event across an eviction before the flush, and a duplicate delivery changes nothing", async () => {
+    const { runDurableObjectAlarm, evictDurableObject } = await import("cloudflare:test");
+    const { room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const calendar = env.ROOM_CALENDAR.getByName(room.id);
+    // The calendar commits the hold, its key and its event together; hold back the flush by pushing the alarm out.
+    const result = await calendar.book({ key: crypto.randomUUID(), requestHash: "h", tenantId: tenant.id, startDate: inDays(10), endDate: inDays(12), units: 1, holdMs: 15 * 60_000 });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const pending = await runInDurableObject(calendar, (_i, state) => {
+      void state.storage.setAlarm(Date.now() + 3_600_000);
+      return state.storage.sql.exec<{ body: string }>("SELECT body FROM outbox").toArray().map((r) => JSON.parse(r.body));
     });
-    const req = new Request("https://api.test/v1/bookings", {
-      method: "POST", body: JSON.stringify(stay(room.id, 10, 2)),
-      headers: { authorization: `Bearer ${tenant.accessToken}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID(), "cf-connecting-ip": "10.99.0.1" },
-    });
-    const res = await worker.fetch!(req as never, { ...env, DB: failingBatch } as Env, createExecutionContext());
-    expect(res.status).toBe(500);
-    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 0, reserved: 0 });
-    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(12)}`));
-    expect(days.days.map((d: { units: number }) => d.units)).toEqual([1, 1]);
-    const created = (await stripeGet("/v1/events?limit=100")).data.find((e: any) => e.type === "payment_intent.created" && e.data.object.metadata.roomId === room.id);
-    expect((await stripeGet(`/v1/payment_intents/${created.data.object.id}`)).status).toBe("canceled");
-    expect((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items).toEqual([]);
+    await evictDurableObject(calendar);
+    const survived = await runInDurableObject(calendar, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+    expect(survived).toBeGreaterThanOrEqual(pending.length);
+    expect(pending.map((e: { type: string }) => e.type)).toContain("booking.held");
+    await runDurableObjectAlarm(calendar);
+    expect(await runInDurableObject(calendar, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n)).toBe(0);
+    const held = pending.find((e: { type: string }) => e.type === "booking.held");
+    // the queue delivers at least once: the same event again is deduplicated, a copy under a new id converges
+    for (const body of [held, held, { ...held, id: `evt_dup${crypto.randomUUID().slice(0, 8)}` }]) {
+      await consumeEvents(createMessageBatch("roomline-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]), env);
+    }
+    const rows = await env.DB.prepare("select count(*) as n from bookings where id = ?").bind(result.booking.id).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+    const pis = await eventually(async () => { const ids = await paymentIntentsOf(result.booking.id); return ids.length ? ids : undefined; });
+    expect(new Set(pis).size).toBe(1);
   });
 });
 

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../workers/env";
-import { renderError } from "../../workers/http/errors";
+import { renderError } from "../../workers/errors";
 import worker from "../../workers/index";
 import { call, json, signUp, validProperty } from "./helpers";
 
@@ -93,7 +93,7 @@ describe("errors", () => {
     const res = await env.ROOM_CHAT.getByName("room_conventions").fetch("https://chat.test/ws");
     expect(res.status).toBe(501);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await json(res)).toEqual({ status: 501, code: "not_implemented", title: "Not implemented", detail: "Chat is not available yet." });
+    expect(await json(res)).toMatchObject({ status: 501, code: "not_implemented", title: "Not implemented", detail: "Chat is not available yet." });
   });
 });
 
@@ -126,16 +126,30 @@ describe("OpenAPI and /docs", () => {
     expect(doc.paths["/v1/properties"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CreateProperty");
   });
 
-  it("serves an interactive reference whose script comes from the worker", async () => {
+  it("serves Scalar's API reference from the worker's own assets, under a CSP that allows no other origin", async () => {
     const page = await call("GET", "/docs");
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('<script src="/docs/reference.js">');
-    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
-    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
-    const script = await call("GET", "/docs/reference.js");
-    expect(script.headers.get("content-type")).toContain("javascript");
-    expect(await script.text()).toContain("/openapi.json");
+    const scripts = [...html.matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
+    expect(scripts).toEqual(["/docs/scalar.js", "/docs/init.js"]);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script>/);
+    const csp = page.headers.get("content-security-policy")!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("connect-src 'self';");
+    expect(csp).not.toMatch(/https?:|\*/);
+
+    const bundle = await call("GET", "/docs/scalar.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    expect(bundle.headers.get("x-request-id")).toBeTruthy();
+    expect(await bundle.text()).toContain("createApiReference");
+
+    const init = await call("GET", "/docs/init.js");
+    expect(init.headers.get("content-type")).toContain("javascript");
+    const config = JSON.parse(/createApiReference\("#reference", (.*)\);/.exec(await init.text())![1]!);
+    expect(config).toMatchObject({ url: "/openapi.json", withDefaultFonts: false, telemetry: false });
   });
 });
 

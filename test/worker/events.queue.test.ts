@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DomainEvent } from "../../schema/events";
 import { backoffSeconds, consumeEvents, handlers, type Handlers } from "../../workers/events/consumer";
-import { d1 } from "../../workers/data/db";
-import { announce, newEvent } from "../../workers/events/publish";
+import { d1 } from "../../workers/data/d1";
+import { announce, newEvent } from "../../workers/outbox";
 import worker from "../../workers/index";
 import { landlordWithRoom, call } from "./helpers";
 
@@ -123,7 +123,7 @@ describe("listing.changed projection", () => {
     expect(await listing()).toEqual({ room_id: room.id, city: "Lisbon", price_amount: 65000, currency: "EUR", active: 1 });
 
     await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken });
-    await handlers["listing.changed"](newEvent("listing.changed", { propertyId: property.id, reason: "archived" }), env, (await import("../../workers/data/db")).d1(env));
+    await handlers["listing.changed"](newEvent("listing.changed", { propertyId: property.id, reason: "archived" }), env, (await import("../../workers/data/d1")).d1(env));
     expect((await listing())?.active).toBe(0);
   });
 });

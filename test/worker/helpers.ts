@@ -90,6 +90,17 @@ export async function book(token: string, body: Record<string, unknown>, key = c
   return call("POST", "/v1/bookings", { token, body, headers: { "idempotency-key": key } });
 }
 
+/**
+ * Books and answers the 201's body with its `payment` as the tenant sees it once the PaymentIntent
+ * exists (GET /v1/bookings/:id/payment opens it on demand when the outbox has not yet).
+ */
+export async function bookHeld(token: string, body: Record<string, unknown>, key = crypto.randomUUID()): Promise<any> {
+  const res = await book(token, body, key);
+  if (res.status !== 201) throw new Error(`booking failed: ${res.status} ${await res.text()}`);
+  const booking = await json(res);
+  return { ...booking, payment: await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token })) };
+}
+
 /** Polls until `check` returns a value (not undefined), failing after `ms`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;

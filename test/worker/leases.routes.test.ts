@@ -3,9 +3,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runBilling } from "../../workers/cron/billing";
 import { accountId } from "../../workers/domain/ledger";
-import { newEvent } from "../../workers/events/publish";
+import { newEvent } from "../../workers/outbox";
 import worker from "../../workers/index";
-import { book, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
+import { book, bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, tokenFor } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
 
@@ -13,7 +13,7 @@ import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./str
 async function leased(room: Record<string, unknown> = {}) {
   const { landlord, room: r } = await landlordWithRoom(room);
   const tenant = await mintTenant();
-  const booking = await json(await book(tenant.accessToken, { roomId: r.id, startDate: inDays(20), endDate: inDays(200), units: 1 }));
+  const booking = await bookHeld(tenant.accessToken, { roomId: r.id, startDate: inDays(20), endDate: inDays(200), units: 1 });
   await customerPays(booking.payment.paymentIntentId);
   await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
   const lease = await eventually(async () => (await json(await call("GET", "/v1/leases", { token: tenant.accessToken }))).items[0]);
@@ -55,7 +55,7 @@ describe("a confirmed monthly booking becomes a lease", () => {
   it("once per booking, however often and however concurrently booking.confirmed arrives", async () => {
     const { room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await json(await book(tenant.accessToken, { roomId: room.id, startDate: inDays(20), endDate: inDays(200), units: 1 }));
+    const booking = await bookHeld(tenant.accessToken, { roomId: room.id, startDate: inDays(20), endDate: inDays(200), units: 1 });
     await customerPays(booking.payment.paymentIntentId);
     const first = newEvent("booking.confirmed", { bookingId: booking.id });
     const second = newEvent("booking.confirmed", { bookingId: booking.id });

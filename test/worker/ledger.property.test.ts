@@ -3,10 +3,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runBilling } from "../../workers/cron/billing";
 import { accountLines, post } from "../../workers/data/ledger";
+import { recordInvoicePayment } from "../../workers/data/payments";
 import { withPg } from "../../workers/data/pg";
 import { addDays } from "../../workers/domain/dates";
 import { accountId, refundPosting } from "../../workers/domain/ledger";
-import { recordInvoicePayment } from "../../workers/services/leases";
 import { insertLease, invoicesOf, pgQuery } from "./pg";
 
 type Op =

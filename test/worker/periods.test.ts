@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startOfDayIn, todayIn } from "../../workers/domain/dates";
-import { lateFeeSteps, platformFee } from "../../workers/domain/late-fees";
+import { lateFeeSteps } from "../../workers/domain/late-fees";
+import { platformFee } from "../../workers/domain/ledger";
 import { periodRent, periodStart, periodsDue } from "../../workers/domain/periods";
 
 describe("billing periods", () => {

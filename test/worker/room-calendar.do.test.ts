@@ -160,7 +160,12 @@ describe("RoomCalendar expiry", () => {
     await stub.hold(paid);
     await stub.confirm(paid.bookingId);
     await runInDurableObject(stub, (_i, state) => {
+      // what the first version of the object had: no confirmed_at, nothing of the later steps
       state.storage.sql.exec("ALTER TABLE holds DROP COLUMN confirmed_at");
+      for (const column of ["booking", "payment_intent_id", "client_secret"]) state.storage.sql.exec(`ALTER TABLE holds DROP COLUMN ${column}`);
+      state.storage.sql.exec("ALTER TABLE outbox DROP COLUMN at");
+      state.storage.sql.exec("DROP TABLE terms");
+      state.storage.sql.exec("DROP TABLE requests");
       state.storage.sql.exec("DROP TABLE schema_version");
     });
     await evictDurableObject(stub);

@@ -1,19 +1,32 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json } from "./helpers";
-import { deliver, signature } from "./stripe";
+import { call, eventually, json } from "./helpers";
+import { deliver, signature, stripePost } from "./stripe";
 
 const event = () => ({ id: `evt_${crypto.randomUUID().replaceAll("-", "")}`, object: "event", type: "customer.created", created: Math.floor(Date.now() / 1000), data: { object: { id: "cus_1", object: "customer", metadata: {} } } });
 
 describe("POST /v1/webhooks/stripe", () => {
-  it("accepts a correctly signed event and records it once in Postgres", async () => {
-    const e = event();
+  it("accepts a correctly signed event it acts on and records it once in Postgres", async () => {
+    const pi = await json(await stripePost("/v1/payment_intents", { amount: "1000", currency: "eur" }));
+    const e = { ...event(), type: "payment_intent.canceled", data: { object: { id: pi.id, object: "payment_intent", metadata: {} } } };
     expect(await json(await deliver(e))).toEqual({ received: true, duplicate: false });
-    expect(await json(await deliver(e))).toEqual({ received: true, duplicate: true });
     const { withPg } = await import("../../workers/data/pg");
-    const rows = await withPg(env, (_db, client) => client.query("select type, processed_at is not null as processed from stripe_events where id = $1", [e.id]));
-    // nothing acts on customer.created: it is recorded as processed and never queued
-    expect(rows.rows).toEqual([{ type: "customer.created", processed: true }]);
+    // once the consumer has applied it, a redelivery is a duplicate
+    await eventually(async () => {
+      const done = await withPg(env, (_db, client) => client.query("select 1 from stripe_events where id = $1 and processed_at is not null", [e.id]));
+      return done.rows.length ? true : undefined;
+    });
+    expect(await json(await deliver(e))).toEqual({ received: true, duplicate: true });
+    const rows = await withPg(env, (_db, client) => client.query("select type from stripe_events where id = $1", [e.id]));
+    expect(rows.rows).toEqual([{ type: "payment_intent.canceled" }]);
+  });
+
+  it("acknowledges an event type nothing acts on without writing it to Postgres", async () => {
+    const e = event();
+    expect(await json(await deliver(e))).toEqual({ received: true, duplicate: false, ignored: true });
+    const { withPg } = await import("../../workers/data/pg");
+    const rows = await withPg(env, (_db, client) => client.query("select 1 from stripe_events where id = $1", [e.id]));
+    expect(rows.rows).toEqual([]);
   });
 
   it("rejects a tampered body", async () => {

@@ -1,20 +1,21 @@
 import type Stripe from "stripe";
-import { and, eq, sql } from "drizzle-orm";
-import { billingRuns, invoices, leases } from "../../schema/pg";
 import type { DomainEvent } from "../../schema/events";
+import { finishBillingRun, startBillingRun } from "../data/billing-runs";
+import { claimAction, claimActions, lateFeesCharged, recordActionOutcome } from "../data/invoice-actions";
+import { insertDueInvoices, openInvoices, type OpenInvoice } from "../data/invoices";
 import { post } from "../data/ledger";
-import { activeLeasesPage, claimAction, lockLeaseEnds, claimActions, lateFeesCharged, openInvoices, recordActionOutcome, type OpenInvoice } from "../data/leases";
+import { activeLeasesPage, endActiveLease, leasesEndingBy, lockLeaseEnds } from "../data/leases";
+import { recordInvoicePayment } from "../data/payments";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
 import { invoicePosting, lateFeePosting } from "../domain/ledger";
 import { lateFeeSteps } from "../domain/late-fees";
 import { daysLate, periodRent, periodsDue } from "../domain/periods";
-import { d1 } from "../data/db";
-import { announce, newEvent } from "../events/publish";
-import { log } from "../http/log";
-import { stripeClient } from "../payments/stripe";
-import { recordInvoicePayment } from "../services/leases";
+import { d1 } from "../data/d1";
+import { announce, newEvent } from "../outbox";
+import { log } from "../log";
+import { chargeSavedCard } from "../payments/rent-charges";
 
 /** Invoices are issued this many days before their period starts (and are due on that day). */
 export const INVOICE_LEAD_DAYS = 7;
@@ -33,22 +34,23 @@ export interface BillingSummary { invoicesCreated: number; remindersSent: number
  */
 export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId?: string } = {}): Promise<BillingSummary> {
   return withPg(env, async (db) => {
-    const [run] = await db.insert(billingRuns).values({ scheduledFor: scheduledTime }).returning({ id: billingRuns.id });
+    const runId = await startBillingRun(db, scheduledTime);
     const today = localDates(scheduledTime);
     const events: DomainEvent[] = [];
+    const P = `${runId}`; let t0 = Date.now(); const lap = (n: string) => { const t = Date.now(); log("error", `PROF run=${P} ${n}`, { ms: t - t0 }); t0 = t; };
     try {
-      const invoicesCreated = await issueInvoices(db, today, events, scope.leaseId);
-      const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0);
-      const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events);
-      const feesApplied = await applyLateFees(db, open, today, events);
-      const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
-      const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
+      const invoicesCreated = await issueInvoices(db, today, events, scope.leaseId); lap("issue");
+      const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0); lap("open");
+      const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events); lap("remind");
+      const feesApplied = await applyLateFees(db, open, today, events); lap("fees");
+      const chargesAttempted = await chargeSavedCards(env, db, open, today, events); lap("charge");
+      const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events); lap("end");
       const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
-      await db.update(billingRuns).set({ ...summary, finishedAt: new Date() }).where(eq(billingRuns.id, run!.id));
+      await finishBillingRun(db, runId, summary);
       return summary;
     } finally {
       // What was done is announced even when a later step throws: each notice belongs to a change already committed.
-      await announce(env, d1(env), events).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
+      await announce(env, d1(env), events).then(() => lap("announce")).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
     }
   });
 }
@@ -60,26 +62,27 @@ function localDates(at: Date): (timeZone: string) => string {
 }
 
 async function issueInvoices(db: PgDb, today: (tz: string) => string, events: DomainEvent[], leaseId?: string): Promise<number> {
-  let created = 0;
+  let created = 0; const acc = { page: 0, filter: 0, tx: 0, ev: 0 }; let tt = Date.now(); const tick = (k: keyof typeof acc) => { const n = Date.now(); acc[k] += n - tt; tt = n; };
   for (let after = ""; ;) {
-    const page = await activeLeasesPage(db, after, PAGE, leaseId);
-    if (page.length === 0) return created;
+    tt = Date.now();
+    const page = await activeLeasesPage(db, after, PAGE, leaseId); tick("page");
+    if (page.length === 0) { log("error", `PROF issue parts ${Math.random()}`, acc); return created; }
     after = page.at(-1)!.id;
     const dueRows = (l: (typeof page)[number], endDate: string | null) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
       .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(l.rentAmount, p), currency: l.currency }));
-    const due = page.filter((l) => dueRows(l, l.endDate).length > 0);
+    const due = page.filter((l) => dueRows(l, l.endDate).length > 0); tick("filter");
     if (due.length === 0) continue;
     const inserted = await db.transaction(async (tx) => {
       // A notice (which holds its lease FOR UPDATE) may have moved an end date since the page was read.
       const ends = await lockLeaseEnds(tx, due.map((l) => l.id));
       const rows = due.flatMap((l) => dueRows(l, ends.has(l.id) ? ends.get(l.id)! : l.endDate));
       if (rows.length === 0) return [];
-      const fresh = await tx.insert(invoices).values(rows).onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart], where: sql`${invoices.voidedAt} IS NULL` }).returning();
+      const fresh = await insertDueInvoices(tx, rows);
       await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
       return fresh;
-    });
+    }); tick("tx");
     created += inserted.length;
-    events.push(...inserted.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency })));
+    events.push(...inserted.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency }))); tick("ev");
   }
 }
 
@@ -132,10 +135,10 @@ async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: 
     attempted++;
     let pi: Stripe.PaymentIntent;
     try {
-      pi = await stripeClient(env).paymentIntents.create({
-        amount: inv.outstanding, currency: inv.currency.toLowerCase(), customer: inv.stripeCustomerId!, payment_method: inv.stripePaymentMethodId!,
-        off_session: true, confirm: true, metadata: { kind: "rent", invoiceId: inv.id, leaseId: inv.leaseId },
-      }, { idempotencyKey: `invoice-${inv.id}-charge-${step}` });
+      pi = await chargeSavedCard(env, {
+        invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency,
+        customerId: inv.stripeCustomerId!, paymentMethodId: inv.stripePaymentMethodId!,
+      }, step);
     } catch (err) {
       const reason = (err instanceof Error ? err.message : String(err)).slice(0, 200);
       await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`);
@@ -161,8 +164,7 @@ async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: 
  * the contract held forever.
  */
 async function endLeases(env: Env, db: PgDb, at: Date, events: DomainEvent[]): Promise<number> {
-  const due = await db.select({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId }).from(leases)
-    .where(sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`);
+  const due = await leasesEndingBy(db, at);
   let ended = 0;
   for (const l of due) {
     try {
@@ -172,8 +174,7 @@ async function endLeases(env: Env, db: PgDb, at: Date, events: DomainEvent[]): P
       continue;
     }
     // A concurrent run may have ended it meanwhile: only the run that flips the status announces it.
-    const flipped = await db.update(leases).set({ status: "ended" }).where(and(eq(leases.id, l.id), eq(leases.status, "active"))).returning({ id: leases.id });
-    if (flipped.length === 0) continue;
+    if (!(await endActiveLease(db, l.id))) continue;
     ended++;
     events.push(newEvent("lease.ended", { leaseId: l.id, bookingId: l.bookingId }));
   }

@@ -1,4 +1,4 @@
-import { log } from "../http/log";
+import { log } from "../log";
 import { runBilling } from "./billing";
 import { sweepOutbox } from "./outbox-sweep";
 

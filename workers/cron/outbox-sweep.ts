@@ -1,6 +1,6 @@
-import { d1 } from "../data/db";
+import { d1 } from "../data/d1";
 import { findUnsent } from "../data/outbox";
-import { publish } from "../events/publish";
+import { publish } from "../outbox";
 
 /** Events are sent right after their write; this resends any whose send failed (older than a minute). */
 export async function sweepOutbox(env: Env): Promise<number> {

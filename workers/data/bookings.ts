@@ -1,14 +1,16 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { bookings } from "../../schema/d1";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 export type BookingRow = typeof bookings.$inferSelect;
 export type BookingStatus = BookingRow["status"];
 
+/** The insert of a new booking, un-awaited, to batch with its outbox row; a repeat inserts nothing. */
 export function insertBooking(db: D1Db, row: typeof bookings.$inferInsert) {
   return db.insert(bookings).values(row).onConflictDoNothing();
 }
 
+/** A booking of the D1 read model by id. */
 export async function findBooking(db: D1Db, id: string): Promise<BookingRow | undefined> {
   return db.select().from(bookings).where(eq(bookings.id, id)).get();
 }
@@ -30,4 +32,14 @@ export async function advanceBooking(db: D1Db, id: string, status: Exclude<Booki
   if (refundedAmount !== undefined) {
     await db.update(bookings).set({ refundedAmount: sql`max(${bookings.refundedAmount}, ${refundedAmount})` }).where(eq(bookings.id, id));
   }
+}
+
+/** Records the PaymentIntent a hold was given (it reaches the read model after the row itself). */
+export async function setPaymentIntent(db: D1Db, id: string, paymentIntentId: string): Promise<void> {
+  await paymentIntentUpdate(db, id, paymentIntentId);
+}
+
+/** The same update, un-awaited, to batch many. */
+export function paymentIntentUpdate(db: D1Db, id: string, paymentIntentId: string) {
+  return db.update(bookings).set({ paymentIntentId }).where(eq(bookings.id, id));
 }

@@ -1,14 +1,16 @@
 import { and, asc, eq, gt, type SQL } from "drizzle-orm";
-import { properties, rooms } from "../../schema/d1";
-import type { D1Db } from "./db";
+import { listings, properties, rooms } from "../../schema/d1";
+import type { D1Db } from "./d1";
 
 export type PropertyRow = typeof properties.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 
+/** A property by id, archived or not. */
 export async function findProperty(db: D1Db, id: string): Promise<PropertyRow | undefined> {
   return db.select().from(properties).where(eq(properties.id, id)).get();
 }
 
+/** A room with the property it belongs to. */
 export async function findRoom(db: D1Db, id: string): Promise<{ room: RoomRow; property: PropertyRow } | undefined> {
   const row = await db.select({ room: rooms, property: properties }).from(rooms)
     .innerJoin(properties, eq(rooms.propertyId, properties.id)).where(eq(rooms.id, id)).get();
@@ -28,6 +30,7 @@ export async function listProperties(db: D1Db, filter: PropertyFilter, afterId: 
   return db.select().from(properties).where(and(...where)).orderBy(asc(properties.id)).limit(limit + 1);
 }
 
+/** A page of a property's rooms in id order after `afterId`, fetching one extra row. */
 export async function listRooms(db: D1Db, propertyId: string, includeArchived: boolean, afterId: string | null, limit: number): Promise<RoomRow[]> {
   const where: SQL[] = [eq(rooms.propertyId, propertyId)];
   if (!includeArchived) where.push(eq(rooms.status, "active"));
@@ -35,6 +38,43 @@ export async function listRooms(db: D1Db, propertyId: string, includeArchived: b
   return db.select().from(rooms).where(and(...where)).orderBy(asc(rooms.id)).limit(limit + 1);
 }
 
+/** Every room of a property, archived ones too. */
 export async function roomsOfProperty(db: D1Db, propertyId: string): Promise<RoomRow[]> {
   return db.select().from(rooms).where(eq(rooms.propertyId, propertyId));
+}
+
+/** The insert of a new property, un-awaited, to batch with its outbox row. */
+export function propertyInsert(db: D1Db, row: PropertyRow) {
+  return db.insert(properties).values(row);
+}
+
+/** The update of a property, un-awaited, to batch with its outbox row. */
+export function propertyUpdate(db: D1Db, id: string, changes: Partial<PropertyRow>) {
+  return db.update(properties).set(changes).where(eq(properties.id, id));
+}
+
+/** The insert of a new room, un-awaited, to batch with its outbox row. */
+export function roomInsert(db: D1Db, row: RoomRow) {
+  return db.insert(rooms).values(row);
+}
+
+/** The update of a room, un-awaited, to batch with its outbox row. */
+export function roomUpdate(db: D1Db, id: string, changes: Partial<RoomRow>) {
+  return db.update(rooms).set(changes).where(eq(rooms.id, id));
+}
+
+/** Writes listing rows in one batch, each replacing the row its room already has. */
+export async function upsertListings(db: D1Db, rows: (typeof listings.$inferInsert)[]): Promise<void> {
+  const [first, ...rest] = rows.map((row) => {
+    const { roomId: _id, ...changes } = row;
+    return db.insert(listings).values(row).onConflictDoUpdate({ target: listings.roomId, set: changes });
+  });
+  if (first) await db.batch([first, ...rest]);
+}
+
+/** Ids of every room of a landlord's properties, archived or not (their calendars may hold bookings). */
+export async function roomIdsOfOwner(db: D1Db, ownerId: string): Promise<string[]> {
+  const rows = await db.select({ id: rooms.id }).from(rooms).innerJoin(properties, eq(rooms.propertyId, properties.id))
+    .where(eq(properties.ownerId, ownerId));
+  return rows.map((r) => r.id);
 }

@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import { idempotencyKeys } from "../../schema/d1";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 /**
  * An attempt older than this is taken to have crashed, and the key may be retried. It must outlast
@@ -31,6 +31,7 @@ export async function claimKey(db: D1Db, scope: string, key: string, requestHash
   return taken[0] ? { state: "new", resourceId: taken[0].resourceId } : { state: "in_progress" };
 }
 
+/** Stores the response of a finished attempt, for replays of the same key. */
 export async function completeKey(db: D1Db, scope: string, key: string, status: number, body: string): Promise<void> {
   await db.update(idempotencyKeys).set({ status: "done", responseStatus: status, responseBody: body, updatedAt: new Date().toISOString() })
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));

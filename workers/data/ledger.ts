@@ -1,9 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from "../../schema/pg";
 import { accountId, type AccountKind, type Posting } from "../domain/ledger";
-import type { PgDb } from "./pg";
-
-type Tx = Parameters<Parameters<PgDb["transaction"]>[0]>[0] | PgDb;
+import type { PgTx as Tx } from "./pg";
 
 /** Opens the accounts of a lease (and the platform's for its currency) if they do not exist. */
 export async function openLeaseAccounts(db: Tx, leaseId: string, currency: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { and, asc, inArray, isNull, lt } from "drizzle-orm";
 import { outbox } from "../../schema/d1";
 import type { DomainEvent } from "../../schema/events";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 /** The outbox row for `event`, to put in the same `db.batch` as the change it describes. */
 export function outboxInsert(db: D1Db, event: DomainEvent) {
@@ -11,6 +11,7 @@ export function outboxInsert(db: D1Db, event: DomainEvent) {
 /** D1 binds at most 100 parameters per statement; the timestamp takes one. */
 const IDS_PER_UPDATE = 99;
 
+/** Marks outbox rows sent, in as many statements as D1's parameter limit needs, in one batch. */
 export async function markSent(db: D1Db, ids: string[]): Promise<void> {
   const sentAt = new Date().toISOString();
   const updates = [];

@@ -2,9 +2,11 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { Client } from "pg";
 import { CloudflareSocket } from "pg-cloudflare";
 import * as schema from "../../schema/pg";
-import { AppError } from "../http/errors";
+import { AppError } from "../errors";
 
 export type PgDb = NodePgDatabase<typeof schema>;
+/** A connection or a transaction opened on it: data functions take either, so callers choose the transaction. */
+export type PgTx = Parameters<Parameters<PgDb["transaction"]>[0]>[0] | PgDb;
 
 /**
  * workerd rejects a read that is pending when the socket is closed, and pg-cloudflare turns that

@@ -1,7 +1,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import { processedEvents } from "../../schema/d1";
 import type { DomainEvent } from "../../schema/events";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 /** A claim older than this is taken to have crashed with its consumer; it outlasts the slowest handler (Stripe calls). */
 export const CLAIM_STALE_MS = 5 * 60_000;
@@ -27,6 +27,7 @@ export async function claimEvent(db: D1Db, event: DomainEvent): Promise<EventCla
   return row?.status === "done" ? "done" : "busy";
 }
 
+/** Marks an event applied: later deliveries of it are skipped. */
 export async function finishEvent(db: D1Db, eventId: string): Promise<void> {
   await db.update(processedEvents).set({ status: "done" }).where(eq(processedEvents.eventId, eventId));
 }

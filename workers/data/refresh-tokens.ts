@@ -1,6 +1,6 @@
 import { and, eq, exists, getTableColumns, isNull } from "drizzle-orm";
 import { refreshTokenFamilies, refreshTokens } from "../../schema/d1";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect & { familyRevokedAt: string | null };
 type NewToken = typeof refreshTokens.$inferInsert;

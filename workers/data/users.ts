@@ -1,13 +1,15 @@
 import { eq } from "drizzle-orm";
 import { users } from "../../schema/d1";
-import type { D1Db } from "./db";
+import type { D1Db } from "./d1";
 
 export type UserRow = typeof users.$inferSelect;
 
+/** A user by email (stored lower-cased by the API schema). */
 export async function findUserByEmail(db: D1Db, email: string): Promise<UserRow | undefined> {
   return db.select().from(users).where(eq(users.email, email)).get();
 }
 
+/** A user by id. */
 export async function findUser(db: D1Db, id: string): Promise<UserRow | undefined> {
   return db.select().from(users).where(eq(users.id, id)).get();
 }
@@ -18,6 +20,7 @@ export async function insertUser(db: D1Db, row: typeof users.$inferInsert): Prom
   return inserted ?? null;
 }
 
+/** Replaces a user's password hash (a rehash on sign-in). */
 export async function updatePasswordHash(db: D1Db, id: string, passwordHash: string): Promise<void> {
   await db.update(users).set({ passwordHash, updatedAt: new Date().toISOString() }).where(eq(users.id, id));
 }

@@ -10,7 +10,8 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string): string | null {
   try {
     const id = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    return /^[a-z]+_[0-9a-z]{17}$/.test(id) ? id : null;
+    // Ids are `prefix_` + 17 characters; booking ids add their room's 17 (see newBookingId).
+    return /^[a-z]+_[0-9a-z]{17}([0-9a-z]{17})?$/.test(id) ? id : null;
   } catch {
     return null;
   }

@@ -24,7 +24,18 @@ export function eachDay(start: string, end: string): string[] {
 
 /** Today's date where the property is, so "no past dates" means the landlord's today. */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  return dayFormatter(timeZone).format(now);
+}
+
+/** Intl formatters cost far more to build than to use: one per timezone per isolate. */
+const DAY_FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+function dayFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = DAY_FORMATTERS.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    DAY_FORMATTERS.set(timeZone, f);
+  }
+  return f;
 }
 
 /**
@@ -40,11 +51,21 @@ export function startOfDayIn(day: string, timeZone: string): number {
   return candidates.length ? Math.min(...candidates) : asUtc - offsetAt(asUtc, timeZone);
 }
 
+const CLOCK_FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+function clockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = CLOCK_FORMATTERS.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+    CLOCK_FORMATTERS.set(timeZone, f);
+  }
+  return f;
+}
+
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
 function offsetAt(instant: number, timeZone: string): number {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-  }).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(clockFormatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
   const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return wall - Math.floor(instant / 1000) * 1000;
 }

@@ -22,3 +22,23 @@ export async function sha256Hex(text: string): Promise<string> {
 export function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
+
+const ROOM_ID = /^room_([0-9a-z]{17})$/;
+const ROOM_BOOKING_ID = /^bkg_[0-9a-z]{17}([0-9a-z]{17})$/;
+
+/**
+ * A booking id that names its room (`bkg_<time><random><room>`), so the room's calendar, the
+ * authority on the booking, is reachable from the id alone, before any read model has caught up.
+ * Still time-ordered: the timestamp comes first.
+ */
+export function newBookingId(roomId: string, now = Date.now()): string {
+  const room = ROOM_ID.exec(roomId)?.[1];
+  if (!room) throw new RangeError(`not a room id: ${roomId}`);
+  return `${newId("bkg", now)}${room}`;
+}
+
+/** The room a booking id names, or null for ids made before bookings named their rooms. */
+export function roomOfBooking(bookingId: string): string | null {
+  const room = ROOM_BOOKING_ID.exec(bookingId)?.[1];
+  return room ? `room_${room}` : null;
+}

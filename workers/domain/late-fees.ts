@@ -1,4 +1,5 @@
-import type { LateFeeRule } from "../../schema/pg";
+/** A lease's late-fee rule: after `graceDays`, a fixed sum, a share of rent, or a daily sum up to a cap. */
+export interface LateFeeRule { graceDays: number; kind: "fixed" | "percent" | "daily"; amount?: number; percentBps?: number; cap?: number }
 
 /**
  * The late-fee steps still to charge `daysLate` days after the due date, given the steps already
@@ -27,10 +28,4 @@ export function lateFeeSteps(rule: LateFeeRule, rent: number, daysLate: number, 
     total += amount;
   }
   return steps;
-}
-
-/** Platform commission on rent, in basis points, rounded down so the landlord never gets less than the rest. */
-export const PLATFORM_FEE_BPS = 300;
-export function platformFee(rent: number): number {
-  return Math.floor((rent * PLATFORM_FEE_BPS) / 10_000);
 }

@@ -1,17 +1,24 @@
-import { platformFee } from "./late-fees";
-
 /**
  * The chart of accounts and the shape of every posting. Debits are positive, credits negative;
  * each posting's entries sum to zero (the database checks it again at commit).
  */
 export type AccountKind = "tenant_receivable" | "landlord_payable" | "deposits_held" | "platform_fees" | "cash_at_stripe";
 
+/** The id of a lease's account, or of the platform's account in a currency. */
 export function accountId(kind: AccountKind, scope: { leaseId?: string; currency: string }): string {
   return kind === "platform_fees" || kind === "cash_at_stripe" ? `platform:${scope.currency}:${kind}` : `lease:${scope.leaseId}:${kind}`;
 }
 
 export interface Entry { accountId: string; amount: number }
 export interface Posting { kind: string; reference: string; leaseId: string; currency: string; description: string; entries: Entry[]; reversesId?: number }
+
+/** Platform commission on rent, in basis points. */
+export const PLATFORM_FEE_BPS = 300;
+
+/** The platform's fee on `rent`, rounded down so the landlord never gets less than the rest. */
+export function platformFee(rent: number): number {
+  return Math.floor((rent * PLATFORM_FEE_BPS) / 10_000);
+}
 
 const acct = (kind: AccountKind, leaseId: string, currency: string) => accountId(kind, { leaseId, currency });
 
@@ -39,6 +46,7 @@ export function paymentPosting(leaseId: string, paymentIntentId: string, amount:
   };
 }
 
+/** A late fee charged: the tenant owes it, and all of it goes to the landlord. */
 export function lateFeePosting(leaseId: string, invoiceId: string, step: number, amount: number, currency: string): Posting {
   return {
     kind: "late_fee", reference: `late_fee:${invoiceId}:${step}`, leaseId, currency, description: `Late fee (step ${step})`,
@@ -60,6 +68,7 @@ export function depositHeldPosting(leaseId: string, amount: number, currency: st
   };
 }
 
+/** The deposit (or part of it) paid back to the tenant's card. */
 export function depositReturnPosting(leaseId: string, amount: number, currency: string): Posting {
   return {
     kind: "deposit_returned", reference: `deposit_return:${leaseId}`, leaseId, currency, description: "Deposit returned",
@@ -70,6 +79,7 @@ export function depositReturnPosting(leaseId: string, amount: number, currency: 
   };
 }
 
+/** One itemised deduction from the deposit, paid to the landlord. */
 export function depositWithheldPosting(leaseId: string, index: number, amount: number, currency: string, reason: string): Posting {
   return {
     kind: "deposit_withheld", reference: `deposit_withheld:${leaseId}:${index}`, leaseId, currency, description: `Deposit withheld: ${reason}`,

@@ -47,6 +47,11 @@ async function buildKeyRing(json: string): Promise<KeyRing> {
 
 export interface TokenSettings { issuer: string; audience: string }
 
+/** The issuer and audience every token is signed with and pinned to, from `[vars]`. */
+export function tokenSettings(env: { JWT_ISSUER: string; JWT_AUDIENCE: string }): TokenSettings {
+  return { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
+}
+
 /** Signs a short-lived access token for `user`. */
 export async function signAccessToken(ring: KeyRing, user: AuthUser, settings: TokenSettings, now = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);

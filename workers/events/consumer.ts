@@ -1,9 +1,9 @@
 import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
-import { d1, type D1Db } from "../data/db";
+import { d1, type D1Db } from "../data/d1";
 import { CLAIM_STALE_MS, claimEvent, dropClaim, finishEvent } from "../data/processed-events";
-import { log } from "../http/log";
+import { log } from "../log";
 import { recordDeadLetter } from "./dead-letter";
-import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking } from "./bookings";
+import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking, recordHeld, recordHeldBatch } from "./bookings";
 import { logNotice } from "./notices";
 import { projectListing } from "./listing";
 import { applyStripeEvent } from "./payments";
@@ -13,7 +13,7 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
-  "booking.held": projectBooking,
+  "booking.held": recordHeld,
   "booking.confirmed": confirmBookingLease,
   "booking.cancelled": cancelBookingLedger,
   "booking.expired": expireBooking,
@@ -41,15 +41,19 @@ const BUSY_RETRY_SECONDS = CLAIM_STALE_MS / 1000 + 30;
  */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, table: Handlers = handlers): Promise<void> {
   const db = d1(env);
-  for (const msg of batch.messages) {
-    const parsed = DomainEvent.safeParse(msg.body);
-    if (!parsed.success) {
-      // Retrying cannot fix a malformed message: keep it for a human and move on.
-      await recordDeadLetter(db, batch.queue, msg, "unparseable event");
-      msg.ack();
-      continue;
-    }
-    const event = parsed.data;
+  const parsed = await Promise.all(batch.messages.map(async (msg) => {
+    const result = DomainEvent.safeParse(msg.body);
+    if (result.success) return { msg, event: result.data };
+    // Retrying cannot fix a malformed message: keep it for a human and move on.
+    await recordDeadLetter(db, batch.queue, msg, "unparseable event");
+    msg.ack();
+    return null;
+  }));
+  const valid = parsed.filter((p) => p !== null);
+  const held = table === handlers ? valid.filter((p) => p.event.type === "booking.held") : [];
+  if (held.length > 0) await consumeHeld(held as { msg: Message<unknown>; event: EventOf<"booking.held"> }[], env, db);
+  for (const { msg, event } of valid) {
+    if (table === handlers && event.type === "booking.held") continue;
     let claim: Awaited<ReturnType<typeof claimEvent>> | undefined;
     try {
       claim = await claimEvent(db, event);
@@ -67,6 +71,21 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
       if (claim === "run") await dropClaim(db, event.id).catch(() => undefined); // else the claim goes stale and is taken over
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
     }
+  }
+}
+
+/** New holds in one go (see recordHeldBatch); a failure retries only the events it concerns. */
+async function consumeHeld(held: { msg: Message<unknown>; event: EventOf<"booking.held"> }[], env: Env, db: D1Db): Promise<void> {
+  let retry: Set<string>;
+  try {
+    retry = await recordHeldBatch(held.map((h) => h.event), env, db);
+  } catch (err) {
+    log("error", "held bookings failed", { count: held.length, err: String(err) });
+    retry = new Set(held.map((h) => h.event.id));
+  }
+  for (const { msg, event } of held) {
+    if (retry.has(event.id)) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    else msg.ack();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { EventOf } from "../../schema/events";
-import type { D1Db } from "../data/db";
-import { log } from "../http/log";
+import type { D1Db } from "../data/d1";
+import { log } from "../log";
 
 type NoticeType = "invoice.issued" | "invoice.reminder" | "invoice.late_fee" | "invoice.charge_failed" | "lease.ended";
 

@@ -1,11 +1,11 @@
 import type { EventOf } from "../../schema/events";
-import type { D1Db } from "../data/db";
-import { log } from "../http/log";
-import { stripeClient } from "../payments/stripe";
-import { markStripeEventProcessed } from "../payments/webhooks";
+import type { D1Db } from "../data/d1";
+import { log } from "../log";
+import { recordInvoicePayment } from "../data/payments";
 import { withPg } from "../data/pg";
+import { markStripeEventProcessed } from "../data/stripe-events";
+import { stripeClient } from "../payments/stripe";
 import { confirmPaidBooking, failBooking, type BookingRef } from "../services/bookings";
-import { recordInvoicePayment } from "../services/leases";
 
 /**
  * Applies a Stripe event to its booking. It acts on the PaymentIntent as Stripe has it now, not
@@ -27,5 +27,5 @@ export async function applyStripeEvent(event: EventOf<"stripe.event_received">, 
       else log("info", "stripe event needs no action", { eventId: event.id, status: pi.status });
     }
   }
-  await markStripeEventProcessed(env, event.id);
+  await withPg(env, (pg) => markStripeEventProcessed(pg, event.id));
 }

@@ -1,22 +1,31 @@
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { loadKeyRing, verifyAccessToken, type AuthUser, type Role } from "../domain/tokens";
-import { tokenSettings } from "../services/identity";
-import { AppError } from "./errors";
+import { loadKeyRing, tokenSettings, verifyAccessToken, type AuthUser, type Role } from "../domain/tokens";
+import { AppError, BEARER_CHALLENGE } from "../errors";
 
 /** One answer for every bad token, so a client cannot probe why a token failed. */
-const unauthorized = () => new AppError("unauthorized", "A valid access token is required.", { headers: { "www-authenticate": 'Bearer realm="roomline"' } });
+const unauthorized = () => new AppError("unauthorized", "A valid access token is required.", { headers: { "www-authenticate": BEARER_CHALLENGE } });
+
+/** The roles of each `requireAuth` middleware, so the OpenAPI document can say who may call a route. */
+const requiredRoles = new WeakMap<object, readonly Role[]>();
 
 /** Requires a valid access token; with roles, also one of those roles (403 otherwise). */
 export function requireAuth(...roles: Role[]) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const user = await authenticate(c);
     if (!user) throw unauthorized();
     if (roles.length > 0 && !roles.includes(user.role)) throw new AppError("forbidden", `This needs the ${roles.join(" or ")} role.`);
     c.set("user", user);
     await next();
   });
+  requiredRoles.set(middleware, roles);
+  return middleware;
+}
+
+/** The roles a `requireAuth` middleware asks for (empty: any signed-in user); undefined for any other handler. */
+export function rolesRequiredBy(handler: unknown): readonly Role[] | undefined {
+  return typeof handler === "function" ? requiredRoles.get(handler) : undefined;
 }
 
 /** Reads the caller when a valid token is present; public routes use it to show owners more. */

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

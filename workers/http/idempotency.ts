@@ -2,21 +2,28 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { claimKey, completeKey, releaseKey } from "../data/idempotency";
 import { newId, sha256Hex } from "../domain/ids";
-import { AppError } from "./errors";
+import { IDEMPOTENCY_KEY } from "../../schema/api/common";
+import { AppError } from "../errors";
 
-const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+/** The middlewares `idempotent()` and `requestKey()` made, so the OpenAPI document can require the header where they run. */
+const idempotentMiddlewares = new WeakSet<object>();
+
+/** Whether a route handler checks an `Idempotency-Key` (`idempotent()` or `requestKey()`). */
+export function isIdempotent(handler: unknown): boolean {
+  return typeof handler === "function" && idempotentMiddlewares.has(handler);
+}
 
 /**
  * `Idempotency-Key` for POSTs, scoped to the caller: the same key and body replays the stored
  * response; the same key with another body is refused; two at once produce one effect (the
- * second is told the first is in progress). 5xx and 429 answers are not kept, so a retry runs again.
+ * second is told the first is in progress). Only 2xx answers are kept; after a 4xx or 5xx a retry runs again.
  * Runs after authentication. `prefix` names the resource id handed to the handler.
  */
 export function idempotent(prefix: string) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (!key) throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
-    if (!KEY.test(key)) throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", { errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }] });
+    if (!IDEMPOTENCY_KEY.test(key)) throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", { errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }] });
     const { db } = c.var.deps;
     const scope = c.var.user.id;
     const hash = await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(c.var.rawBody ?? new Uint8Array())}`);
@@ -29,7 +36,30 @@ export function idempotent(prefix: string) {
     c.set("resourceId", claim.resourceId);
     await next();
     // A retry must run again after our failures and after a rate limit; everything else is final.
-    if (c.res.status >= 500 || c.res.status === 429) await releaseKey(db, scope, key);
+    // Only an effect is worth replaying: a refusal (4xx) or a failure (5xx) changed nothing, so a
+    // retry with the same key, perhaps with a corrected body, runs again instead of replaying it.
+    if (c.res.status >= 400) await releaseKey(db, scope, key);
     else await completeKey(db, scope, key, c.res.status, await c.res.clone().text());
   });
+  idempotentMiddlewares.add(middleware);
+  return middleware;
+}
+
+/**
+ * The `Idempotency-Key` checks without the D1 store, for a route whose Durable Object keeps the
+ * record itself in the transaction of the effect (POST /v1/bookings: the room's calendar). Hands
+ * the key and the request's hash to the handler as `c.var.requestKey`.
+ */
+export function requestKey() {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (!key) throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
+    if (!IDEMPOTENCY_KEY.test(key)) throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", { errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }] });
+    const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(c.var.rawBody ?? new Uint8Array())}`);
+    c.set("requestKey", { key, requestHash });
+    await next();
+    if (c.var.replayed) c.res.headers.set("idempotent-replayed", "true");
+  });
+  idempotentMiddlewares.add(middleware);
+  return middleware;
 }

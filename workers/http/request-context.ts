@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { makeDeps } from "../deps";
-import { log } from "./log";
+import { log } from "../log";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 

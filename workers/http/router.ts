@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 
 /** A sub-app whose validation failures become 422 `validation_failed` with the failing fields. */
 export function router() {

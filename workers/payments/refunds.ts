@@ -15,3 +15,13 @@ export async function refundedFor(env: Env, paymentIntentId: string, metadata: R
   const matching = (await liveRefunds(env, paymentIntentId)).filter((r) => Object.entries(metadata).every(([k, v]) => r.metadata?.[k] === v));
   return matching.length ? matching.reduce((sum, r) => sum + r.amount, 0) : null;
 }
+
+/** Refunds `amount` of a PaymentIntent, tagged with our `metadata`, at most once per idempotency key. */
+export async function createRefund(env: Env, paymentIntentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<void> {
+  await stripeClient(env).refunds.create({ payment_intent: paymentIntentId, amount, metadata }, { idempotencyKey });
+}
+
+/** What a PaymentIntent has received, in minor units. */
+export async function amountReceived(env: Env, paymentIntentId: string): Promise<number> {
+  return (await stripeClient(env).paymentIntents.retrieve(paymentIntentId)).amount_received;
+}

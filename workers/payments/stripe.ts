@@ -1,11 +1,24 @@
 import Stripe from "stripe";
-import { AppError } from "../http/errors";
+import { AppError } from "../errors";
+
+const clients = new Map<string, Stripe>();
 
 /**
- * The real Stripe SDK over fetch. With STRIPE_API_BASE set (local runs and tests) it talks to the
- * project's Stripe-compatible fake instead of api.stripe.com; nothing else changes.
+ * The real Stripe SDK over fetch, built once per isolate per key and base. With STRIPE_API_BASE set
+ * (local runs and tests) it talks to the project's Stripe-compatible fake instead of
+ * api.stripe.com; nothing else changes.
  */
 export function stripeClient(env: Env): Stripe {
+  const cacheKey = `${env.STRIPE_SECRET_KEY}|${env.STRIPE_API_BASE}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = buildClient(env);
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+function buildClient(env: Env): Stripe {
   const base = env.STRIPE_API_BASE ? new URL(env.STRIPE_API_BASE) : null;
   return new Stripe(env.STRIPE_SECRET_KEY, {
     httpClient: Stripe.createFetchHttpClient(),

@@ -1,40 +1,29 @@
-import { eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { stripeEvents } from "../../schema/pg";
 import type { EventOf } from "../../schema/events";
+import { STRIPE_EVENTS_ACTED_ON } from "../../schema/stripe-webhooks";
 import { withPg } from "../data/pg";
+import { insertStripeEvent, isStripeEventPending } from "../data/stripe-events";
 
-/** The events that can change a booking or an invoice; every other type is only recorded. */
-const ACTIONABLE = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]);
+const ACTIONABLE = new Set<string>(STRIPE_EVENTS_ACTED_ON);
 
 /**
  * Records a verified Stripe event in Postgres exactly once (by its `evt_` id) and hands it to the
  * queue while it is unprocessed. A redelivery of an event already applied is acknowledged and
  * dropped; one whose hand-off failed before is handed off again. Types nothing acts on are
- * recorded as processed at once, sparing the queue and a Stripe round trip.
+ * ignored: no Postgres connection, no queue message.
  */
-export async function acceptStripeEvent(env: Env, event: Stripe.Event): Promise<"queued" | "duplicate" | "recorded"> {
-  if (!ACTIONABLE.has(event.type)) {
-    const inserted = await withPg(env, (db) => db.insert(stripeEvents)
-      .values({ id: event.id, type: event.type, payload: event, processedAt: sql`now()` })
-      .onConflictDoNothing().returning({ id: stripeEvents.id }));
-    return inserted.length === 1 ? "recorded" : "duplicate";
-  }
+export async function acceptStripeEvent(env: Env, event: Stripe.Event): Promise<"queued" | "duplicate" | "ignored"> {
+  if (!ACTIONABLE.has(event.type)) return "ignored";
   const pending = await withPg(env, async (db) => {
-    await db.insert(stripeEvents).values({ id: event.id, type: event.type, payload: event }).onConflictDoNothing();
-    const [row] = await db.select({ processedAt: stripeEvents.processedAt }).from(stripeEvents).where(eq(stripeEvents.id, event.id));
-    return row?.processedAt === null;
+    await insertStripeEvent(db, event, false);
+    return isStripeEventPending(db, event.id);
   });
   if (!pending) return "duplicate";
   await env.EVENTS.send(toQueueEvent(event), { contentType: "json" });
   return "queued";
 }
 
-/** Marks a Stripe event applied, so later redeliveries stop at the door. */
-export async function markStripeEventProcessed(env: Env, eventId: string): Promise<void> {
-  await withPg(env, (db) => db.update(stripeEvents).set({ processedAt: sql`now()` }).where(eq(stripeEvents.id, eventId)));
-}
-
+/** The queue message for a Stripe event: only what the consumer needs to look the PaymentIntent up again. */
 function toQueueEvent(event: Stripe.Event): EventOf<"stripe.event_received"> {
   const object = event.data.object as { id?: string; object?: string; payment_intent?: string | null; metadata?: Record<string, string> };
   const paymentIntentId = object.object === "payment_intent" ? object.id ?? null : typeof object.payment_intent === "string" ? object.payment_intent : null;

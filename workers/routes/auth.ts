@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { Login, RefreshRequest, Register, Session, User } from "../../schema/api/auth";
 import { bearer, errors, jsonBody, jsonResponse } from "../../schema/api/common";
 import { requireAuth } from "../http/auth";
-import { clientIp } from "../http/rate-limit";
+import { clientIp } from "../http/client-ip";
 import { router } from "../http/router";
 import * as identity from "../services/identity";
 

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { Booking, BookingCreated, CreateBooking } from "../../schema/api/bookings";
+import { Booking, BookingCreated, BookingPayment, CreateBooking } from "../../schema/api/bookings";
 import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
 import { requireAuth } from "../http/auth";
-import { idempotent } from "../http/idempotency";
+import { requestKey } from "../http/idempotency";
 import { router } from "../http/router";
 import * as bookingService from "../services/bookings";
 
@@ -11,11 +11,27 @@ const tags = ["bookings"];
 export const bookings = router()
   .openapi(createRoute({
     method: "post", path: "/", tags, security: bearer,
-    summary: "Hold a room for a stay and open its payment (Idempotency-Key required)",
-    middleware: [requireAuth("tenant"), idempotent("bkg")] as const,
+    summary: "Hold a room for a stay (Idempotency-Key required)",
+    description: "One call to the room's calendar. The PaymentIntent is opened right after, off the request path: "
+      + "`payment` carries its client secret when it is already there and `{status: \"preparing\"}` otherwise; "
+      + "then `GET /v1/bookings/{id}/payment` gives it (opening it on demand).",
+    middleware: [requireAuth("tenant"), requestKey()] as const,
     request: { ...jsonBody(CreateBooking) },
-    responses: { 201: jsonResponse(BookingCreated, "Held; pay with the client secret before holdExpiresAt"), ...errors(400, 401, 403, 404, 409, 422, 428, 429) },
-  }), async (c) => c.json(await bookingService.createBooking(c.var.deps, c.var.user, c.req.valid("json"), c.var.resourceId), 201))
+    responses: { 201: jsonResponse(BookingCreated, "Held; pay before holdExpiresAt"), ...errors(400, 401, 403, 404, 409, 422, 428, 429) },
+  }), async (c) => {
+    const { view, replayed } = await bookingService.createBooking(c.var.deps, c.var.user, c.req.valid("json"), c.var.requestKey);
+    c.set("replayed", replayed);
+    return c.json(view, 201);
+  })
+
+  .openapi(createRoute({
+    method: "get", path: "/{id}/payment", tags, security: bearer, summary: "The booking's payment: the PaymentIntent's client secret once it exists",
+    description: "Opens the PaymentIntent on demand when asked before the outbox did. `status`: `preparing` (no PaymentIntent yet), "
+      + "`requires_payment` (pay with `clientSecret`), `paid`, `closed` (the hold ended).",
+    middleware: [requireAuth("tenant")] as const,
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(BookingPayment, "The payment"), ...errors(401, 403, 404, 502) },
+  }), async (c) => c.json(await bookingService.bookingPayment(c.var.deps, c.var.user, c.req.valid("param").id), 200))
 
   .openapi(createRoute({
     method: "get", path: "/", tags, security: bearer, summary: "My bookings (tenant) or bookings of my rooms (landlord), newest first",

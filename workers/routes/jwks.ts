@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { loadKeyRing } from "../domain/tokens";
 import { router } from "../http/router";
+import { publicKeys } from "../services/identity";
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks");
 
@@ -10,7 +10,6 @@ export const jwks = router()
     method: "get", path: "/jwks.json", tags: ["auth"], summary: "Public keys for access tokens",
     responses: { 200: { description: "JSON Web Key Set", content: { "application/json": { schema: Jwks } } } },
   }), async (c) => {
-    const ring = await loadKeyRing(c.env.JWT_PRIVATE_KEYS);
     c.header("cache-control", "public, max-age=300");
-    return c.json({ keys: ring.publicJwks.keys.map((k) => ({ ...k })) }, 200);
+    return c.json(await publicKeys(c.env), 200);
   });

@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { Capacity, SetCapacity } from "../../schema/api/bookings";
 import { bearer, errors, jsonBody, jsonResponse } from "../../schema/api/common";
+import { Capacity, SetCapacity } from "../../schema/api/landlords";
 import { requireAuth } from "../http/auth";
 import { router } from "../http/router";
+import * as landlordService from "../services/landlords";
 
 const tags = ["landlords"];
 
@@ -11,11 +12,11 @@ export const landlords = router()
     method: "get", path: "/me/capacity", tags, security: bearer, summary: "My contract capacity and availability",
     middleware: [requireAuth("landlord")] as const,
     responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403) },
-  }), async (c) => c.json(await c.env.LANDLORD_DESK.getByName(c.var.user.id).status(), 200))
+  }), async (c) => c.json(await landlordService.capacityOf(c.var.deps, c.var.user), 200))
 
   .openapi(createRoute({
     method: "put", path: "/me/capacity", tags, security: bearer, summary: "Set how many contracts I can carry (null: no cap)",
     middleware: [requireAuth("landlord")] as const,
     request: jsonBody(SetCapacity),
     responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403, 422) },
-  }), async (c) => c.json(await c.env.LANDLORD_DESK.getByName(c.var.user.id).setCapacity(c.req.valid("json").totalCapacity), 200));
+  }), async (c) => c.json(await landlordService.setCapacity(c.var.deps, c.var.user, c.req.valid("json").totalCapacity), 200));

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
-import { DepositSettlement, Invoice, InvoicePayment, LateFeeRuleBody, Lease, Notice, PayInvoice, PaymentPolicyBody, SavePaymentMethod, SettleDeposit, Statement } from "../../schema/api/leases";
+import { DepositSettlement, Invoice, LateFeeRuleBody, Lease, Notice, PaymentPolicyBody, SavePaymentMethod, SettleDeposit, Statement } from "../../schema/api/leases";
 import { requireAuth } from "../http/auth";
-import { idempotent } from "../http/idempotency";
 import { router } from "../http/router";
+import * as depositService from "../services/deposits";
+import * as invoiceService from "../services/invoices";
 import * as leaseService from "../services/leases";
 
 const tags = ["rent"];
@@ -25,7 +26,7 @@ export const leases = router()
     method: "get", path: "/{id}/invoices", tags, security: bearer, summary: "Invoices of a lease",
     middleware: [requireAuth()] as const, request: { params: IdParam, query: PageQuery },
     responses: { 200: jsonResponse(pageOf(Invoice), "A page of invoices"), ...errors(401, 404, 422) },
-  }), async (c) => c.json(await leaseService.listLeaseInvoices(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("query")), 200))
+  }), async (c) => c.json(await invoiceService.listLeaseInvoices(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("query")), 200))
 
   .openapi(createRoute({
     method: "get", path: "/{id}/statement", tags, security: bearer, summary: "Ledger lines with running balance (positive: owed)",
@@ -61,21 +62,4 @@ export const leases = router()
     method: "post", path: "/{id}/deposit/settle", tags, security: bearer, summary: "Return the deposit, less itemised deductions",
     middleware: [requireAuth("landlord")] as const, request: { params: IdParam, ...jsonBody(SettleDeposit) },
     responses: { 200: jsonResponse(DepositSettlement, "Settled"), ...errors(401, 403, 404, 409, 422, 502) },
-  }), async (c) => c.json(await leaseService.settleDeposit(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").withheld), 200));
-
-export const invoices = router()
-  .openapi(createRoute({
-    method: "get", path: "/{id}", tags, security: bearer, summary: "An invoice (its tenant or landlord)",
-    middleware: [requireAuth()] as const, request: { params: IdParam },
-    responses: { 200: jsonResponse(Invoice, "The invoice"), ...errors(401, 404) },
-  }), async (c) => c.json(await leaseService.getInvoice(c.var.deps, c.var.user, c.req.valid("param").id), 200))
-
-  .openapi(createRoute({
-    method: "post", path: "/{id}/payments", tags, security: bearer, summary: "Pay all or part of an invoice (Idempotency-Key required)",
-    middleware: [requireAuth("tenant"), idempotent("pay")] as const, request: { params: IdParam, ...jsonBody(PayInvoice) },
-    responses: { 201: jsonResponse(InvoicePayment, "Paid (or pending at Stripe)"), ...errors(401, 402, 403, 404, 409, 422, 428, 502) },
-  }), async (c) => {
-    const body = c.req.valid("json");
-    const result = await leaseService.payInvoice(c.var.deps, c.var.user, c.req.valid("param").id, { ...body.amount, paymentMethod: body.paymentMethod }, c.var.resourceId);
-    return c.json(result, 201);
-  });
+  }), async (c) => c.json(await depositService.settleDeposit(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").withheld), 200));

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { CreateProperty, CreateRoom, Property, PropertyQuery, Room, UpdateProperty } from "../../schema/api/catalog";
-import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
+import { bearer, errors, IdParam, jsonBody, jsonResponse, optionalBearer, PageQuery, pageOf } from "../../schema/api/common";
 import { optionalUser, requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as catalog from "../services/catalog";
@@ -16,13 +16,13 @@ export const properties = router()
   }), async (c) => c.json(await catalog.createProperty(c.var.deps, c.var.user, c.req.valid("json")), 201))
 
   .openapi(createRoute({
-    method: "get", path: "/", tags, summary: "Browse active properties (or, with mine=true, a landlord's own)",
+    method: "get", path: "/", tags, summary: "Browse active properties (or, with mine=true, a landlord's own)", security: optionalBearer,
     request: { query: PageQuery.extend(PropertyQuery.shape) },
     responses: { 200: jsonResponse(pageOf(Property), "A page of properties"), ...errors(401, 403, 422) },
   }), async (c) => c.json(await catalog.listProperties(c.var.deps, await optionalUser(c), c.req.valid("query")), 200))
 
   .openapi(createRoute({
-    method: "get", path: "/{id}", tags, summary: "Read a property",
+    method: "get", path: "/{id}", tags, summary: "Read a property", security: optionalBearer,
     request: { params: IdParam },
     responses: { 200: jsonResponse(Property, "The property"), ...errors(401, 404) },
   }), async (c) => c.json(await catalog.getProperty(c.var.deps, await optionalUser(c), c.req.valid("param").id), 200))
@@ -52,7 +52,7 @@ export const properties = router()
   }), async (c) => c.json(await catalog.createRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 201))
 
   .openapi(createRoute({
-    method: "get", path: "/{id}/rooms", tags, summary: "Rooms of a property",
+    method: "get", path: "/{id}/rooms", tags, summary: "Rooms of a property", security: optionalBearer,
     request: { params: IdParam, query: PageQuery },
     responses: { 200: jsonResponse(pageOf(Room), "A page of rooms"), ...errors(401, 404, 422) },
   }), async (c) => c.json(await catalog.listRooms(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")), 200));

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { Availability, AvailabilityQuery } from "../../schema/api/bookings";
 import { Room, UpdateRoom } from "../../schema/api/catalog";
-import { bearer, errors, IdParam, jsonBody, jsonResponse } from "../../schema/api/common";
+import { bearer, errorResponse, errors, IdParam, jsonBody, jsonResponse, optionalBearer } from "../../schema/api/common";
 import { optionalUser, requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as catalog from "../services/catalog";
@@ -10,7 +10,7 @@ const tags = ["catalog"];
 
 export const rooms = router()
   .openapi(createRoute({
-    method: "get", path: "/{id}", tags, summary: "Read a room",
+    method: "get", path: "/{id}", tags, summary: "Read a room", security: optionalBearer,
     request: { params: IdParam },
     responses: { 200: jsonResponse(Room, "The room"), ...errors(401, 404) },
   }), async (c) => c.json(await catalog.getRoom(c.var.deps, await optionalUser(c), c.req.valid("param").id), 200))
@@ -19,11 +19,14 @@ export const rooms = router()
     method: "patch", path: "/{id}", tags, summary: "Update a room you own", security: bearer,
     middleware: [requireAuth("landlord")] as const,
     request: { params: IdParam, ...jsonBody(UpdateRoom) },
-    responses: { 200: jsonResponse(Room, "Updated"), ...errors(400, 401, 403, 404, 422) },
+    responses: {
+      200: jsonResponse(Room, "Updated"), ...errors(400, 401, 403, 404, 422),
+      ...errorResponse(409, "`capacity_conflict`: the new capacity is below the units already booked on some day (`detail` names them)"),
+    },
   }), async (c) => c.json(await catalog.updateRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200));
 
 rooms.openapi(createRoute({
-  method: "get", path: "/{id}/availability", tags, summary: "Free units per day over [from, to)",
+  method: "get", path: "/{id}/availability", tags, summary: "Free units per day over [from, to)", security: optionalBearer,
   request: { params: IdParam, query: AvailabilityQuery },
   responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422) },
 }), async (c) => c.json(await catalog.roomAvailability(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")), 200));

@@ -1,10 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors } from "../../schema/api/common";
 import { router } from "../http/router";
-import { verifyWebhook } from "../payments/stripe";
-import { acceptStripeEvent } from "../payments/webhooks";
+import { receiveStripeWebhook } from "../services/webhooks";
 
-const Received = z.object({ received: z.literal(true), duplicate: z.boolean() });
+const Received = z.object({
+  received: z.literal(true),
+  duplicate: z.boolean(),
+  /** A type the platform does not act on: acknowledged, not recorded. */
+  ignored: z.literal(true).optional(),
+});
 
 export const webhooks = router()
   .openapi(createRoute({
@@ -13,7 +17,5 @@ export const webhooks = router()
     responses: { 200: { description: "Recorded", content: { "application/json": { schema: Received } } }, ...errors(400) },
   }), async (c) => {
     const raw = new TextDecoder().decode(c.var.rawBody ?? new Uint8Array());
-    const event = await verifyWebhook(c.env, raw, c.req.header("stripe-signature"));
-    const outcome = await acceptStripeEvent(c.env, event);
-    return c.json({ received: true as const, duplicate: outcome === "duplicate" }, 200);
+    return c.json({ received: true as const, ...(await receiveStripeWebhook(c.env, raw, c.req.header("stripe-signature"))) }, 200);
   });

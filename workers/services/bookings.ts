@@ -1,104 +1,135 @@
-import type { HoldView } from "../../durable-objects/room-calendar";
+import type { BookRefusal, BookRequest, CalendarBooking, HoldView } from "../../durable-objects/room-calendar";
 import type { BookingView, CreateBookingInput } from "../../schema/api/bookings";
-import type { DomainEvent } from "../../schema/events";
+import type { BookingSnapshot } from "../../schema/events";
 import type { Deps } from "../deps";
-import { advanceBooking, findBooking, insertBooking, listBookings as queryBookings, type BookingRow } from "../data/bookings";
+import { advanceBooking, findBooking, insertBooking, listBookings as queryBookings, paymentIntentUpdate, setPaymentIntent, type BookingRow } from "../data/bookings";
 import { findRoom } from "../data/catalog";
-import type { D1Db } from "../data/db";
-import { outboxInsert } from "../data/outbox";
+import type { D1Db } from "../data/d1";
 import { toPage } from "../domain/cursor";
-import { startOfDayIn, todayIn } from "../domain/dates";
-import { amountDue, refundOnCancel } from "../domain/pricing";
+import { todayIn } from "../domain/dates";
+import { roomOfBooking } from "../domain/ids";
+import { refundOnCancel } from "../domain/pricing";
 import type { AuthUser } from "../domain/tokens";
-import { announce, newEvent, publish } from "../events/publish";
-import { cursorParam } from "../http/cursor";
-import { AppError } from "../http/errors";
-import { log } from "../http/log";
-import { enforceRateLimit } from "../http/rate-limit";
+import { AppError, type ErrorCode } from "../errors";
+import { announce, newEvent } from "../outbox";
 import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
 import { refundedFor } from "../payments/refunds";
-
-/** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
-const RESERVATION_GRACE_MS = 5 * 60_000;
+import { syncRoomTerms } from "./room-terms";
 
 /** Who a booking's money and rooms belong to: what the saga needs to reach its objects. */
 export interface BookingRef { bookingId: string; roomId: string; landlordId: string; paymentIntentId: string | null }
 
+/** What the tenant is told about paying for a booking: a client secret once the PaymentIntent exists. */
+export type PaymentView = { status: "preparing" | "requires_payment" | "paid" | "closed"; paymentIntentId?: string; clientSecret?: string };
+
+const REFUSALS: Record<Exclude<BookRefusal, "terms_missing">, ErrorCode> = {
+  not_found: "not_found",
+  room_unavailable: "room_unavailable",
+  invalid_range: "validation_failed",
+  landlord_at_capacity: "landlord_at_capacity",
+  idempotency_key_reused: "idempotency_key_reused",
+  idempotency_in_progress: "idempotency_in_progress",
+};
+
 /**
- * The booking saga's first half: reserve a contract on the landlord's desk, hold the days on the
- * room's calendar, open a PaymentIntent, record the booking. Each failure undoes the steps before
- * it; every step is idempotent on the booking id, so a retried request repeats, never doubles.
+ * The booking saga's first half, in one call to the room's calendar: it checks the key, the terms
+ * and the free units and holds the stay (reserving at the landlord's desk only when they cap
+ * contracts). The PaymentIntent is opened off the request path from the calendar's outbox, or on
+ * demand by `bookingPayment`. The rate limiter runs beside the calendar call; a tenant over it gets
+ * the hold taken back. Only a calendar that never received its room's terms costs more (a D1 read).
  */
-export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateBookingInput, bookingId: string) {
-  const { env, db } = deps;
-  await enforceRateLimit(env.BOOKING_LIMITER, [`tenant:${tenant.id}`]);
-  const found = await findRoom(db, input.roomId);
-  if (!found || found.room.status !== "active" || found.property.status !== "active") throw new AppError("not_found", "No such room.");
-  const { room, property } = found;
-  const amount = amountDue(room, input);
-  const holdMs = Number(env.HOLD_MINUTES) * 60_000;
-  const desk = env.LANDLORD_DESK.getByName(property.ownerId);
-  const calendar = env.ROOM_CALENDAR.getByName(room.id);
-
-  const reserved = await desk.reserve(bookingId, Date.now() + holdMs + RESERVATION_GRACE_MS);
-  if (!reserved.ok && reserved.code === "booking_ended") throw new AppError("room_unavailable", "This booking already ended; start a new one.");
-  if (!reserved.ok) throw new AppError("landlord_at_capacity", "The landlord cannot take more contracts right now.");
-
-  // From here on every failure undoes what came before: the calendar (release of a hold that was
-  // never written is a no-op), the desk, and the PaymentIntent once it exists.
-  let paymentIntentId: string | null = null;
-  const undo = async () => {
-    // A booking an earlier attempt under the same key already recorded is not this attempt's to undo.
-    if (await findBooking(db, bookingId)) return;
-    await calendar.release(bookingId, "cancelled", { onlyHeld: true });
-    await desk.release(bookingId);
-    await cancelPaymentIntent(env, bookingId, paymentIntentId);
+export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateBookingInput, idempotency: { key: string; requestHash: string }) {
+  const { env } = deps;
+  const limited = env.BOOKING_LIMITER.limit({ key: `tenant:${tenant.id}` });
+  const calendar = env.ROOM_CALENDAR.getByName(input.roomId);
+  const request: BookRequest = {
+    ...idempotency, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
+    holdMs: holdMinutes(env) * 60_000,
   };
-  let recorded: { row: BookingRow; event: DomainEvent; clientSecret: string };
-  try {
-    const held = await calendar.hold({
-      bookingId, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
-      today: todayIn(property.timezone), holdMs, room: { capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights },
-    });
-    if (!held.ok) {
-      await desk.release(bookingId);
-      if (held.code === "invalid_range") throw new AppError("validation_failed", held.detail, { errors: [{ path: "startDate", message: held.detail }] });
-      throw new AppError("room_unavailable", held.detail);
-    }
-    const payment = await createBookingPayment(env, { bookingId, roomId: room.id, landlordId: property.ownerId, tenantId: tenant.id, amount, currency: room.currency })
-      .catch((err: unknown) => { throw new AppError("payment_provider_error", "The payment could not be started; nothing was booked.", { cause: err }); });
-    paymentIntentId = payment.id;
-
-    const now = new Date().toISOString();
-    const row: BookingRow = {
-      id: bookingId, roomId: room.id, propertyId: property.id, tenantId: tenant.id, landlordId: property.ownerId,
-      startDate: input.startDate, endDate: input.endDate, units: input.units, status: "held", amountDue: amount,
-      rentAmount: room.priceAmount * input.units, depositAmount: room.depositAmount,
-      currency: room.currency, refundedAmount: 0, paymentIntentId: payment.id, holdExpiresAt: held.hold.expiresAt,
-      createdAt: now, updatedAt: now,
-    };
-    const event = newEvent("booking.held", { bookingId });
-    // The commit point: once this batch is written the booking exists and nothing undoes it.
-    await db.batch([insertBooking(db, row), outboxInsert(db, event)]);
-    recorded = { row, event, clientSecret: payment.clientSecret };
-  } catch (err) {
-    if (err instanceof AppError && err.status < 500) throw err;
-    // If undoing fails too, the hold expires by alarm and the reservation by its deadline.
-    await undo().catch((undoErr: unknown) => log("error", "booking compensation failed", { bookingId, err: String(undoErr) }));
-    throw err;
+  let result = await calendar.book(request);
+  if (!result.ok && result.code === "terms_missing") {
+    await syncRoomTerms(deps, input.roomId);
+    result = await calendar.book(request);
   }
-  await publish(env, db, [recorded.event]);
-  const stored = (await findBooking(db, bookingId)) ?? recorded.row;
-  return { ...toBookingView(stored), payment: { paymentIntentId: recorded.row.paymentIntentId!, clientSecret: recorded.clientSecret } };
+  if (!(await limited).success) {
+    if (result.ok && !result.replayed) {
+      await calendar.retract(result.booking.id, tenant.id, idempotency.key);
+      await env.LANDLORD_DESK.getByName(result.booking.landlordId).release(result.booking.id);
+    }
+    throw new AppError("rate_limited", "Too many attempts; try again later.", { headers: { "retry-after": "60" } });
+  }
+  if (!result.ok) throw refusal(result.code as Exclude<BookRefusal, "terms_missing">, result.detail);
+  return { view: { ...calendarView(result.booking), payment: paymentOf(result.booking) }, replayed: result.replayed };
+}
+
+/**
+ * The PaymentIntent of a booking for its tenant: the client secret once it exists. Asked before the
+ * outbox got to it, it is opened now (same idempotency key, so the outbox's attempt finds the same one).
+ */
+export async function bookingPayment(deps: Deps, viewer: AuthUser, id: string): Promise<PaymentView> {
+  const booking = await calendarBooking(deps, id);
+  if (!booking || booking.tenantId !== viewer.id) throw new AppError("not_found", "No such booking.");
+  if (booking.status === "held" && !booking.paymentIntentId) return paymentOf((await openPayment(deps, booking)) ?? booking);
+  return paymentOf(booking);
+}
+
+/**
+ * Opens the PaymentIntent of a held booking and records it on the calendar. A hold that ended
+ * meanwhile gets its PaymentIntent cancelled at once. Returns the booking as the calendar has it then.
+ */
+export async function openPayment(deps: Deps, booking: BookingSnapshot): Promise<CalendarBooking | null> {
+  const calendar = deps.env.ROOM_CALENDAR.getByName(booking.roomId);
+  const current = await calendar.getBooking(booking.id);
+  if (current?.paymentIntentId) {
+    await setPaymentIntent(deps.db, booking.id, current.paymentIntentId);
+    return current;
+  }
+  if (current && current.status !== "held") return current;
+  const payment = await createBookingPayment(deps.env, {
+    bookingId: booking.id, roomId: booking.roomId, landlordId: booking.landlordId, tenantId: booking.tenantId,
+    amount: booking.amountDue, currency: booking.currency,
+  }).catch((err: unknown) => {
+    throw new AppError("payment_provider_error", "The payment could not be started yet; ask again shortly.", { cause: err });
+  });
+  const attached = await calendar.attachPayment(booking.id, { paymentIntentId: payment.id, clientSecret: payment.clientSecret });
+  if (!attached.attached) await cancelPaymentIntent(deps.env, booking.id, payment.id);
+  await setPaymentIntent(deps.db, booking.id, payment.id);
+  return attached.booking;
+}
+
+function paymentOf(b: CalendarBooking): PaymentView {
+  if (b.status === "confirmed") return { status: "paid", ...(b.paymentIntentId && { paymentIntentId: b.paymentIntentId }) };
+  if (b.status !== "held") return { status: "closed" };
+  if (!b.paymentIntentId || !b.clientSecret) return { status: "preparing" };
+  return { status: "requires_payment", paymentIntentId: b.paymentIntentId, clientSecret: b.clientSecret };
+}
+
+function refusal(code: Exclude<BookRefusal, "terms_missing">, detail: string): AppError {
+  if (code === "invalid_range") return new AppError("validation_failed", detail, { errors: [{ path: "startDate", message: detail }] });
+  if (code === "idempotency_in_progress") return new AppError(REFUSALS[code], detail, { headers: { "retry-after": "1" } });
+  return new AppError(REFUSALS[code], detail);
+}
+
+/** The booking as its room's calendar knows it, for ids that name their room; null otherwise. */
+async function calendarBooking(deps: Deps, id: string): Promise<CalendarBooking | null> {
+  const roomId = roomOfBooking(id);
+  if (roomId) return deps.env.ROOM_CALENDAR.getByName(roomId).getBooking(id);
+  const row = await findBooking(deps.db, id);
+  if (!row) return null;
+  return { ...row, confirmedAt: null, clientSecret: null, rentAmount: row.rentAmount ?? 0, depositAmount: row.depositAmount ?? 0 };
+}
+
+function holdMinutes(env: Env): number {
+  return Number(env.HOLD_MINUTES) || 15;
 }
 
 /** A booking its tenant or its room's landlord may see; 404 for anyone else. */
 export async function getBooking(deps: Deps, viewer: AuthUser, id: string): Promise<BookingView> {
-  return toBookingView(await visibleBooking(deps.db, viewer, id));
+  return toBookingView(await visibleBooking(deps.db, viewer, id, deps.env));
 }
 
-export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: number; cursor?: string }) {
-  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", cursorParam(q.cursor), q.limit);
+export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: number; cursor: string | null }) {
+  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", q.cursor, q.limit);
   const page = toPage(rows, q.limit);
   return { items: page.items.map(toBookingView), nextCursor: page.nextCursor };
 }
@@ -112,6 +143,7 @@ export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: num
  */
 export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): Promise<BookingView> {
   const { env, db } = deps;
+  await recordFromCalendar(deps, id, viewer);
   const booking = await visibleBooking(db, viewer, id);
   const found = await findRoom(db, booking.roomId);
   const today = todayIn(found?.property.timezone ?? "UTC");
@@ -128,7 +160,7 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
     refunded = already ?? refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
     if (already === null) await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
   } else {
-    await cancelPaymentIntent(env, booking.id, booking.paymentIntentId);
+    await cancelPaymentIntent(env, booking.id, booking.paymentIntentId ?? (await calendarBooking(deps, id))?.paymentIntentId ?? null);
   }
   await env.LANDLORD_DESK.getByName(booking.landlordId).release(id);
   await announce(deps.env, deps.db, [newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded })]);
@@ -144,8 +176,7 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
 export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountReceived: number): Promise<void> {
   const result = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).confirm(ref.bookingId);
   if (result.ok) {
-    const found = await findRoom(deps.db, ref.roomId);
-    const endsAt = startOfDayIn(result.hold.endDate, found?.property.timezone ?? "UTC");
+    const endsAt = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).stayEndsAt(ref.bookingId);
     const activated = await deps.env.LANDLORD_DESK.getByName(ref.landlordId).activate(ref.bookingId, endsAt);
     // Refused only when a cancellation released the booking meanwhile: its own event tells the story.
     if (activated.ok) await announce(deps.env, deps.db, [newEvent("booking.confirmed", { bookingId: ref.bookingId })]);
@@ -173,11 +204,41 @@ export async function failBooking(deps: Deps, ref: BookingRef, reason: "payment_
 }
 
 /** The calendar expired a hold: return the landlord's contract and cancel the PaymentIntent. */
-export async function compensateExpiredHold(deps: Deps, bookingId: string): Promise<void> {
-  const booking = await findBooking(deps.db, bookingId);
+export async function compensateExpiredHold(deps: Deps, bookingId: string, snapshot?: BookingSnapshot): Promise<void> {
+  const booking = snapshot ?? (await findBooking(deps.db, bookingId));
   if (!booking) return; // the saga died before recording it: the desk reservation lapses on its own
   await deps.env.LANDLORD_DESK.getByName(booking.landlordId).release(bookingId);
-  await cancelPaymentIntent(deps.env, bookingId, booking.paymentIntentId);
+  const paymentIntentId = (await calendarBooking(deps, bookingId))?.paymentIntentId ?? ("paymentIntentId" in booking ? booking.paymentIntentId : null);
+  await cancelPaymentIntent(deps.env, bookingId, paymentIntentId);
+}
+
+/**
+ * New holds, announced by their calendars' outboxes in one queue batch: written into the read model
+ * in one D1 batch, then each given its PaymentIntent (in parallel; Stripe's idempotency key makes a
+ * repeat, or a tenant who asked first, get the same one), recorded on the calendar and in one more
+ * D1 batch. Every step is idempotent, so a redelivered batch converges. Returns the ids that failed.
+ */
+export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[]): Promise<Set<string>> {
+  const { db } = deps;
+  const [first, ...rest] = snapshots.map((b) => insertBooking(db, rowOf(b)));
+  if (!first) return new Set();
+  await db.batch([first, ...rest]);
+  const outcomes = await Promise.allSettled(snapshots.map((b) => attachNewPayment(deps, b)));
+  const failed = new Set(snapshots.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id));
+  const updates = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value)] : []));
+  const [u, ...us] = updates;
+  if (u) await db.batch([u, ...us]);
+  return failed;
+}
+
+/** Opens a hold's PaymentIntent and records it on the calendar; a hold that ended meanwhile gets it cancelled. */
+async function attachNewPayment(deps: Deps, b: BookingSnapshot): Promise<string> {
+  const payment = await createBookingPayment(deps.env, {
+    bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, tenantId: b.tenantId, amount: b.amountDue, currency: b.currency,
+  });
+  const attached = await deps.env.ROOM_CALENDAR.getByName(b.roomId).attachPayment(b.id, { paymentIntentId: payment.id, clientSecret: payment.clientSecret });
+  if (!attached.attached) await cancelPaymentIntent(deps.env, b.id, payment.id);
+  return payment.id;
 }
 
 /** The end state a calendar hold came to; a booking the calendar never held counts as expired. */
@@ -185,10 +246,50 @@ function endedAs(hold: HoldView | null): "expired" | "cancelled" | "payment_fail
   return hold && hold.status !== "held" && hold.status !== "confirmed" ? hold.status : "expired";
 }
 
-async function visibleBooking(db: D1Db, viewer: AuthUser, id: string): Promise<BookingRow> {
-  const booking = await findBooking(db, id);
+/**
+ * A booking its tenant or its room's landlord may see, from the read model, or from the room's
+ * calendar while the read model has not caught up with a new hold (shown as held, as the read model
+ * will first have it); 404 for anyone else.
+ */
+async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env): Promise<BookingRow> {
+  let booking = await findBooking(db, id);
+  if (!booking && env) {
+    const roomId = roomOfBooking(id);
+    const held = roomId ? await env.ROOM_CALENDAR.getByName(roomId).getBooking(id) : null;
+    // As the read model will first show it: statuses move when the saga's events are applied.
+    if (held) booking = rowOf({ ...held, status: "held" });
+  }
   if (!booking || (booking.tenantId !== viewer.id && booking.landlordId !== viewer.id)) throw new AppError("not_found", "No such booking.");
   return booking;
+}
+
+/**
+ * Writes a new hold into the read model ahead of its held event (a cancel, or a later event of its
+ * saga that the queue delivered first, needs the row); as the held event would, it starts held.
+ * A no-op when the row exists. With `viewer`, only for the booking's own tenant or landlord.
+ */
+export async function recordFromCalendar(deps: Deps, id: string, viewer?: AuthUser): Promise<void> {
+  if (await findBooking(deps.db, id)) return;
+  const roomId = roomOfBooking(id);
+  const held = roomId ? await deps.env.ROOM_CALENDAR.getByName(roomId).getBooking(id) : null;
+  if (!held || (viewer && held.tenantId !== viewer.id && held.landlordId !== viewer.id)) return;
+  await insertBooking(deps.db, rowOf({ ...held, status: "held" }));
+}
+
+/** The read-model row of a booking the calendar holds. */
+export function rowOf(b: CalendarBooking | (BookingSnapshot & { status?: BookingRow["status"] })): BookingRow {
+  const live = "paymentIntentId" in b ? b : null;
+  return {
+    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId,
+    startDate: b.startDate, endDate: b.endDate, units: b.units, status: b.status ?? "held", amountDue: b.amountDue,
+    rentAmount: b.rentAmount, depositAmount: b.depositAmount, currency: b.currency, refundedAmount: 0,
+    paymentIntentId: live?.paymentIntentId ?? null, holdExpiresAt: b.holdExpiresAt, createdAt: b.createdAt,
+    updatedAt: live?.updatedAt ?? b.createdAt,
+  };
+}
+
+function calendarView(b: CalendarBooking): BookingView {
+  return toBookingView(rowOf(b));
 }
 
 export function toBookingView(b: BookingRow): BookingView {

@@ -1,16 +1,17 @@
-import { eq } from "drizzle-orm";
-import { properties, rooms } from "../../schema/d1";
 import type { CreatePropertyInput, CreateRoomInput, PropertyView, RoomView, UpdatePropertyInput, UpdateRoomInput } from "../../schema/api/catalog";
 import type { Deps } from "../deps";
-import { findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, type PropertyRow, type RoomRow } from "../data/catalog";
+import {
+  findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, propertyInsert, propertyUpdate, roomInsert, roomsOfProperty, roomUpdate,
+  type PropertyRow, type RoomRow,
+} from "../data/catalog";
 import { outboxInsert } from "../data/outbox";
 import { toPage } from "../domain/cursor";
 import { daysBetween } from "../domain/dates";
 import { newId } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
-import { newEvent, publish } from "../events/publish";
-import { cursorParam } from "../http/cursor";
-import { AppError } from "../http/errors";
+import { newEvent, publish } from "../outbox";
+import { AppError } from "../errors";
+import { pushRoomTerms } from "./room-terms";
 
 type ListingReason = "created" | "updated" | "archived" | "room_added" | "room_updated";
 const notFound = (what: string) => new AppError("not_found", `No such ${what}.`);
@@ -23,7 +24,7 @@ export async function createProperty(deps: Deps, owner: AuthUser, input: CreateP
     country: input.address.country, lat: input.location.lat, lng: input.location.lng, amenities: input.amenities,
     timezone: input.timezone, status: "active", createdAt: now(), updatedAt: now(),
   };
-  await writeWithEvent(deps, row.id, "created", deps.db.insert(properties).values(row));
+  await writeWithEvent(deps, row.id, "created", propertyInsert(deps.db, row));
   return toPropertyView(row);
 }
 
@@ -34,6 +35,7 @@ export async function getProperty(deps: Deps, viewer: AuthUser | null, id: strin
   return toPropertyView(row);
 }
 
+/** Changes the fields of `patch` on the owner's property and announces it. */
 export async function updateProperty(deps: Deps, owner: AuthUser, id: string, patch: UpdatePropertyInput): Promise<PropertyView> {
   const current = await ownedProperty(deps, owner, id);
   const next: PropertyRow = {
@@ -48,7 +50,8 @@ export async function updateProperty(deps: Deps, owner: AuthUser, id: string, pa
     updatedAt: now(),
   };
   const { id: _id, ownerId: _owner, createdAt: _created, ...changes } = next;
-  await writeWithEvent(deps, id, "updated", deps.db.update(properties).set(changes).where(eq(properties.id, id)));
+  await writeWithEvent(deps, id, "updated", propertyUpdate(deps.db, id, changes));
+  await pushPropertyTerms(deps, next);
   return toPropertyView(next);
 }
 
@@ -56,21 +59,24 @@ export async function updateProperty(deps: Deps, owner: AuthUser, id: string, pa
 export async function archiveProperty(deps: Deps, owner: AuthUser, id: string): Promise<void> {
   const current = await ownedProperty(deps, owner, id);
   if (current.status === "archived") return;
-  await writeWithEvent(deps, id, "archived",
-    deps.db.update(properties).set({ status: "archived", updatedAt: now() }).where(eq(properties.id, id)));
+  const archived: PropertyRow = { ...current, status: "archived", updatedAt: now() };
+  await writeWithEvent(deps, id, "archived", propertyUpdate(deps.db, id, { status: archived.status, updatedAt: archived.updatedAt }));
+  await pushPropertyTerms(deps, archived);
 }
 
-export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { city?: string; country?: string; mine?: "true" | "false"; limit: number; cursor?: string }) {
+/** A page of properties by city or country; `mine` lists the caller's own, archived ones too. */
+export async function listProperties(deps: Deps, viewer: AuthUser | null, q: { city?: string; country?: string; mine?: "true" | "false"; limit: number; cursor: string | null }) {
   const mine = q.mine === "true";
   if (mine && !viewer) throw new AppError("unauthorized", "A valid access token is required.");
   if (mine && viewer?.role !== "landlord") throw new AppError("forbidden", "Only landlords have properties of their own.");
   const rows = await queryProperties(deps.db, {
     ...(mine && viewer ? { ownerId: viewer.id } : {}), city: q.city, country: q.country, includeArchived: mine,
-  }, cursorParam(q.cursor), q.limit);
+  }, q.cursor, q.limit);
   const page = toPage(rows, q.limit);
   return { items: page.items.map(toPropertyView), nextCursor: page.nextCursor };
 }
 
+/** Adds a room to the owner's property: its calendar is configured first, then the room is listed. */
 export async function createRoom(deps: Deps, owner: AuthUser, propertyId: string, input: CreateRoomInput): Promise<RoomView> {
   const property = await ownedProperty(deps, owner, propertyId);
   if (property.status === "archived") throw new AppError("conflict", "The property is archived; archived properties cannot take new rooms.");
@@ -80,8 +86,8 @@ export async function createRoom(deps: Deps, owner: AuthUser, propertyId: string
     minNights: input.minNights ?? null, maxNights: input.maxNights ?? null,
     freeCancellationDays: input.freeCancellationDays ?? 14, status: "active", createdAt: now(), updatedAt: now(),
   };
-  await deps.env.ROOM_CALENDAR.getByName(row.id).configure(calendarRules(row));
-  await writeWithEvent(deps, propertyId, "room_added", deps.db.insert(rooms).values(row));
+  await pushRoomTerms(deps, row, property, { withCap: true });
+  await writeWithEvent(deps, propertyId, "room_added", roomInsert(deps.db, row));
   return toRoomView(row);
 }
 
@@ -94,6 +100,7 @@ export async function getRoom(deps: Deps, viewer: AuthUser | null, id: string): 
   return toRoomView(found.room);
 }
 
+/** Changes a room; a new capacity or stay length is checked by the room's calendar against what is booked. */
 export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch: UpdateRoomInput): Promise<RoomView> {
   const found = await findRoom(deps.db, id);
   if (!found || found.property.ownerId !== owner.id) throw notFound("room");
@@ -118,24 +125,19 @@ export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch:
   if (next.minNights && next.maxNights && next.minNights > next.maxNights) {
     throw new AppError("validation_failed", "minNights is above maxNights.", { errors: [{ path: "maxNights", message: "must be ≥ minNights" }] });
   }
-  if (next.capacity !== current.capacity || next.minNights !== current.minNights || next.maxNights !== current.maxNights) {
-    // The calendar is the authority on what is taken: it refuses a cut below existing bookings.
-    const configured = await deps.env.ROOM_CALENDAR.getByName(id).configure(calendarRules(next));
-    if (!configured.ok) {
-      const days = configured.days.slice(0, 10).map((d) => `${d.date} (${d.taken} taken)`).join(", ");
-      throw new AppError("capacity_conflict", `Capacity ${next.capacity} is below what is already booked on: ${days}.`);
-    }
-  }
+  // The calendar prices and checks bookings from these terms, and refuses a capacity cut below what is booked.
+  await pushRoomTerms(deps, next, found.property);
   const { id: _id, propertyId: _p, createdAt: _c, ...changes } = next;
-  await writeWithEvent(deps, current.propertyId, "room_updated", deps.db.update(rooms).set(changes).where(eq(rooms.id, id)));
+  await writeWithEvent(deps, current.propertyId, "room_updated", roomUpdate(deps.db, id, changes));
   return toRoomView(next);
 }
 
-export async function listRooms(deps: Deps, viewer: AuthUser | null, propertyId: string, q: { limit: number; cursor?: string }) {
+/** A page of a property's rooms; archived rooms only for its owner. */
+export async function listRooms(deps: Deps, viewer: AuthUser | null, propertyId: string, q: { limit: number; cursor: string | null }) {
   const property = await findProperty(deps.db, propertyId);
   const isOwner = property?.ownerId === viewer?.id;
   if (!property || (property.status === "archived" && !isOwner)) throw notFound("property");
-  const page = toPage(await queryRooms(deps.db, propertyId, isOwner, cursorParam(q.cursor), q.limit), q.limit);
+  const page = toPage(await queryRooms(deps.db, propertyId, isOwner, q.cursor, q.limit), q.limit);
   return { items: page.items.map(toRoomView), nextCursor: page.nextCursor };
 }
 
@@ -151,8 +153,10 @@ export async function roomAvailability(deps: Deps, viewer: AuthUser | null, id: 
   return { roomId: id, capacity: room.capacity, days: days.map((d) => ({ date: d.date, available: d.available > 0, units: d.available })) };
 }
 
-function calendarRules(r: RoomRow) {
-  return { capacity: r.capacity, minNights: r.minNights, maxNights: r.maxNights };
+/** A property's change (timezone, archive) reaches the terms of each of its rooms' calendars. */
+async function pushPropertyTerms(deps: Deps, property: PropertyRow): Promise<void> {
+  const rooms = await roomsOfProperty(deps.db, property.id);
+  await Promise.all(rooms.map((room) => pushRoomTerms(deps, room, property)));
 }
 
 /** The property if `owner` owns it; 404 otherwise, so other landlords learn nothing. */
@@ -172,6 +176,7 @@ async function writeWithEvent(deps: Deps, propertyId: string, reason: ListingRea
 
 const now = () => new Date().toISOString();
 
+/** A property as the API shows it. */
 export function toPropertyView(r: PropertyRow): PropertyView {
   return {
     id: r.id, ownerId: r.ownerId, title: r.title, description: r.description, type: r.type,
@@ -181,6 +186,7 @@ export function toPropertyView(r: PropertyRow): PropertyView {
   };
 }
 
+/** A room as the API shows it. */
 export function toRoomView(r: RoomRow): RoomView {
   return {
     id: r.id, propertyId: r.propertyId, name: r.name, capacity: r.capacity, rentalMode: r.rentalMode,

@@ -5,9 +5,9 @@ import { findRefreshToken, claimRefreshToken, insertFamilyWithToken, insertRefre
 import { findUser, findUserByEmail, insertUser, updatePasswordHash, type UserRow } from "../data/users";
 import { newId, randomToken, sha256Hex } from "../domain/ids";
 import { hashPassword, needsRehash, verifyPassword } from "../domain/password";
-import { ACCESS_TOKEN_TTL_SECONDS, loadKeyRing, signAccessToken, type AuthUser } from "../domain/tokens";
-import { AppError } from "../http/errors";
-import { enforceRateLimit } from "../http/rate-limit";
+import { ACCESS_TOKEN_TTL_SECONDS, loadKeyRing, signAccessToken, tokenSettings, type AuthUser } from "../domain/tokens";
+import { AppError } from "../errors";
+import { enforceRateLimit } from "../data/rate-limits";
 
 type SessionView = z.infer<typeof Session>;
 const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -80,10 +80,12 @@ async function openSession(deps: Deps, user: UserRow, familyId?: string): Promis
   return { user: toUserView(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-export function tokenSettings(env: Env) {
-  return { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
-}
-
 function toUserView(u: UserRow): z.infer<typeof User> {
   return { id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt };
+}
+
+/** The public half of every signing key, so tokens signed by a key being rotated out still verify elsewhere. */
+export async function publicKeys(env: Env): Promise<{ keys: Record<string, unknown>[] }> {
+  const ring = await loadKeyRing(env.JWT_PRIVATE_KEYS);
+  return { keys: ring.publicJwks.keys.map((k) => ({ ...k })) };
 }

@@ -1,8 +1,8 @@
-import type { EventOf, EventType, DomainEvent } from "../../schema/events";
-import type { D1Db } from "../data/db";
-import { markSent, outboxInsert } from "../data/outbox";
-import { log } from "../http/log";
-import { newId } from "../domain/ids";
+import type { EventOf, EventType, DomainEvent } from "../schema/events";
+import type { D1Db } from "./data/d1";
+import { markSent, outboxInsert } from "./data/outbox";
+import { log } from "./log";
+import { newId } from "./domain/ids";
 
 /** Builds a typed event with a fresh id. */
 export function newEvent<T extends EventType>(type: T, data: EventOf<T>["data"]): EventOf<T> {

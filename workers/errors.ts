@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../env";
 import { logError } from "./log";
 
 /** The closed set of error codes clients may rely on, with their HTTP status and title. */
@@ -51,8 +50,17 @@ export class AppError extends Error {
   get status(): ContentfulStatusCode { return ERRORS[this.code][0]; }
 }
 
+/** The challenge of every 401: the API's one scheme is a bearer access token. */
+export const BEARER_CHALLENGE = 'Bearer realm="roomline"';
+const DEFAULT_RETRY_AFTER_SECONDS = "5";
+
 /** Writes an RFC 9457 problem+json body; the only place error responses are built. */
-export function problem(c: Context<AppEnv>, err: AppError): Response {
+export function problem(c: Context, err: AppError): Response {
+  return problemResponse(err, (c.get("requestId") as string | undefined) ?? "unknown");
+}
+
+/** The problem+json response for `err`; also what a Durable Object answers outside any request context. */
+export function problemResponse(err: AppError, requestId: string): Response {
   const [status, title] = ERRORS[err.code];
   const body = {
     type: `https://docs.roomline.dev/errors/${err.code}`,
@@ -60,16 +68,20 @@ export function problem(c: Context<AppEnv>, err: AppError): Response {
     code: err.code,
     title,
     detail: err.detail,
-    requestId: c.get("requestId") ?? "unknown",
+    requestId,
     ...(err.extra.errors ? { errors: err.extra.errors } : {}),
   };
   const headers = new Headers(err.extra.headers);
   headers.set("content-type", "application/problem+json");
+  // RFC 9110 §11.6.1: a 401 carries a challenge, whatever raised it (a bad token, a wrong password).
+  if (status === 401 && !headers.has("www-authenticate")) headers.set("www-authenticate", BEARER_CHALLENGE);
+  // Clients back off by Retry-After; the document promises it with every 429 and 503.
+  if ((status === 429 || status === 503) && !headers.has("retry-after")) headers.set("retry-after", DEFAULT_RETRY_AFTER_SECONDS);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
 /** onError: known errors keep their code; anything else is a 500 whose cause is only logged. */
-export function renderError(err: unknown, c: Context<AppEnv>): Response {
+export function renderError(err: unknown, c: Context): Response {
   if (err instanceof AppError) {
     if (err.status >= 500) logError(c, err.code, err.cause ?? err);
     return problem(c, err);

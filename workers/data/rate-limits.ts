@@ -1,4 +1,4 @@
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 
 /**
  * Spends one unit of `limiter` for every key (per IP, per email, …); any key over its limit
@@ -9,9 +9,4 @@ export async function enforceRateLimit(limiter: RateLimit, keys: string[], perio
   if (outcomes.some((o) => !o.success)) {
     throw new AppError("rate_limited", "Too many attempts; try again later.", { headers: { "retry-after": String(periodSeconds) } });
   }
-}
-
-/** The caller's address as Cloudflare reports it; one shared bucket when it is absent (local tools). */
-export function clientIp(headers: Headers): string {
-  return headers.get("cf-connecting-ip") ?? "unknown";
 }

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
 
 /** One JSON object per line: what Workers Logs and `wrangler tail` index. */
 export function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
@@ -10,7 +9,7 @@ export function log(level: "info" | "warn" | "error", msg: string, fields: Recor
 }
 
 /** Logs a failure with its cause for the engineer on call; the client never sees the cause. */
-export function logError(c: Context<AppEnv>, msg: string, cause: unknown): void {
+export function logError(c: Context, msg: string, cause: unknown): void {
   const err = cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : { value: String(cause) };
   log("error", msg, { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, err });
 }

@@ -1,0 +1,84 @@
+import { and, asc, eq, gt, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { invoices, leases } from "../../schema/pg";
+import type { LeaseRow } from "./leases";
+import type { PgTx as Tx } from "./pg";
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type NewInvoice = typeof invoices.$inferInsert;
+
+/** An invoice with its lease, which decides who may see it and how it may be paid. */
+export async function findInvoice(db: Tx, id: string): Promise<(InvoiceRow & { lease: LeaseRow }) | undefined> {
+  const [row] = await db.select({ invoice: invoices, lease: leases }).from(invoices).innerJoin(leases, eq(invoices.leaseId, leases.id)).where(eq(invoices.id, id));
+  return row ? { ...row.invoice, lease: row.lease } : undefined;
+}
+
+/** A page of a lease's invoices in id order after `afterId`, fetching one extra row. */
+export async function listInvoices(db: Tx, leaseId: string, afterId: string | null, limit: number): Promise<InvoiceRow[]> {
+  const where: SQL[] = [eq(invoices.leaseId, leaseId)];
+  if (afterId) where.push(gt(invoices.id, afterId));
+  return db.select().from(invoices).where(and(...where)).orderBy(asc(invoices.id)).limit(limit + 1);
+}
+
+/** Inserts one invoice (the first of a lease, or the replacement of one a notice cut short). */
+export async function insertInvoice(db: Tx, row: NewInvoice): Promise<InvoiceRow> {
+  const [created] = await db.insert(invoices).values(row).returning();
+  return created!;
+}
+
+/** Inserts the invoices the billing run found due; returns only those new (one live invoice per lease and period). */
+export async function insertDueInvoices(db: Tx, rows: NewInvoice[]): Promise<InvoiceRow[]> {
+  return db.insert(invoices).values(rows)
+    .onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart], where: sql`${invoices.voidedAt} IS NULL` }).returning();
+}
+
+export interface OpenInvoice {
+  id: string; leaseId: string; dueDate: string; rentAmount: number; currency: string; charge: number; outstanding: number;
+  timezone: string; lateFeeRule: LeaseRow["lateFeeRule"]; stripeCustomerId: string | null; stripePaymentMethodId: string | null;
+}
+
+/**
+ * Invoices with money still owed, allocating everything the tenant paid to the oldest invoice
+ * first (so an overpayment is credit that pays the next invoice). Amounts come from the ledger:
+ * what was credited = what was charged minus the tenant's balance. Ended leases are included
+ * (their arrears are still owed and payable); `activeOnly` is for the billing run, which
+ * reminds, fines and charges only while the lease runs.
+ */
+export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string; activeOnly?: boolean } = {}): Promise<OpenInvoice[]> {
+  const clauses = [filter.activeOnly ? sql`l.status = 'active'` : null, filter.leaseId ? sql`l.id = ${filter.leaseId}` : null].filter((c) => c !== null);
+  const leaseFilter = clauses.length ? sql`WHERE ${sql.join(clauses, sql` AND `)}` : sql``;
+  const invoiceFilter = filter.invoiceId ? sql`WHERE c.id = ${filter.invoiceId}` : sql``;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    WITH charges AS (
+      SELECT i.id, i.lease_id, i.due_date, i.period_start, i.rent_amount, i.currency,
+        i.rent_amount + coalesce((SELECT sum(a.amount) FROM invoice_actions a WHERE a.invoice_id = i.id AND a.kind = 'late_fee'), 0) AS charge
+      FROM invoices i JOIN leases l ON l.id = i.lease_id AND i.voided_at IS NULL ${leaseFilter}
+    ), cumulative AS (
+      SELECT c.*, sum(charge) OVER (PARTITION BY lease_id ORDER BY period_start) AS cum_charge,
+        sum(charge) OVER (PARTITION BY lease_id) AS total_charge FROM charges c
+    ), balances AS (
+      SELECT l.id AS lease_id, coalesce((SELECT sum(e.amount) FROM ledger_entries e WHERE e.account_id = 'lease:' || l.id || ':tenant_receivable'), 0) AS balance
+      FROM leases l ${leaseFilter}
+    )
+    SELECT c.id, c.lease_id, c.due_date::text, c.rent_amount, c.currency, c.charge,
+      greatest(0, least(c.charge, c.cum_charge - (c.total_charge - b.balance))) AS outstanding,
+      l.timezone, l.late_fee_rule, l.stripe_customer_id, l.stripe_payment_method_id
+    FROM cumulative c JOIN balances b USING (lease_id) JOIN leases l ON l.id = c.lease_id ${invoiceFilter}`);
+  return result.rows.map((r) => ({
+    id: String(r.id), leaseId: String(r.lease_id), dueDate: String(r.due_date), rentAmount: Number(r.rent_amount), currency: String(r.currency),
+    charge: Number(r.charge), outstanding: Number(r.outstanding), timezone: String(r.timezone), lateFeeRule: r.late_fee_rule as LeaseRow["lateFeeRule"],
+    stripeCustomerId: (r.stripe_customer_id as string | null) ?? null, stripePaymentMethodId: (r.stripe_payment_method_id as string | null) ?? null,
+  }));
+}
+
+/** Marks a lease's invoices for periods from `fromDate` on as void; returns those it voided now (not before). */
+export async function voidInvoicesFrom(db: Tx, leaseId: string, fromDate: string): Promise<InvoiceRow[]> {
+  return db.update(invoices).set({ voidedAt: new Date() })
+    .where(and(eq(invoices.leaseId, leaseId), gte(invoices.periodStart, fromDate), isNull(invoices.voidedAt))).returning();
+}
+
+/** Voids the live invoice whose period `day` falls strictly inside (the period a notice cuts short). */
+export async function voidInvoiceSpanning(db: Tx, leaseId: string, day: string): Promise<InvoiceRow[]> {
+  return db.update(invoices).set({ voidedAt: new Date() })
+    .where(and(eq(invoices.leaseId, leaseId), lt(invoices.periodStart, day), gt(invoices.periodEnd, day), isNull(invoices.voidedAt))).returning();
+}
+

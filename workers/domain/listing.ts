@@ -1,0 +1,71 @@
+/** What a property and one of its rooms contribute to a listing: the fields only, so callers pass their own rows. */
+export interface ListedProperty {
+  id: string;
+  ownerId: string;
+  title: string;
+  city: string;
+  country: string;
+  lat: number;
+  lng: number;
+  amenities: string[];
+  status: string;
+  updatedAt: string;
+}
+export interface ListedRoom {
+  id: string;
+  name: string;
+  rentalMode: string;
+  priceAmount: number;
+  currency: string;
+  capacity: number;
+  status: string;
+  updatedAt: string;
+}
+
+/** One row of the `listings` read model: what search reads, one per room. */
+export interface Listing {
+  roomId: string;
+  propertyId: string;
+  ownerId: string;
+  title: string;
+  roomName: string;
+  city: string;
+  country: string;
+  lat: number;
+  lng: number;
+  rentalMode: string;
+  priceAmount: number;
+  currency: string;
+  capacity: number;
+  amenities: string[];
+  active: boolean;
+  sourceVersion: string;
+}
+
+/**
+ * The listing of `room` in `property`: the one place a listing is derived, for the listing.changed
+ * consumer (workers/events/listing.ts) and the demo seed alike, so what search indexes (and, later,
+ * what the listing vector is embedded from) has a single definition. Bookable only while both the
+ * property and the room are active; `sourceVersion` is the later of the two `updatedAt`s, so a
+ * projection can tell which change it reflects.
+ */
+export function listingOf(property: ListedProperty, room: ListedRoom): Listing {
+  return {
+    roomId: room.id,
+    propertyId: property.id,
+    ownerId: property.ownerId,
+    title: property.title,
+    roomName: room.name,
+    city: property.city,
+    country: property.country,
+    lat: property.lat,
+    lng: property.lng,
+    rentalMode: room.rentalMode,
+    priceAmount: room.priceAmount,
+    currency: room.currency,
+    capacity: room.capacity,
+    amenities: property.amenities,
+    active: property.status === "active" && room.status === "active",
+    sourceVersion: property.updatedAt > room.updatedAt ? property.updatedAt : room.updatedAt,
+  };
+}
