@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             ...secrets,
             STRIPE_API_BASE: stripeUrl,
             HOLD_MINUTES: "15",
+            // Tests book many holds per tenant; the hold limit's own test sets it low for its requests.
+            MAX_LIVE_HOLDS: "1000",
             TEST_MIGRATIONS: await readD1Migrations("migrations/d1"),
             TEST_SECRETS: secrets,
           },

@@ -12,7 +12,7 @@ import { addDays, eachDay } from "../workers/domain/dates";
 import { addBaselineRooms, baselineUsage, startBaselineServer, type Baseline, type BenchRoom } from "./baseline";
 import { addFairPeerRooms, fairPeerState, startFairPeerServer, type FairPeer } from "./fair-peer";
 import { httpClient, pooled, sendJson, type HttpClient } from "./http";
-import type { Platform } from "./platform";
+import type { Platform, Webhooks } from "./platform";
 import { cpuMeter, settle, type CpuUsage } from "./cpu";
 import { stopProcessGroup } from "./processes";
 import { percentile, ratio, round, table } from "./stats";
@@ -92,7 +92,7 @@ interface Peers { fair: FairPeer; baseline: Baseline }
  * baseline get the same rooms), then both scenarios on Roomline, the fair peer and the minimal
  * baseline with the same requests.
  */
-export async function runBookingBench(platform: Platform, o: BookingOptions, say: (line: string) => void, opts: { webhooks: boolean }) {
+export async function runBookingBench(platform: Platform, o: BookingOptions, say: (line: string) => void, opts: { webhooks: Webhooks }) {
   const tokens = tokenSettingsFromWranglerToml(join(platform.projectDir, "wrangler.toml"));
   const tenants = await mintTenants(platform.secrets.JWT_PRIVATE_KEYS!, tokens, o.attempts);
   const jwks = publicJwks(platform.secrets.JWT_PRIVATE_KEYS!);

@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { freePort } from "../scripts/ports";
 import { waitForHealth, withClient, type BenchRoom } from "./baseline";
 import { fairPeerSchemaSql } from "./pg-fair-peer/server";
-import { startStripeFakeProcess } from "./platform";
+import { startStripeFakeProcess, type Webhooks } from "./platform";
 import { startService, type Service } from "./processes";
 import type { TokenSettings } from "./tokens";
 
@@ -18,13 +18,13 @@ export interface FairPeer { url: string; schema: string; service: Service; strip
 
 /** Creates the peer's schema, starts its Stripe fake and its server, and waits for /health. */
 export async function startFairPeerServer(o: {
-  pgUrl: string; jwks: unknown; tokens: TokenSettings; poolSize: number; secrets: Record<string, string>; webhooks: boolean;
+  pgUrl: string; jwks: unknown; tokens: TokenSettings; poolSize: number; secrets: Record<string, string>; webhooks: Webhooks;
 }): Promise<FairPeer> {
   const schema = `bench_fair_peer_${Date.now()}`;
   await withClient(o.pgUrl, (client) => client.query(fairPeerSchemaSql(schema)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const stripe = await startStripeFakeProcess("Stripe fake (fair peer)", o.webhooks ? `${url}/webhooks/stripe` : "", o.secrets, "fair-peer");
+  const stripe = await startStripeFakeProcess("Stripe fake (fair peer)", `${url}/webhooks/stripe`, o.webhooks, o.secrets, "fair-peer");
   const service = startService("pg fair peer", process.execPath, ["--import", "tsx", resolve("bench/pg-fair-peer/server.ts")], {
     PORT: String(port), DATABASE_URL: o.pgUrl, BENCH_SCHEMA: schema, JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
     JWT_ISSUER: o.tokens.issuer, JWT_AUDIENCE: o.tokens.audience, POOL_SIZE: String(o.poolSize),

@@ -11,6 +11,7 @@ import pg from "pg";
 import { freePort } from "../scripts/ports";
 import { localSecrets } from "../scripts/secrets";
 import { waitForHealth } from "../scripts/processes";
+import { directWorkerUrl } from "./direct";
 import { onTeardown, OutputTail, runWrangler, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
 
 const HEALTH_TIMEOUT_MS = 120_000;
@@ -33,11 +34,17 @@ export interface Platform {
   dir: string;
 }
 
+/** Which Stripe events the fakes post: the types the platform acts on (as in production), none, or every type. */
+export type Webhooks = "acted-on" | "off" | "all";
+
 /**
- * Starts the whole isolated platform and waits until /health answers 200. `webhooks: false` keeps
- * Stripe events in the fake; `localObservability: true` leaves wrangler's local trace collector on.
+ * Starts the whole isolated platform and waits until /health answers 200. `webhooks` says which
+ * Stripe events the fake posts; `localObservability: true` leaves wrangler's local trace collector on.
  */
-export async function startPlatform(say: (line: string) => void, opts: { webhooks: boolean; localObservability: boolean }): Promise<Platform> {
+export async function startPlatform(
+  say: (line: string) => void,
+  opts: { webhooks: Webhooks; localObservability: boolean; direct: boolean; logLevel: string },
+): Promise<Platform> {
   const dir = mkdtempSync(join(tmpdir(), "roomline-bench-"));
   onTeardown(`temp dir ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
   const { url: pgUrl, embedded } = await step(say, "PostgreSQL", () => startDatabase(dir));
@@ -45,13 +52,13 @@ export async function startPlatform(say: (line: string) => void, opts: { webhook
   const envFile = writeEnvFile(dir, secrets);
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
-  const stripe = await step(say, "Stripe fake", () => startStripeFakeProcess("Stripe fake", opts.webhooks ? `${api}/v1/webhooks/stripe` : "", secrets));
+  const stripe = await step(say, "Stripe fake", () => startStripeFakeProcess("Stripe fake", `${api}/v1/webhooks/stripe`, opts.webhooks, secrets));
   const stateDir = join(dir, "wrangler-state");
   const projectDir = await step(say, "snapshot of the project", async () => snapshotProject(dir));
   const config = join(projectDir, "wrangler.toml");
   await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { CI: "true" }));
   const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
-    const service = await startWrangler({ projectDir, apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl, localObservability: opts.localObservability });
+    const service = await startWrangler({ projectDir, apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl, localObservability: opts.localObservability, logLevel: opts.logLevel });
     await waitForHealth(api, HEALTH_TIMEOUT_MS, {
       check: () => {
         if (service.child.exitCode !== null) throw new Error(`wrangler dev exited (${service.child.exitCode}):\n${service.output.tail()}`);
@@ -60,7 +67,9 @@ export async function startPlatform(say: (line: string) => void, opts: { webhook
     });
     return service;
   });
-  return { api, projectDir, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
+  const direct = opts.direct ? await directWorkerUrl(wrangler.child.pid) : null;
+  if (opts.direct) say(direct ? `  load goes to the worker's own workerd at ${direct} (past wrangler dev's local proxy)` : "  ⚠ the worker's own workerd was not found: load goes through wrangler dev's proxy");
+  return { api: direct ?? api, projectDir, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
 }
 
 /** Not copied: installed packages (linked instead), git, local state and secrets, results and logs. */
@@ -153,22 +162,24 @@ function writeEnvFile(dir: string, secrets: Record<string, string>): string {
  * A Stripe fake (bench/stripe-fake-process.ts) in its own process. `role` goes on its command line
  * so the CPU breakdown can tell the fakes apart (the fair peer gets its own instance).
  */
-export async function startStripeFakeProcess(name: string, webhookUrl: string, secrets: Record<string, string>, role = "roomline"): Promise<{ url: string; service: Service }> {
+export async function startStripeFakeProcess(name: string, webhookUrl: string, webhooks: Webhooks, secrets: Record<string, string>, role = "roomline"): Promise<{ url: string; service: Service }> {
   const port = await freePort();
   const service = startService(name, process.execPath, ["--import", "tsx", resolve("bench/stripe-fake-process.ts"), `--for=${role}`], {
-    STRIPE_FAKE_PORT: String(port), STRIPE_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
+    STRIPE_FAKE_PORT: String(port), STRIPE_WEBHOOK_URL: webhooks === "off" ? "" : webhookUrl, STRIPE_WEBHOOK_EVENTS: webhooks === "all" ? "all" : "acted-on", STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
   }, { webhookRetries: /failed \(attempt \d+\).*retrying/, webhooksGivenUp: /giving up/ });
   await until(() => service.output.lines.some((l) => l.startsWith("listening on")) || service.child.exitCode !== null, 30_000);
   if (!service.output.lines.some((l) => l.startsWith("listening on"))) throw new Error(`the ${name} did not start:\n${service.output.tail()}`);
   return { url: `http://127.0.0.1:${port}`, service };
 }
 
-interface WranglerOptions { projectDir: string; apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string; localObservability: boolean }
+interface WranglerOptions { projectDir: string; apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string; localObservability: boolean; logLevel: string }
 
 async function startWrangler(o: WranglerOptions): Promise<Service> {
   const args = [
     "dev", "--local", "--config", join(o.projectDir, "wrangler.toml"), "--port", String(o.apiPort), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
-    "--persist-to", o.stateDir, "--env-file", o.envFile, "--var", `STRIPE_API_BASE:${o.stripeUrl}`,
+    "--persist-to", o.stateDir, "--env-file", o.envFile, "--var", `STRIPE_API_BASE:${o.stripeUrl}`, "--var", `LOG_LEVEL:${o.logLevel}`,
+    // every bench tenant keeps its unpaid holds across scenarios and rounds (the count still runs)
+    "--var", "MAX_LIVE_HOLDS:1000000",
     "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn",
   ];
   return startService("wrangler dev", process.execPath, [WRANGLER_BIN, ...args], {

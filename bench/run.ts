@@ -6,13 +6,13 @@
  *
  * Env: BENCH_ONLY=booking|billing, BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
- * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off (diagnosis: the fakes keep their events instead of
- * posting them to the worker and the fair peer), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
+ * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off|all (diagnosis: the fakes keep their events
+ * instead of posting the acted-on types to the worker and the fair peer, or post every type), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
  * DATABASE_URL (use a scratch database there instead of an embedded Postgres).
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
-import { startPlatform, type Platform } from "./platform";
+import { startPlatform, type Platform, type Webhooks } from "./platform";
 import { teardown } from "./processes";
 import { machineInfo, writeResults } from "./results";
 
@@ -35,13 +35,17 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
-  const webhooks = process.env.BENCH_STRIPE_WEBHOOKS !== "off";
+  const webhooks = webhooksOption(process.env.BENCH_STRIPE_WEBHOOKS);
   // wrangler's local trace collector has no production counterpart; off unless asked for.
   const localObservability = process.env.BENCH_LOCAL_OBSERVABILITY === "on";
-  const platform = await startPlatform(say, { webhooks, localObservability });
+  // wrangler dev's proxy workerd is local-only too: load goes to the worker's own workerd unless asked otherwise.
+  const direct = process.env.BENCH_DIRECT !== "off";
+  // One JSON line per request is production's default; locally each line costs wrangler's Node process CPU to relay.
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
+  const platform = await startPlatform(say, { webhooks, localObservability, direct, logLevel });
   const out: Record<string, unknown> = {
     startedAt: startedAt.toISOString(), machine: machineInfo(),
-    options: { only: only ?? "all", stripeWebhooks: webhooks, wranglerLocalObservability: localObservability, booking, billing },
+    options: { only: only ?? "all", stripeWebhooks: webhooks, wranglerLocalObservability: localObservability, direct, logLevel, booking, billing },
   };
   if (only !== "billing") {
     say("\n▸ Booking benchmark");
@@ -90,6 +94,13 @@ function sideEffects(p: Platform): string {
     `Worker error lines logged: ${p.wrangler.output.errorLines}${kinds.length ? ` by kind:\n${kinds.join("\n")}` : ""}`,
     `Stripe fake webhook deliveries retried: ${hooks.webhookRetries ?? 0}, given up: ${hooks.webhooksGivenUp ?? 0}`,
   ].join("\n");
+}
+
+/** Which Stripe events the fakes post: the types the platform acts on (default, as in production), none, or all. */
+function webhooksOption(raw: string | undefined): Webhooks {
+  if (raw === undefined || raw === "" || raw === "on") return "acted-on";
+  if (raw === "off" || raw === "all") return raw;
+  throw new Error(`BENCH_STRIPE_WEBHOOKS must be on, off or all, not ${raw}`);
 }
 
 /** A comma-separated list of positive integers, duplicates dropped. */

@@ -63,6 +63,8 @@ export interface BookRequest {
   endDate: string;
   units: number;
   holdMs: number;
+  /** The platform's longest stay for one hold of a nightly room (hoarding), beside the room's own maxNights. */
+  maxHoldNights?: number;
 }
 
 /** A booking as the calendar, its authority, knows it. */
@@ -85,6 +87,8 @@ export type BookRefusal =
 export type BookResult =
   | { ok: true; replayed: boolean; booking: CalendarBooking }
   | { ok: false; code: BookRefusal; detail: string };
+
+type PriorRequest = { request_hash: string; booking_id: string; state: string; refusal: string | null };
 
 /** A contract the landlord's desk should count, handed over when the landlord sets a cap. */
 export interface LiveContract { bookingId: string; status: "reserved" | "active"; expiresAt: number | null }
@@ -117,6 +121,7 @@ const MIGRATIONS = [
      state TEXT NOT NULL CHECK (state IN ('pending', 'done')), created_at INTEGER NOT NULL, PRIMARY KEY (tenant_id, key));
    CREATE INDEX requests_age ON requests (created_at);
    ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0;`,
+  `ALTER TABLE requests ADD COLUMN refusal TEXT;`,
 ];
 
 /** How far ahead bookings may reach. */
@@ -196,29 +201,30 @@ export class RoomCalendar extends DurableObject<Env> {
    * and its `booking.held` event commit together, so no crash can leave one without the others.
    */
   async book(req: BookRequest): Promise<BookResult> {
-    const prior = this.#sql.exec<{ request_hash: string; booking_id: string; state: string }>(
-      "SELECT request_hash, booking_id, state FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key).toArray()[0];
+    const prior = this.#sql.exec<PriorRequest>(
+      "SELECT request_hash, booking_id, state, refusal FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key).toArray()[0];
     if (prior) return this.#replay(prior, req.requestHash);
     const loaded = this.#loadTerms();
     if (!loaded) return { ok: false, code: "terms_missing", detail: "The room's terms have not reached its calendar." };
     const { terms, capped } = loaded;
     if (!terms.active) return { ok: false, code: "not_found", detail: "No such room." };
-    const invalid = validateRange({ ...req, today: todayIn(terms.timezone) }, terms);
+    const platformMax = terms.rentalMode === "nightly" ? req.maxHoldNights : undefined;
+    const invalid = validateRange({ ...req, today: todayIn(terms.timezone) }, terms, platformMax);
     if (invalid) return { ok: false, code: "invalid_range", detail: invalid };
     const full = this.#firstFullDay(req.startDate, req.endDate, req.units, terms.capacity);
-    if (full) return { ok: false, code: "room_unavailable", detail: full };
+    if (full) return this.#refuse(req, { ok: false, code: "room_unavailable", detail: full });
 
     const now = Date.now();
     const snapshot = bookingSnapshot(terms, req, newBookingId(terms.roomId, now), now);
     this.ctx.storage.transactionSync(() => {
       this.#insertHold(snapshot, req, now);
-      this.#sql.exec("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?)",
+      this.#sql.exec("INSERT INTO requests (tenant_id, key, request_hash, booking_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         req.tenantId, req.key, req.requestHash, snapshot.id, capped ? "pending" : "done", now);
       if (!capped) this.#enqueue("booking.held", snapshot);
     });
     if (capped) {
       const refusal = await this.#reserveAtDesk(terms.ownerId, snapshot, req);
-      if (refusal) return refusal;
+      if (refusal) return this.#refuse(req, refusal);
     }
     this.#scheduleAlarm();
     return { ok: true, replayed: false, booking: this.#booking(snapshot.id)! };
@@ -236,6 +242,11 @@ export class RoomCalendar extends DurableObject<Env> {
       if (booking) this.#enqueue("booking.cancelled", booking);
     });
     this.#scheduleAlarm();
+  }
+
+  /** Forgets a refusal kept under a tenant's key (the worker answered 429 instead, which is never kept). */
+  forgetRefusal(tenantId: string, key: string): void {
+    this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ? AND refusal IS NOT NULL", tenantId, key);
   }
 
   /**
@@ -336,7 +347,8 @@ export class RoomCalendar extends DurableObject<Env> {
 
   /**
    * Expires every hold whose time is up, sends the outbox, forgets idempotency keys past their
-   * window. Running twice (or after eviction) finds nothing more to do.
+   * window (refusals included: rooms without holds keep those few rows until their next alarm).
+   * Running twice (or after eviction) finds nothing more to do.
    */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
@@ -357,13 +369,24 @@ export class RoomCalendar extends DurableObject<Env> {
     }
   }
 
-  #replay(prior: { request_hash: string; booking_id: string; state: string }, requestHash: string): BookResult {
+  /**
+   * Keeps a refusal under the tenant's key (only its code and sentence: what a replay needs), so
+   * the same request gets the same answer; validation failures are not kept, a corrected body may retry.
+   */
+  #refuse(req: BookRequest, refusal: BookResult & { ok: false }): BookResult {
+    this.#sql.exec("INSERT OR IGNORE INTO requests (tenant_id, key, request_hash, booking_id, state, created_at, refusal) VALUES (?, ?, ?, '', 'done', ?, ?)",
+      req.tenantId, req.key, req.requestHash, Date.now(), JSON.stringify({ code: refusal.code, detail: refusal.detail }));
+    return refusal;
+  }
+
+  #replay(prior: PriorRequest, requestHash: string): BookResult {
     if (prior.request_hash !== requestHash) {
       return { ok: false, code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." };
     }
     if (prior.state === "pending") {
       return { ok: false, code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed; retry shortly." };
     }
+    if (prior.refusal) return { ok: false, ...(JSON.parse(prior.refusal) as { code: BookRefusal; detail: string }) };
     const booking = this.#booking(prior.booking_id);
     return booking ? { ok: true, replayed: true, booking } : { ok: false, code: "room_unavailable", detail: "This booking no longer exists." };
   }
@@ -372,7 +395,7 @@ export class RoomCalendar extends DurableObject<Env> {
    * A capped landlord's desk must agree before the hold counts. The units are already taken, so
    * requests arriving while the desk answers see them; a refusal (or a failed call) gives them back.
    */
-  async #reserveAtDesk(ownerId: string, booking: BookingSnapshot, req: BookRequest): Promise<BookResult | null> {
+  async #reserveAtDesk(ownerId: string, booking: BookingSnapshot, req: BookRequest): Promise<(BookResult & { ok: false }) | null> {
     const deadline = Date.parse(booking.holdExpiresAt) + RESERVATION_GRACE_MS;
     const undo = () => this.ctx.storage.transactionSync(() => {
       this.#take(booking.startDate, booking.endDate, -booking.units);
@@ -538,13 +561,14 @@ function pickSnapshot(b: BookingSnapshot): BookingSnapshot {
   };
 }
 
-function validateRange(req: { startDate: string; endDate: string; units: number; today: string }, rules: RoomRules): string | null {
+function validateRange(req: { startDate: string; endDate: string; units: number; today: string }, rules: RoomRules, platformMaxNights?: number): string | null {
   const nights = daysBetween(req.startDate, req.endDate);
   if (nights < 1) return "endDate must be after startDate.";
   if (req.startDate < req.today) return "startDate is in the past.";
   if (req.endDate > addDays(req.today, HORIZON_DAYS)) return `Bookings reach at most ${HORIZON_DAYS} days ahead.`;
   if (rules.minNights && nights < rules.minNights) return `This room needs at least ${rules.minNights} nights.`;
   if (rules.maxNights && nights > rules.maxNights) return `This room takes at most ${rules.maxNights} nights.`;
+  if (platformMaxNights && nights > platformMaxNights) return `One hold takes at most ${platformMaxNights} nights.`;
   if (!Number.isInteger(req.units) || req.units < 1) return "units must be a positive integer.";
   return null;
 }

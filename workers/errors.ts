@@ -18,8 +18,10 @@ export const ERRORS = {
   email_taken: [409, "Email already registered"],
   room_unavailable: [409, "Room unavailable"],
   landlord_at_capacity: [409, "Landlord at capacity"],
+  too_many_holds: [409, "Too many holds"],
   capacity_conflict: [409, "Capacity below existing bookings"],
   lease_started: [409, "Tenancy already begun"],
+  rental_mode_locked: [409, "Rental mode locked by live stays"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],
@@ -43,7 +45,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string = ERRORS[code][1],
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      /** RFC 9457 extension members: machine-readable facts behind `detail` (documented per route). */
+      members?: Record<string, string | number | boolean>;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(detail, { cause: extra.cause });
   }
@@ -63,6 +71,7 @@ export function problem(c: Context, err: AppError): Response {
 export function problemResponse(err: AppError, requestId: string): Response {
   const [status, title] = ERRORS[err.code];
   const body = {
+    ...err.extra.members,
     type: `https://docs.roomline.dev/errors/${err.code}`,
     status,
     code: err.code,

@@ -1,7 +1,17 @@
 import type { Context } from "hono";
 
+type Level = "info" | "warn" | "error";
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 };
+let minimum = 0;
+
+/** Sets the least severe level written (`LOG_LEVEL` in `[vars]`; unknown values mean info). */
+export function setLogLevel(level: string | undefined): void {
+  minimum = RANK[level as Level] ?? 0;
+}
+
 /** One JSON object per line: what Workers Logs and `wrangler tail` index. */
-export function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
+  if (RANK[level] < minimum) return;
   const line = JSON.stringify({ level, msg, at: new Date().toISOString(), ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

@@ -88,6 +88,52 @@ describe("POST /v1/bookings", () => {
     expect((await book((await mintTenant()).accessToken, stay(room.id), key)).status).toBe(201);
   });
 
+  it("replays a refusal under its key, even after the room frees up; a corrected body is not held to it", async () => {
+    const { room } = await landlordWithRoom({ capacity: 1 });
+    const first = await mintTenant();
+    const held = await json(await book(first.accessToken, stay(room.id)));
+    const tenant = await mintTenant();
+    const key = crypto.randomUUID();
+    const refused = await book(tenant.accessToken, stay(room.id), key);
+    expect(refused.status).toBe(409);
+    const refusal = await json(refused);
+    expect((await call("POST", `/v1/bookings/${held.id}/cancel`, { token: first.accessToken })).status).toBe(200);
+    const again = await book(tenant.accessToken, stay(room.id), key);
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ code: refusal.code, detail: refusal.detail });
+    // a validation failure is not kept: the same key with a corrected body runs
+    const other = crypto.randomUUID();
+    expect((await book(tenant.accessToken, { ...stay(room.id), endDate: inDays(5) }, other)).status).toBe(422);
+    expect((await book(tenant.accessToken, stay(room.id), other)).status).toBe(201);
+  });
+
+  it("refuses a tenant's hold beyond MAX_LIVE_HOLDS unpaid ones (409 too_many_holds) and a nightly stay beyond MAX_HOLD_NIGHTS", async () => {
+    const { createExecutionContext } = await import("cloudflare:test");
+    const worker = (await import("../../workers/index")).default;
+    const { room } = await landlordWithRoom({ capacity: 10, rentalMode: "nightly", price: { amount: 5000, currency: "EUR" }, deposit: { amount: 0, currency: "EUR" } });
+    const tenant = await mintTenant();
+    const limited = { ...env, MAX_LIVE_HOLDS: "2", MAX_HOLD_NIGHTS: "30" } as Env;
+    const send = (body: unknown) => worker.fetch!(new Request("https://api.test/v1/bookings", {
+      method: "POST", body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${tenant.accessToken}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID(), "cf-connecting-ip": "10.98.0.1" },
+    }) as never, limited, createExecutionContext());
+    const first = await json(await send(stay(room.id, 10, 1)));
+    await send(stay(room.id, 12, 1));
+    // the count comes from the read model, which the calendars' outboxes feed
+    await eventually(async () => ((await env.DB.prepare("select count(*) as n from bookings where tenant_id = ? and status = 'held'").bind(tenant.id).first<{ n: number }>())?.n === 2 ? true : undefined));
+    const third = await send(stay(room.id, 14, 1));
+    expect(third.status).toBe(409);
+    expect((await json(third)).code).toBe("too_many_holds");
+    // its days were given back
+    const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(14)}&to=${inDays(15)}`));
+    expect(days.days[0].units).toBe(10);
+    // paying or cancelling one frees a slot
+    expect((await call("POST", `/v1/bookings/${first.id}/cancel`, { token: tenant.accessToken })).status).toBe(200);
+    expect((await send(stay(room.id, 14, 1))).status).toBe(201);
+    const long = await send(stay(room.id, 20, 31));
+    expect(long.status).toBe(422);
+  });
+
   it("rate-limits a tenant's bookings without spending the Idempotency-Key on the 429", async () => {
     const { room } = await landlordWithRoom({ capacity: 100, rentalMode: "nightly" });
     const tenant = await mintTenant();

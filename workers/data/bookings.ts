@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import { bookings } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -42,4 +42,26 @@ export async function setPaymentIntent(db: D1Db, id: string, paymentIntentId: st
 /** The same update, un-awaited, to batch many. */
 export function paymentIntentUpdate(db: D1Db, id: string, paymentIntentId: string) {
   return db.update(bookings).set({ paymentIntentId }).where(eq(bookings.id, id));
+}
+
+/**
+ * Bookings of a room that are still live in the read model: held (hold not yet lapsed) or
+ * confirmed, with nights left after `today`. Filtered by landlord first, which is indexed.
+ */
+export async function countLiveBookings(db: D1Db, landlordId: string, roomId: string, now: Date): Promise<number> {
+  const today = now.toISOString().slice(0, 10);
+  const row = await db.select({ n: count() }).from(bookings).where(and(
+    eq(bookings.landlordId, landlordId),
+    eq(bookings.roomId, roomId),
+    gt(bookings.endDate, today),
+    or(eq(bookings.status, "confirmed"), and(eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString()))),
+  )).get();
+  return row?.n ?? 0;
+}
+
+/** A tenant's holds still waiting for payment, as the read model has them (it trails the calendars by the outbox's lag). */
+export async function countLiveHolds(db: D1Db, tenantId: string, now = new Date()): Promise<number> {
+  const row = await db.select({ n: sql<number>`count(*)` }).from(bookings)
+    .where(and(eq(bookings.tenantId, tenantId), eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString()))).get();
+  return row?.n ?? 0;
 }

@@ -1,8 +1,8 @@
-import type { BookRefusal, BookRequest, CalendarBooking, HoldView } from "../../durable-objects/room-calendar";
+import type { BookRefusal, BookRequest, BookResult, CalendarBooking, HoldView } from "../../durable-objects/room-calendar";
 import type { BookingView, CreateBookingInput } from "../../schema/api/bookings";
 import type { BookingSnapshot } from "../../schema/events";
 import type { Deps } from "../deps";
-import { advanceBooking, findBooking, insertBooking, listBookings as queryBookings, paymentIntentUpdate, setPaymentIntent, type BookingRow } from "../data/bookings";
+import { advanceBooking, countLiveHolds, findBooking, insertBooking, listBookings as queryBookings, paymentIntentUpdate, setPaymentIntent, type BookingRow } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/d1";
 import { toPage } from "../domain/cursor";
@@ -40,11 +40,13 @@ const REFUSALS: Record<Exclude<BookRefusal, "terms_missing">, ErrorCode> = {
  */
 export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateBookingInput, idempotency: { key: string; requestHash: string }) {
   const { env } = deps;
+  // Both run beside the calendar call; a tenant over either limit gets the new hold taken back.
   const limited = env.BOOKING_LIMITER.limit({ key: `tenant:${tenant.id}` });
+  const liveHolds = countLiveHolds(deps.db, tenant.id);
   const calendar = env.ROOM_CALENDAR.getByName(input.roomId);
   const request: BookRequest = {
     ...idempotency, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
-    holdMs: holdMinutes(env) * 60_000,
+    holdMs: holdMinutes(env) * 60_000, maxHoldNights: Number(env.MAX_HOLD_NIGHTS) || undefined,
   };
   let result = await calendar.book(request);
   if (!result.ok && result.code === "terms_missing") {
@@ -52,14 +54,28 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
     result = await calendar.book(request);
   }
   if (!(await limited).success) {
-    if (result.ok && !result.replayed) {
-      await calendar.retract(result.booking.id, tenant.id, idempotency.key);
-      await env.LANDLORD_DESK.getByName(result.booking.landlordId).release(result.booking.id);
-    }
+    await takeBack(deps, input.roomId, result, tenant, idempotency.key);
     throw new AppError("rate_limited", "Too many attempts; try again later.", { headers: { "retry-after": "60" } });
+  }
+  const maxHolds = Number(env.MAX_LIVE_HOLDS) || 3;
+  if (result.ok && !result.replayed && (await liveHolds) >= maxHolds) {
+    await takeBack(deps, input.roomId, result, tenant, idempotency.key);
+    throw new AppError("too_many_holds", `You already have ${maxHolds} bookings waiting for payment; pay or cancel one first.`);
   }
   if (!result.ok) throw refusal(result.code as Exclude<BookRefusal, "terms_missing">, result.detail);
   return { view: { ...calendarView(result.booking), payment: paymentOf(result.booking) }, replayed: result.replayed };
+}
+
+/**
+ * Undoes what a booking attempt did at the calendar when the worker refuses it after all: a new
+ * hold is taken back (units, key, desk reservation); a refusal kept under the key is forgotten.
+ */
+async function takeBack(deps: Deps, roomId: string, result: BookResult, tenant: AuthUser, key: string): Promise<void> {
+  const calendar = deps.env.ROOM_CALENDAR.getByName(roomId);
+  if (result.ok && !result.replayed) {
+    await calendar.retract(result.booking.id, tenant.id, key);
+    await deps.env.LANDLORD_DESK.getByName(result.booking.landlordId).release(result.booking.id);
+  } else if (!result.ok) await calendar.forgetRefusal(tenant.id, key);
 }
 
 /**
