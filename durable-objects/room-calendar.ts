@@ -162,9 +162,18 @@ export class RoomCalendar extends DurableObject<Env> {
    * Stores the room's terms (newer versions only). A capacity cut below what is already taken is
    * refused with the days in conflict, and nothing is stored.
    */
-  setTerms(terms: RoomTerms): { ok: true } | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] } {
+  setTerms(terms: RoomTerms):
+    | { ok: true }
+    | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] }
+    | { ok: false; code: "rental_mode_locked"; liveBookings: number } {
     const current = this.#loadTerms();
     if (current && current.terms.version > terms.version) return { ok: true };
+    if (current && current.terms.rentalMode !== terms.rentalMode) {
+      // Bookings were priced and will be billed by their mode: the authority refuses while any is live.
+      const live = this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM holds WHERE status IN ('held', 'confirmed') AND end_date > ?",
+        todayIn(current.terms.timezone)).one().n;
+      if (live > 0) return { ok: false, code: "rental_mode_locked", liveBookings: live };
+    }
     const configured = this.configure({ capacity: terms.capacity, minNights: terms.minNights, maxNights: terms.maxNights });
     if (!configured.ok) return configured;
     this.#sql.exec(

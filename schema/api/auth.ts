@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Text } from "./common";
 
 export const Email = z.email().max(254).transform((e) => e.toLowerCase()).openapi({ example: "ana@example.com" });
 
@@ -13,7 +14,7 @@ export const User = z.object({
 export const Register = z.object({
   email: Email,
   password: z.string().min(10).max(256).openapi({ example: "correct horse battery" }),
-  name: z.string().trim().min(1).max(100),
+  name: Text({ min: 1, max: 100 }),
   role: z.enum(["tenant", "landlord"]),
 }).strict().openapi("Register");
 

@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { isIsoDate } from "../../workers/domain/dates";
 import { bookings } from "../d1";
-import { MoneyView } from "./common";
+import { idOf, MoneyView } from "./common";
 
 const Day = z.string().refine(isIsoDate, "must be a calendar date YYYY-MM-DD").openapi({ example: "2027-03-01" });
 
 // Each end of a range has its own example, so an example request built from them is a valid stay.
 export const CreateBooking = z.object({
-  roomId: z.string().min(1).max(64).openapi({ example: "room_0mfz3k2a1x7q4b9c2d8e" }),
+  roomId: idOf("room"),
   startDate: Day.openapi({ example: "2027-03-01" }),
   endDate: Day.openapi({ example: "2027-09-01" }),
   units: z.number().int().min(1).max(100).default(1),

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { COUNTRIES } from "../../workers/domain/iso";
-import { Money, MoneyView } from "./common";
+import { chargeable, Money, MoneyView, Problem, Text } from "./common";
 
 /** The canonical IANA name of `tz`, or null for anything else. */
 function ianaZone(tz: string): string | null {
@@ -26,17 +26,17 @@ const Country = z.string().length(2).refine((c) => COUNTRIES.has(c), "must be an
 export const PropertyType = z.enum(["apartment", "house", "studio", "shared_house", "residence"]);
 
 const PropertyFields = {
-  title: z.string().trim().min(3).max(200),
-  description: z.string().max(5000),
+  title: Text({ min: 3, max: 200 }),
+  description: Text({ max: 5000, multiline: true }),
   type: PropertyType,
   address: z.object({
-    line1: z.string().trim().min(1).max(200),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20).optional(),
+    line1: Text({ min: 1, max: 200 }),
+    city: Text({ min: 1, max: 100 }),
+    postalCode: Text({ min: 1, max: 20 }).optional(),
     country: Country,
   }).strict(),
   location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).strict(),
-  amenities: z.array(z.string().trim().min(1).max(50)).max(50),
+  amenities: z.array(Text({ min: 1, max: 50 })).max(50),
   timezone: Timezone,
 };
 
@@ -61,18 +61,16 @@ export const Property = z.object({
 }).openapi("Property");
 
 export const PropertyQuery = z.object({
-  city: z.string().max(100).optional(),
+  city: Text({ max: 100 }).optional(),
   country: z.string().length(2).optional(),
   mine: z.enum(["true", "false"]).optional().openapi({ description: "landlords: only my properties, archived included" }),
 });
 
-const Deposit = z.object({
-  amount: z.number().int().min(0).max(1_000_000_000_000).openapi({ example: 65000 }),
-  currency: z.string().openapi({ example: "EUR" }),
-}).strict();
+/** A room's deposit: may be zero; charged with the first period, so within Stripe's limit too. */
+const Deposit = chargeable(0, 65000);
 
 const RoomFields = {
-  name: z.string().trim().min(1).max(100),
+  name: Text({ min: 1, max: 100 }),
   capacity: z.number().int().min(1).max(1000),
   rentalMode: z.enum(["monthly", "nightly"]),
   price: Money,
@@ -106,6 +104,12 @@ export const Room = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("Room");
+
+/** The 409 of a room update; with `rental_mode_locked`, what still runs on the room's current mode. */
+export const RoomConflict = Problem.extend({
+  liveBookings: z.number().int().optional().openapi({ description: "with `rental_mode_locked`: the room's held or confirmed bookings with nights left" }),
+  liveLeases: z.number().int().optional().openapi({ description: "with `rental_mode_locked`: the room's leases that have not ended" }),
+}).openapi("RoomConflict");
 
 export type CreatePropertyInput = z.infer<typeof CreateProperty>;
 export type UpdatePropertyInput = z.infer<typeof UpdateProperty>;

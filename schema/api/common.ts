@@ -1,12 +1,33 @@
 import { z } from "@hono/zod-openapi";
 import { decodeCursor, PAGE_DEFAULT, PAGE_MAX } from "../../workers/domain/cursor";
+import { idPattern } from "../../workers/domain/ids";
 import { CURRENCIES } from "../../workers/domain/iso";
+import { STRIPE_MAX_AMOUNT_ANY_CURRENCY, stripeMaxAmount } from "../../workers/domain/stripe-limits";
+import { normalizeText, TEXT_PATTERN, textLength, textProblem } from "../../workers/domain/text";
 
-/** Integer minor units plus ISO 4217 currency; never a float. */
-export const Money = z.object({
-  amount: z.number().int().positive().max(1_000_000_000_000).openapi({ example: 125000 }),
-  currency: z.string().refine((c) => CURRENCIES.has(c), "must be an ISO 4217 currency code").openapi({ example: "EUR" }),
-}).strict().openapi("Money");
+const Currency = z.string().refine((c) => CURRENCIES.has(c), "must be an ISO 4217 currency code").openapi({ example: "EUR" });
+
+/**
+ * Integer minor units of at least `min`, plus an ISO 4217 currency, never a float (a JSON `1e3`
+ * is the integer 1000; a string, a fraction or anything past 2^53 is refused). An amount is at
+ * most what Stripe will charge at once in its currency (workers/domain/stripe-limits.ts): every
+ * amount the API takes is one a tenant may be asked to pay.
+ */
+export function chargeable(min: 0 | 1, example: number) {
+  return z.object({
+    amount: z.number().int().min(min).max(STRIPE_MAX_AMOUNT_ANY_CURRENCY).openapi({
+      example,
+      description: "Minor units (cents; yen for zero-decimal currencies), at most Stripe's per-charge limit in the currency: 99999999 for most, 999999999999 for IDR",
+    }),
+    currency: Currency,
+  }).strict().superRefine((money, ctx) => {
+    const max = stripeMaxAmount(money.currency);
+    if (money.amount > max) ctx.addIssue({ code: "custom", path: ["amount"], message: `must be at most ${max} in ${money.currency}, the most Stripe charges at once` });
+  });
+}
+
+/** A positive amount: a price, a payment. */
+export const Money = chargeable(1, 125000).openapi("Money");
 
 /** Money as the API returns it (amounts already validated on the way in). */
 export const MoneyView = z.object({ amount: z.number().int(), currency: z.string() }).openapi("MoneyView");
@@ -39,7 +60,57 @@ export const PageQuery = z.object({
   cursor: Cursor,
 });
 
-export const IdParam = z.object({ id: z.string().min(1).max(64) });
+/** The resources the API names by id, with the prefix newId gives their ids. */
+const ID_KINDS = { prop: "property", room: "room", bkg: "booking", lse: "lease", inv: "invoice" } as const;
+type IdPrefix = keyof typeof ID_KINDS;
+const ID_EXAMPLES: Record<IdPrefix, string> = {
+  prop: "prop_0mh1x2k3a9f4c7e2b", room: "room_0mfz3k2a1x7q4b9c2", bkg: "bkg_0mh2a7c1d4k9e2x5q0mfz3k2a1x7q4b9c2",
+  lse: "lse_0mh2b1c4d9e2f7a3k", inv: "inv_0mh2b1c5x2q7d4a9e",
+};
+
+/**
+ * The id of a `prefix` resource, checked by shape (prefix, then 17 of 0-9 a-z) before any query: a
+ * malformed id answers 422 `validation_failed` naming `id`; a well-formed one of nothing the caller
+ * may see answers 404.
+ */
+export function idOf(prefix: IdPrefix) {
+  const kind = ID_KINDS[prefix];
+  const shape = `${prefix}_ and ${prefix === "bkg" ? "17 or 34" : "17"} of 0-9 a-z`;
+  return z.string().regex(idPattern(prefix), `must be a ${kind} id: ${shape}`).openapi({
+    example: ID_EXAMPLES[prefix],
+    description: `A ${kind} id (${shape}). Any other shape answers 422 \`validation_failed\`; an id of nothing you may see answers 404.`,
+  });
+}
+
+/** Path parameters of a route on one resource: `{id}`, checked by `idOf`. */
+export function idParam(prefix: IdPrefix) {
+  return z.object({ id: idOf(prefix) });
+}
+
+/**
+ * A free-text field: well-formed Unicode with no control characters (multi-line text may hold
+ * `\n` and `\t`) and no bidirectional overrides, else 422 naming the field; stored and answered in
+ * NFC, single-line text trimmed, so a read returns what the write answered. Lengths count code points.
+ */
+export function Text({ min = 0, max, multiline = false }: { min?: number; max: number; multiline?: boolean }) {
+  return z.string().transform((raw, ctx) => {
+    const problem = textProblem(raw, multiline);
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    }
+    const text = normalizeText(raw, !multiline);
+    const length = textLength(text);
+    if (length < min) ctx.addIssue({ code: "custom", message: min === 1 ? "must not be empty" : `must be at least ${min} characters` });
+    else if (length > max) ctx.addIssue({ code: "custom", message: `must be at most ${max} characters` });
+    return text;
+  }).openapi({
+    type: "string",
+    ...(min > 0 ? { minLength: min } : {}),
+    maxLength: max,
+    pattern: multiline ? TEXT_PATTERN.multiLine : TEXT_PATTERN.singleLine,
+  });
+}
 
 /** Wraps an item schema into the list envelope every list route returns. */
 export function pageOf<T extends z.ZodType>(item: T) {
@@ -58,9 +129,9 @@ export function errors(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, { description: described[s] ?? "Error", content: problemContent }]));
 }
 
-/** One error response described by the codes it carries and why. */
-export function errorResponse(status: number, description: string) {
-  return { [status]: { description, content: problemContent } };
+/** One error response described by the codes it carries and why; `schema` when its body has extension members. */
+export function errorResponse(status: number, description: string, schema: z.ZodType = Problem) {
+  return { [status]: { description, content: { "application/problem+json": { schema } } } };
 }
 
 /** JSON request body, required (an absent body fails instead of validating as `{}`). */
@@ -129,7 +200,7 @@ export const PLATFORM_RESPONSES = {
   IdempotencyInProgress: problemResponse("`idempotency_in_progress`: a request with this key is still running; retry after `Retry-After`.", ["RequestId", "RetryAfter"]),
   PayloadTooLarge: problemResponse("`payload_too_large`: the body is over 1 MiB.", ["RequestId"]),
   UnsupportedMediaType: problemResponse("`unsupported_media_type`: send the body as `application/json`.", ["RequestId"]),
-  ValidationFailed: problemResponse("`validation_failed`: a parameter, header or the body does not match the schema; `errors` lists the fields.", ["RequestId"]),
+  ValidationFailed: problemResponse("`validation_failed`: a parameter (an id of the wrong shape included), header or the body does not match the schema; `errors` lists the fields.", ["RequestId"]),
   IdempotencyKeyRequired: problemResponse("`idempotency_key_required`: send an `Idempotency-Key` header.", ["RequestId"]),
   InternalError: problemResponse("`internal_error`: something failed on our side; quote the `requestId`.", ["RequestId"]),
   DependencyUnavailable: problemResponse("`dependency_unavailable`: a store is unreachable; retry after `Retry-After`.", ["RequestId", "RetryAfter"]),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isIsoDate } from "../../workers/domain/dates";
 import { leases } from "../pg";
-import { MoneyView } from "./common";
+import { Money, MoneyView, Text } from "./common";
 
 /** How much of an invoice a tenant may pay at once; the values are the table's own. */
 const PartialPolicy = z.enum(leases.partialPolicy.enumValues).openapi({
@@ -32,7 +32,15 @@ export const Lease = z.object({
 
 export const PaymentPolicyBody = z.object({ policy: PartialPolicy }).strict().openapi("PaymentPolicy");
 
-export const SavePaymentMethod = z.object({ paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }) }).strict().openapi("SavePaymentMethod");
+/**
+ * A Stripe PaymentMethod id. Checked here because the SDK puts it in a URL: an unpaired surrogate
+ * makes it throw (URIError) before anything is sent, and anything else that is not an id is
+ * refused by Stripe after a round trip.
+ */
+const PaymentMethodId = z.string().regex(/^pm_[A-Za-z0-9_]{1,250}$/, "must be a Stripe PaymentMethod id: pm_ and 1–250 of A-Z a-z 0-9 _")
+  .openapi({ example: "pm_card_visa" });
+
+export const SavePaymentMethod = z.object({ paymentMethod: PaymentMethodId }).strict().openapi("SavePaymentMethod");
 
 export const Invoice = z.object({
   id: z.string(), leaseId: z.string(), periodStart: z.string(), periodEnd: z.string(), dueDate: z.string(),
@@ -40,8 +48,8 @@ export const Invoice = z.object({
 }).openapi("Invoice");
 
 export const PayInvoice = z.object({
-  amount: z.object({ amount: z.number().int().positive().openapi({ example: 65000 }), currency: z.string().length(3).openapi({ example: "EUR" }) }).strict(),
-  paymentMethod: z.string().min(3).max(100).openapi({ example: "pm_card_visa" }),
+  amount: Money,
+  paymentMethod: PaymentMethodId,
 }).strict().openapi("PayInvoice");
 
 export const InvoicePayment = z.object({
@@ -58,7 +66,7 @@ export const Statement = z.object({
 export const Notice = z.object({ endDate: z.string().refine(isIsoDate, "must be YYYY-MM-DD").openapi({ example: "2027-08-31" }) }).strict().openapi("Notice");
 
 export const SettleDeposit = z.object({
-  withheld: z.array(z.object({ reason: z.string().trim().min(3).max(200), amount: z.number().int().positive() }).strict()).max(20),
+  withheld: z.array(z.object({ reason: Text({ min: 3, max: 200 }), amount: z.number().int().positive() }).strict()).max(20),
 }).strict().openapi("SettleDeposit");
 
 export const DepositSettlement = z.object({

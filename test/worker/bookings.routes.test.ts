@@ -198,7 +198,8 @@ describe("POST /v1/bookings", () => {
     expect((await book(tenant.accessToken, { ...stay(room.id, -5) })).status).toBe(422);
     expect((await book(tenant.accessToken, stay(room.id, 10, 2))).status).toBe(422);
     expect((await book(tenant.accessToken, { ...stay(room.id), startDate: "2027-02-30" })).status).toBe(422);
-    expect((await book(tenant.accessToken, stay("room_missing"))).status).toBe(404);
+    expect((await book(tenant.accessToken, stay("room_0000000000000000z"))).status).toBe(404);
+    expect((await book(tenant.accessToken, stay("room_missing"))).status).toBe(422);
     const landlord = await signUp("landlord");
     expect((await book(landlord.accessToken, stay(room.id))).status).toBe(403);
   });

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json, landlordWithRoom, signUp, validProperty, validRoom } from "./helpers";
+import { newId } from "../../workers/domain/ids";
+import { bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validProperty, validRoom } from "./helpers";
+import { insertLease, pgQuery } from "./pg";
 
 describe("properties", () => {
   it("lets a landlord list, read, update and archive a property", async () => {
@@ -128,6 +130,83 @@ describe("rooms", () => {
     const addRoom = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() });
     expect(addRoom.status).toBe(409);
     expect((await json(addRoom)).code).toBe("conflict");
+  });
+});
+
+describe("a room's rental mode", () => {
+  const patch = (token: string, roomId: string, body: Record<string, unknown>) => call("PATCH", `/v1/rooms/${roomId}`, { token, body });
+
+  async function expectLocked(res: Response, liveBookings: number, liveLeases: number) {
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(409);
+    expect(body).toMatchObject({ code: "rental_mode_locked", liveBookings, liveLeases });
+    expect(body.detail).toContain(`${liveBookings} live booking(s) and ${liveLeases} lease(s)`);
+  }
+
+  /** A row of the D1 bookings read model, as its consumer writes it. */
+  async function readModelBooking(room: { id: string; propertyId: string }, landlordId: string, over: { status: string; endDate: string; holdExpiresAt: string }) {
+    await env.DB.prepare(`insert into bookings (id, room_id, property_id, tenant_id, landlord_id, start_date, end_date, units, status, amount_due, currency, hold_expires_at)
+      values (?, ?, ?, 'usr_t0000000000000000', ?, ?, ?, 1, ?, 1000, 'EUR', ?)`)
+      .bind(newId("bkg"), room.id, room.propertyId, landlordId, inDays(-30), over.endDate, over.status, over.holdExpiresAt).run();
+  }
+
+  it("cannot change while the room has a live booking, and can once it is cancelled", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const tenant = await mintTenant();
+    const booking = await bookHeld(tenant.accessToken, { roomId: room.id, startDate: inDays(30), endDate: inDays(90), units: 1 });
+    // The count reads the D1 read model, which the calendar's outbox feeds off the request path.
+    await eventually(async () => (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.some((b: { id: string }) => b.id === booking.id) || undefined);
+
+    await expectLocked(await patch(landlord.accessToken, room.id, { rentalMode: "nightly" }), 1, 0);
+    expect((await json(await call("GET", `/v1/rooms/${room.id}`))).rentalMode).toBe("monthly");
+    // Restating the current mode is no change; other fields still update.
+    const renamed = await patch(landlord.accessToken, room.id, { rentalMode: "monthly", name: "Green room" });
+    expect(renamed.status).toBe(200);
+    expect(await json(renamed)).toMatchObject({ rentalMode: "monthly", name: "Green room" });
+
+    expect((await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken })).status).toBe(200);
+    const changed = await patch(landlord.accessToken, room.id, { rentalMode: "nightly" });
+    expect(changed.status).toBe(200);
+    expect((await json(changed)).rentalMode).toBe("nightly");
+  });
+
+  it("cannot change while the room has a lease that has not ended", async () => {
+    const { landlord, property, room } = await landlordWithRoom();
+    const lease = await insertLease({ roomId: room.id, propertyId: property.id, landlordId: landlord.id });
+    await expectLocked(await patch(landlord.accessToken, room.id, { rentalMode: "nightly" }), 0, 1);
+    // Notice was given and its end date has passed: the lease no longer holds the room, whatever its status says yet.
+    await pgQuery("update leases set end_date = $2 where id = $1", [lease.id, inDays(-1)]);
+    expect((await patch(landlord.accessToken, room.id, { rentalMode: "nightly" })).status).toBe(200);
+    await pgQuery("update leases set end_date = null where id = $1", [lease.id]);
+    await expectLocked(await patch(landlord.accessToken, room.id, { rentalMode: "monthly" }), 0, 1);
+    await pgQuery("update leases set status = 'ended' where id = $1", [lease.id]);
+    expect((await patch(landlord.accessToken, room.id, { rentalMode: "monthly" })).status).toBe(200);
+  });
+
+  it("counts held and confirmed bookings with nights left, not lapsed holds, ended stays or cancellations", async () => {
+    const { landlord, room } = await landlordWithRoom();
+    const later = new Date(Date.now() + 600_000).toISOString();
+    const earlier = new Date(Date.now() - 1000).toISOString();
+    await readModelBooking(room, landlord.id, { status: "confirmed", endDate: inDays(-1), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, { status: "confirmed", endDate: inDays(0), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, { status: "held", endDate: inDays(40), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, { status: "cancelled", endDate: inDays(40), holdExpiresAt: later });
+    await readModelBooking(room, landlord.id, { status: "expired", endDate: inDays(40), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, { status: "payment_failed", endDate: inDays(40), holdExpiresAt: earlier });
+    await readModelBooking({ ...room, id: newId("room") }, landlord.id, { status: "confirmed", endDate: inDays(40), holdExpiresAt: earlier });
+    expect((await patch(landlord.accessToken, room.id, { rentalMode: "nightly" })).status).toBe(200);
+
+    await readModelBooking(room, landlord.id, { status: "confirmed", endDate: inDays(1), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, { status: "held", endDate: inDays(40), holdExpiresAt: later });
+    await expectLocked(await patch(landlord.accessToken, room.id, { rentalMode: "monthly" }), 2, 0);
+  });
+
+  it("tells another landlord nothing", async () => {
+    const { room } = await landlordWithRoom();
+    const other = await signUp("landlord");
+    const res = await patch(other.accessToken, room.id, { rentalMode: "nightly" });
+    expect(res.status).toBe(404);
+    expect(await json(res)).not.toHaveProperty("liveBookings");
   });
 });
 

@@ -28,6 +28,9 @@ import { customerPays, deliver, stripeEvent } from "./stripe";
 
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const MALFORMED_ID = "x".repeat(65);
+/** Well-formed ids of nothing. */
+const UNKNOWN_PROPERTY = `prop_${"0".repeat(17)}`;
+const UNKNOWN_ROOM = `room_${"0".repeat(17)}`;
 
 let landlord: TestUser;
 let tenant: TestUser;
@@ -84,7 +87,11 @@ describe("the document", () => {
       );
       if (!schema && query.length === 0) continue;
       const qs = new URLSearchParams(query.map((p: any) => [p.name, String(exampleOf(doc, p.schema))])).toString();
-      const path = `${op.path.replace(/\{[^}]+\}/g, "example_id")}${qs ? `?${qs}` : ""}`;
+      const pathParams = (spec.parameters ?? []).filter((p: any) => p.in === "path");
+      const filled = op.path.replace(/\{([^}]+)\}/g, (_: string, name: string) =>
+        String(exampleOf(doc, pathParams.find((p: any) => p.name === name)?.schema ?? {})),
+      );
+      const path = `${filled}${qs ? `?${qs}` : ""}`;
       const body = schema ? exampleOf(doc, schema) : undefined;
       let res = await call(op.method.toUpperCase(), path, { token: tokens.landlord, body, headers: key() });
       if (res.status === 403)
@@ -166,7 +173,7 @@ describe("operations", () => {
     expectProblem(mineAnonymous, 401, "unauthorized");
     expect(mineAnonymous.headers.get("www-authenticate")).toBe(BEARER_CHALLENGE);
     expect((await checked("GET", `/v1/properties/${id}`)).body.id).toBe(id);
-    expectProblem(await checked("GET", "/v1/properties/prop_missing"), 404, "not_found");
+    expectProblem(await checked("GET", `/v1/properties/${UNKNOWN_PROPERTY}`), 404, "not_found");
     expectProblem(await checked("GET", `/v1/properties/${MALFORMED_ID}`), 422, "validation_failed");
     expect(
       (await checked("PATCH", `/v1/properties/${id}`, { token, body: { title: "Renamed flat" } })).body.title,
@@ -188,12 +195,27 @@ describe("operations", () => {
     );
 
     // Both units booked on one day: the capacity cannot drop below that.
-    await bookHeld(tenant.accessToken, { roomId: room.body.id, startDate: inDays(30), endDate: inDays(31), units: 2 });
+    const booked = await bookHeld(tenant.accessToken, {
+      roomId: room.body.id,
+      startDate: inDays(30),
+      endDate: inDays(31),
+      units: 2,
+    });
     expectProblem(
       await checked("PATCH", `/v1/rooms/${room.body.id}`, { token, body: { capacity: 1 } }),
       409,
       "capacity_conflict",
     );
+    // The same booking holds the rental mode, once the read model the count reads has it.
+    await eventually(
+      async () =>
+        (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.some(
+          (b: { id: string }) => b.id === booked.id,
+        ) || undefined,
+    );
+    const locked = await checked("PATCH", `/v1/rooms/${room.body.id}`, { token, body: { rentalMode: "nightly" } });
+    expectProblem(locked, 409, "rental_mode_locked");
+    expect(locked.body).toMatchObject({ liveBookings: 1, liveLeases: 0 });
     expect((await checked("DELETE", `/v1/properties/${id}`, { token })).status).toBe(204);
   });
 
@@ -398,7 +420,7 @@ describe("what the platform answers around every route", () => {
   it("a 401 always carries its challenge, whatever raised it", async () => {
     for (const [method, path, opts] of [
       ["GET", "/v1/bookings", {}],
-      ["GET", "/v1/rooms/room_x", { token: "expired.or.forged" }],
+      ["GET", `/v1/rooms/${UNKNOWN_ROOM}`, { token: "expired.or.forged" }],
       ["POST", "/v1/auth/login", { body: { email: "nobody@example.com", password: "whatever it is" } }],
     ] as const) {
       const res = await checked(method, path, opts);

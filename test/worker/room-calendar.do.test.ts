@@ -198,3 +198,24 @@ describe("RoomCalendar capacity changes", () => {
     expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), room }))).toMatchObject({ ok: false });
   });
 });
+
+describe("RoomCalendar terms", () => {
+  const terms = (over: Record<string, unknown> = {}) => ({
+    version: new Date().toISOString(), active: true, roomId: "room_0000000000000000t", propertyId: "prop_0000000000000000t",
+    ownerId: "usr_0000000000000000t", timezone: "Europe/Lisbon", rentalMode: "nightly" as const, priceAmount: 5000,
+    depositAmount: 0, currency: "EUR", capacity: 2, minNights: null, maxNights: null, ...over,
+  });
+
+  it("prices and holds a booking from its own terms, refuses a rental-mode change while it lives, ignores older versions", async () => {
+    const stub = calendar();
+    expect(await stub.setTerms(terms())).toEqual({ ok: true });
+    const booked = await stub.book({ key: "key-terms-1", requestHash: "h", tenantId: "usr_t", startDate: addDays(TODAY, 3), endDate: addDays(TODAY, 5), units: 1, holdMs: 60_000 });
+    expect(booked).toMatchObject({ ok: true, booking: { amountDue: 10000, currency: "EUR", status: "held" } });
+    const later = new Date(Date.now() + 1000).toISOString();
+    expect(await stub.setTerms(terms({ version: later, rentalMode: "monthly" }))).toEqual({ ok: false, code: "rental_mode_locked", liveBookings: 1 });
+    // an older push never overwrites newer terms
+    expect(await stub.setTerms(terms({ version: "2000-01-01T00:00:00.000Z", priceAmount: 1 }))).toEqual({ ok: true });
+    const second = await stub.book({ key: "key-terms-2", requestHash: "h", tenantId: "usr_t", startDate: addDays(TODAY, 3), endDate: addDays(TODAY, 4), units: 1, holdMs: 60_000 });
+    expect(second).toMatchObject({ ok: true, booking: { amountDue: 5000 } });
+  });
+});

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { bookings } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -64,4 +64,26 @@ export async function countLiveHolds(db: D1Db, tenantId: string, now = new Date(
   const row = await db.select({ n: sql<number>`count(*)` }).from(bookings)
     .where(and(eq(bookings.tenantId, tenantId), eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString()))).get();
   return row?.n ?? 0;
+}
+
+/** Where a page of held bookings ended: the next page starts after it. */
+export interface HeldCursor { createdAt: string; id: string }
+
+/**
+ * Bookings the read model still shows held that were made before `createdBefore`, oldest first,
+ * after `cursor`: the reconciliation cron's candidates (indexed on status and age).
+ */
+export async function heldBookingsBefore(db: D1Db, createdBefore: string, cursor: HeldCursor | null, limit: number): Promise<BookingRow[]> {
+  const after = cursor ? or(gt(bookings.createdAt, cursor.createdAt), and(eq(bookings.createdAt, cursor.createdAt), gt(bookings.id, cursor.id))) : undefined;
+  return db.select().from(bookings).where(and(eq(bookings.status, "held"), lt(bookings.createdAt, createdBefore), after))
+    .orderBy(asc(bookings.createdAt), asc(bookings.id)).limit(limit);
+}
+
+/** The read-model rows of these bookings, by id (D1 binds at most 100 parameters per statement). */
+export async function findBookings(db: D1Db, ids: string[]): Promise<Map<string, BookingRow>> {
+  const found = new Map<string, BookingRow>();
+  for (let i = 0; i < ids.length; i += 99) {
+    for (const row of await db.select().from(bookings).where(inArray(bookings.id, ids.slice(i, i + 99)))) found.set(row.id, row);
+  }
+  return found;
 }

@@ -42,3 +42,15 @@ export function roomOfBooking(bookingId: string): string | null {
   const room = ROOM_BOOKING_ID.exec(bookingId)?.[1];
   return room ? `room_${room}` : null;
 }
+
+/** What newId puts after the prefix: 9 base-36 digits of time, then 8 random ones. */
+const ID_BODY = "[0-9a-z]{17}";
+
+/**
+ * What an id of `prefix` made by newId looks like; a booking id may also carry its room's 17
+ * (newBookingId), or not (bookings made before ids named their rooms). Checked before any query,
+ * so a hostile id (a NUL byte, an unpaired surrogate, 10 kB of text) never reaches a store.
+ */
+export function idPattern(prefix: string): RegExp {
+  return prefix === "bkg" ? new RegExp(`^bkg_${ID_BODY}(?:${ID_BODY})?$`) : new RegExp(`^${prefix}_${ID_BODY}$`);
+}

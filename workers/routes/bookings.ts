@@ -1,11 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { Booking, BookingCreated, BookingPayment, CreateBooking } from "../../schema/api/bookings";
-import { bearer, errors, IdParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
+import { bearer, errors, idParam, jsonBody, jsonResponse, PageQuery, pageOf } from "../../schema/api/common";
 import { requireAuth } from "../http/auth";
 import { requestKey } from "../http/idempotency";
 import { router } from "../http/router";
 import * as bookingService from "../services/bookings";
 
+/** `{id}` is a booking id, checked by its shape before any query (422 otherwise). */
+const Params = idParam("bkg");
 const tags = ["bookings"];
 
 export const bookings = router()
@@ -29,7 +31,7 @@ export const bookings = router()
     description: "Opens the PaymentIntent on demand when asked before the outbox did. `status`: `preparing` (no PaymentIntent yet), "
       + "`requires_payment` (pay with `clientSecret`), `paid`, `closed` (the hold ended).",
     middleware: [requireAuth("tenant")] as const,
-    request: { params: IdParam },
+    request: { params: Params },
     responses: { 200: jsonResponse(BookingPayment, "The payment"), ...errors(401, 403, 404, 502) },
   }), async (c) => c.json(await bookingService.bookingPayment(c.var.deps, c.var.user, c.req.valid("param").id), 200))
 
@@ -43,7 +45,7 @@ export const bookings = router()
   .openapi(createRoute({
     method: "get", path: "/{id}", tags, security: bearer, summary: "A booking (its tenant or its landlord)",
     middleware: [requireAuth()] as const,
-    request: { params: IdParam },
+    request: { params: Params },
     responses: { 200: jsonResponse(Booking, "The booking"), ...errors(401, 404) },
   }), async (c) => c.json(await bookingService.getBooking(c.var.deps, c.var.user, c.req.valid("param").id), 200))
 
@@ -51,6 +53,6 @@ export const bookings = router()
     method: "post", path: "/{id}/cancel", tags, security: bearer, summary: "Cancel; refunds follow the room's cancellation policy",
     description: "A monthly tenancy whose start date has come answers 409 `lease_started`: it ends by notice on its lease.",
     middleware: [requireAuth()] as const,
-    request: { params: IdParam },
+    request: { params: Params },
     responses: { 200: jsonResponse(Booking, "Cancelled (or already ended)"), ...errors(401, 404, 409, 502) },
   }), async (c) => c.json(await bookingService.cancelBooking(c.var.deps, c.var.user, c.req.valid("param").id), 200));

@@ -1,10 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { CreateProperty, CreateRoom, Property, PropertyQuery, Room, UpdateProperty } from "../../schema/api/catalog";
-import { bearer, errors, IdParam, jsonBody, jsonResponse, optionalBearer, PageQuery, pageOf } from "../../schema/api/common";
+import { bearer, errors, idParam, jsonBody, jsonResponse, optionalBearer, PageQuery, pageOf } from "../../schema/api/common";
 import { optionalUser, requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as catalog from "../services/catalog";
 
+/** `{id}` is a property id, checked by its shape before any query (422 otherwise). */
+const Params = idParam("prop");
 const tags = ["catalog"];
 
 export const properties = router()
@@ -23,21 +25,21 @@ export const properties = router()
 
   .openapi(createRoute({
     method: "get", path: "/{id}", tags, summary: "Read a property", security: optionalBearer,
-    request: { params: IdParam },
+    request: { params: Params },
     responses: { 200: jsonResponse(Property, "The property"), ...errors(401, 404) },
   }), async (c) => c.json(await catalog.getProperty(c.var.deps, await optionalUser(c), c.req.valid("param").id), 200))
 
   .openapi(createRoute({
     method: "patch", path: "/{id}", tags, summary: "Update a property you own", security: bearer,
     middleware: [requireAuth("landlord")] as const,
-    request: { params: IdParam, ...jsonBody(UpdateProperty) },
+    request: { params: Params, ...jsonBody(UpdateProperty) },
     responses: { 200: jsonResponse(Property, "Updated"), ...errors(400, 401, 403, 404, 422) },
   }), async (c) => c.json(await catalog.updateProperty(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200))
 
   .openapi(createRoute({
     method: "delete", path: "/{id}", tags, summary: "Archive a property you own (never deleted)", security: bearer,
     middleware: [requireAuth("landlord")] as const,
-    request: { params: IdParam },
+    request: { params: Params },
     responses: { 204: { description: "Archived" }, ...errors(401, 403, 404) },
   }), async (c) => {
     await catalog.archiveProperty(c.var.deps, c.var.user, c.req.valid("param").id);
@@ -47,13 +49,13 @@ export const properties = router()
   .openapi(createRoute({
     method: "post", path: "/{id}/rooms", tags, summary: "Add a room to a property you own", security: bearer,
     middleware: [requireAuth("landlord")] as const,
-    request: { params: IdParam, ...jsonBody(CreateRoom) },
+    request: { params: Params, ...jsonBody(CreateRoom) },
     responses: { 201: jsonResponse(Room, "Created"), ...errors(400, 401, 403, 404, 409, 422) },
   }), async (c) => c.json(await catalog.createRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 201))
 
   .openapi(createRoute({
     method: "get", path: "/{id}/rooms", tags, summary: "Rooms of a property", security: optionalBearer,
-    request: { params: IdParam, query: PageQuery },
+    request: { params: Params, query: PageQuery },
     responses: { 200: jsonResponse(pageOf(Room), "A page of rooms"), ...errors(401, 404, 422) },
   }), async (c) => c.json(await catalog.listRooms(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")), 200));
 

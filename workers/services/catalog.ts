@@ -4,7 +4,10 @@ import {
   findProperty, findRoom, listProperties as queryProperties, listRooms as queryRooms, propertyInsert, propertyUpdate, roomInsert, roomsOfProperty, roomUpdate,
   type PropertyRow, type RoomRow,
 } from "../data/catalog";
+import { countLiveBookings } from "../data/bookings";
 import { outboxInsert } from "../data/outbox";
+import { withPg } from "../data/pg";
+import { countLiveLeases } from "../data/room-leases";
 import { toPage } from "../domain/cursor";
 import { daysBetween } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -100,11 +103,15 @@ export async function getRoom(deps: Deps, viewer: AuthUser | null, id: string): 
   return toRoomView(found.room);
 }
 
-/** Changes a room; a new capacity or stay length is checked by the room's calendar against what is booked. */
+/**
+ * Changes a room; a new capacity or stay length is checked by the room's calendar against what is
+ * booked, a new rental mode here against the room's live bookings and leases.
+ */
 export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch: UpdateRoomInput): Promise<RoomView> {
   const found = await findRoom(deps.db, id);
   if (!found || found.property.ownerId !== owner.id) throw notFound("room");
   const current = found.room;
+  if (patch.rentalMode !== undefined && patch.rentalMode !== current.rentalMode) await assertNoLiveStays(deps, owner.id, id);
   const currency = patch.price?.currency ?? current.currency;
   if ((patch.price && !patch.deposit && patch.price.currency !== current.currency) || (patch.deposit && !patch.price && patch.deposit.currency !== current.currency)) {
     throw new AppError("validation_failed", "Price and deposit must share one currency.", { errors: [{ path: "price.currency", message: "must equal the deposit currency" }] });
@@ -130,6 +137,24 @@ export async function updateRoom(deps: Deps, owner: AuthUser, id: string, patch:
   const { id: _id, propertyId: _p, createdAt: _c, ...changes } = next;
   await writeWithEvent(deps, current.propertyId, "room_updated", roomUpdate(deps.db, id, changes));
   return toRoomView(next);
+}
+
+/**
+ * A room's rental mode decides how its stays are priced, whether a paid booking becomes a lease
+ * and how that lease bills, so it may change only while nothing is running on the old mode: no
+ * live booking (D1's read model, which the calendar's outbox feeds) and no lease that has not ended.
+ */
+async function assertNoLiveStays(deps: Deps, landlordId: string, roomId: string): Promise<void> {
+  const at = new Date();
+  const [liveBookings, liveLeases] = await Promise.all([
+    countLiveBookings(deps.db, landlordId, roomId, at),
+    withPg(deps.env, (db) => countLiveLeases(db, landlordId, roomId, at.toISOString().slice(0, 10))),
+  ]);
+  if (liveBookings + liveLeases === 0) return;
+  throw new AppError("rental_mode_locked",
+    `The rental mode cannot change while the room has ${liveBookings} live booking(s) and ${liveLeases} lease(s) running; `
+    + "wait until they end (cancel the bookings, give notice on the leases).",
+    { members: { liveBookings, liveLeases } });
 }
 
 /** A page of a property's rooms; archived rooms only for its owner. */

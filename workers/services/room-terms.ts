@@ -21,6 +21,11 @@ export function termsOf(room: RoomRow, property: PropertyRow): RoomTerms {
 export async function pushRoomTerms(deps: Deps, room: RoomRow, property: PropertyRow, opts: { withCap?: boolean } = {}): Promise<void> {
   const calendar = deps.env.ROOM_CALENDAR.getByName(room.id);
   const set = await calendar.setTerms(termsOf(room, property));
+  if (!set.ok && set.code === "rental_mode_locked") {
+    throw new AppError("rental_mode_locked", `The rental mode cannot change while the room has ${set.liveBookings} live booking(s).`, {
+      members: { liveBookings: set.liveBookings, liveLeases: 0 },
+    });
+  }
   if (!set.ok) {
     const days = set.days.slice(0, 10).map((d) => `${d.date} (${d.taken} taken)`).join(", ");
     throw new AppError("capacity_conflict", `Capacity ${room.capacity} is below what is already booked on: ${days}.`);
