@@ -450,6 +450,22 @@ async function paymentIntentsOf(bookingId: string): Promise<string[]> {
   return events.filter((e) => e.type === "payment_intent.created" && e.data.object.metadata.bookingId === bookingId).map((e) => e.data.object.id);
 }
 
+describe("GET /v1/rooms/:id/availability at the edge", () => {
+  it("answers anonymous readers from the edge cache for a few seconds, never a reader with a token", async () => {
+    const { landlord, room } = await landlordWithRoom({ capacity: 2 });
+    const url = `/v1/rooms/${room.id}/availability?from=${inDays(30)}&to=${inDays(31)}`;
+    const first = await call("GET", url);
+    expect(first.headers.get("x-cache")).toBe("miss");
+    expect(first.headers.get("cache-control")).toBe("public, max-age=5");
+    await book((await mintTenant()).accessToken, stay(room.id, 30, 1));
+    const second = await call("GET", url);
+    expect(second.headers.get("x-cache")).toBe("hit");
+    expect((await json(second)).days[0].units).toBe(2); // up to 5 s old, as documented
+    const owner = await json(await call("GET", url, { token: landlord.accessToken }));
+    expect(owner.days[0].units).toBe(1);
+  });
+});
+
 describe("the calendar's outbox", () => {
   it("answers 201 before any PaymentIntent exists, then feeds the read model and opens exactly one PaymentIntent", async () => {
     const { landlord, room } = await landlordWithRoom();

@@ -3,6 +3,7 @@ import { Availability, AvailabilityQuery } from "../../schema/api/bookings";
 import { Room, RoomConflict, UpdateRoom } from "../../schema/api/catalog";
 import { bearer, errorResponse, errors, idParam, jsonBody, jsonResponse, optionalBearer } from "../../schema/api/common";
 import { optionalUser, requireAuth } from "../http/auth";
+import { edgeCached } from "../http/edge-cache";
 import { router } from "../http/router";
 import * as catalog from "../services/catalog";
 
@@ -30,6 +31,8 @@ export const rooms = router()
 
 rooms.openapi(createRoute({
   method: "get", path: "/{id}/availability", tags, summary: "Free units per day over [from, to)", security: optionalBearer,
+  description: "Without a token the answer is cached at the edge for 5 seconds (`cache-control`, `x-cache`); cache misses are rate limited per client (429).",
+  middleware: [edgeCached(5, (env) => env.AVAILABILITY_LIMITER)] as const,
   request: { params: Params, query: AvailabilityQuery },
-  responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422) },
+  responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422, 429) },
 }), async (c) => c.json(await catalog.roomAvailability(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")), 200));
