@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DomainEvent } from "../../schema/events";
 import { runBilling } from "../../workers/cron/billing";
 import { lateFeeSteps } from "../../workers/domain/late-fees";
-import { accountId } from "../../workers/domain/ledger";
+import { newId } from "../../workers/domain/ids";
+import { accountId, type AccountKind } from "../../workers/domain/ledger";
 import worker from "../../workers/index";
 import { call, tokenFor } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
@@ -176,6 +177,66 @@ describe("rent billing run", () => {
       ["2027-12-29", "2028-01-29", "2027-12-29"], ["2028-01-29", "2028-02-29", "2028-01-29"], ["2028-02-29", "2028-03-29", "2028-02-29"],
     ]);
     expect(await periods(on31.id)).toEqual([["2028-01-31", "2028-02-29", "2028-01-31"], ["2028-02-29", "2028-03-31", "2028-02-29"]]);
+  });
+
+  it("catches up from the last period invoiced, not from the lease's start", async () => {
+    // A lease whose earlier invoices predate this ledger: only its latest period is on file.
+    const lease = await insertLease({ startDate: "2025-03-10", billingDay: 10 });
+    await pgQuery("insert into invoices (id, lease_id, period_start, period_end, due_date, rent_amount, currency) values ($1, $2, '2027-01-10', '2027-02-10', '2027-01-10', 100000, 'EUR')", [newId("inv"), lease.id]);
+    await runBilling(env, new Date("2027-02-05T12:00:00Z"), { leaseId: lease.id });
+    expect((await invoicesOf(lease.id)).map((i) => i.period_start)).toEqual(["2027-01-10", "2027-02-10"]);
+  });
+
+  it("invoices thousands of leases over several pages once each, when two runs overlap too, each with one balanced posting", { timeout: 120_000 }, async () => {
+    // More leases than one page of the run, so several pages and both connections issue. They
+    // bill in January 2020, before any other test's lease starts, and end by February.
+    const n = 6_000;
+    const ids = Array.from({ length: n }, () => newId("lse"));
+    const rents = ids.map((_, i) => 50_000 + (i % 97) * 100);
+    // Every tenth lease ends on 25 January: 15 of the period's 31 days, billed for those days only.
+    const ends = ids.map((_, i) => (i % 10 === 0 ? "2020-01-25" : "2020-02-10"));
+    const landlordId = `usr_l${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    await pgQuery(`
+      INSERT INTO leases (id, booking_id, tenant_id, landlord_id, room_id, property_id, start_date, end_date, rent_amount, deposit_amount,
+        currency, billing_day, timezone, late_fee_rule, partial_policy)
+      SELECT l.id, 'bkg_' || substr(l.id, 5), 'usr_t' || substr(l.id, 5), $4, 'room_' || substr(l.id, 5), 'prop_' || substr(l.id, 5),
+        '2020-01-10', l.end_date, l.rent, 0, 'EUR', 10, 'Europe/Lisbon', '{"graceDays":5,"kind":"fixed","amount":1000}', 'allow_any'
+      FROM unnest($1::text[], $2::bigint[], $3::date[]) AS l(id, rent, end_date)`, [ids, rents, ends, landlordId]);
+    const accounts: { id: string; kind: AccountKind; leaseId: string | null }[] = ids.flatMap((leaseId) =>
+      (["tenant_receivable", "landlord_payable", "deposits_held"] as const).map((kind) => ({ id: accountId(kind, { leaseId, currency: "EUR" }), kind, leaseId })));
+    for (const kind of ["platform_fees", "cash_at_stripe"] as const) accounts.push({ id: accountId(kind, { currency: "EUR" }), kind, leaseId: null });
+    await pgQuery("INSERT INTO ledger_accounts (id, kind, lease_id, currency) SELECT *, 'EUR' FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+      [accounts.map((a) => a.id), accounts.map((a) => a.kind), accounts.map((a) => a.leaseId)]);
+    // Their 6,000 notices stay in the outbox: the queue's consumer would still be logging them when the suite ends.
+    vi.spyOn(env.EVENTS, "sendBatch").mockResolvedValue(undefined as never);
+    try {
+      await Promise.all([runBilling(env, new Date("2020-01-05T12:00:00Z")), runBilling(env, new Date("2020-01-05T12:00:00Z"))]);
+      expect((await runBilling(env, new Date("2020-01-05T13:00:00Z"))).invoicesCreated).toBe(0);
+
+      const invoices = await pgQuery<{ lease_id: string; period_end: string; rent_amount: string; postings: string; entries: string }>(`
+        SELECT i.lease_id, i.period_end::text, i.rent_amount,
+          (SELECT count(*) FROM ledger_transactions t WHERE t.reference = 'invoice:' || i.id) AS postings,
+          (SELECT count(*) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.reference = 'invoice:' || i.id) AS entries
+        FROM invoices i WHERE i.lease_id = ANY($1)`, [ids]);
+      expect(invoices.length).toBe(n);
+      expect(new Set(invoices.map((i) => i.lease_id)).size).toBe(n);
+      expect(invoices.every((i) => i.postings === "1" && i.entries === "3")).toBe(true);
+      const expected = new Map(ids.map((id, i) => [id, { end: ends[i]!, rent: ends[i] === "2020-01-25" ? Math.floor((rents[i]! * 15) / 31) : rents[i]! }]));
+      expect(invoices.filter((i) => i.period_end !== expected.get(i.lease_id)!.end || Number(i.rent_amount) !== expected.get(i.lease_id)!.rent)).toEqual([]);
+
+      // Each tenant owes exactly their invoice, and every transaction of these leases balances.
+      const receivables = await pgQuery<{ account_id: string; total: string }>(
+        "SELECT account_id, sum(amount) AS total FROM ledger_entries WHERE account_id = ANY($1) GROUP BY account_id", [ids.map((id) => receivable(id))]);
+      const owed = new Map(receivables.map((r) => [r.account_id, Number(r.total)]));
+      expect(ids.filter((id) => owed.get(receivable(id)) !== expected.get(id)!.rent)).toEqual([]);
+      const unbalanced = await pgQuery(`
+        SELECT t.id FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+        WHERE t.lease_id = ANY($1) GROUP BY t.id, e.currency HAVING sum(e.amount) <> 0`, [ids]);
+      expect(unbalanced).toEqual([]);
+    } finally {
+      // Nothing later bills, reminds or ends them.
+      await pgQuery("UPDATE leases SET status = 'ended' WHERE id = ANY($1)", [ids]);
+    }
   });
 
   it("caps late fees at the rule's cap counting fees already charged under an earlier rule", async () => {

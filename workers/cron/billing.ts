@@ -2,16 +2,16 @@ import type Stripe from "stripe";
 import type { DomainEvent } from "../../schema/events";
 import { finishBillingRun, startBillingRun } from "../data/billing-runs";
 import { claimAction, claimActions, lateFeesCharged, recordActionOutcome } from "../data/invoice-actions";
-import { insertDueInvoices, openInvoices, type OpenInvoice } from "../data/invoices";
+import { insertDueInvoices, openInvoices, type IssuedInvoice, type OpenInvoice } from "../data/invoices";
 import { post } from "../data/ledger";
-import { activeLeasesPage, endActiveLease, leasesEndingBy, lockLeaseEnds } from "../data/leases";
+import { activeLeasesPage, endActiveLease, leasesEndingBy, lockLeaseEnds, type BillableLease } from "../data/leases";
 import { recordInvoicePayment } from "../data/payments";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
 import { invoicePosting, lateFeePosting } from "../domain/ledger";
 import { lateFeeSteps } from "../domain/late-fees";
-import { daysLate, periodRent, periodsDue } from "../domain/periods";
+import { daysLate, periodRent, periodsDue, type Period } from "../domain/periods";
 import { d1 } from "../data/d1";
 import { announce, newEvent } from "../outbox";
 import { log } from "../log";
@@ -21,7 +21,15 @@ import { chargeSavedCard } from "../payments/rent-charges";
 export const INVOICE_LEAD_DAYS = 7;
 /** Off-session charge attempts, in days after the due date: at once, then retries. */
 export const CHARGE_SCHEDULE = [0, 2, 5];
-const PAGE = 2000;
+/**
+ * Leases per page, and at most this many invoices per transaction: one keyset page is one read,
+ * one share lock, one insert and one ledger posting statement, each from arrays.
+ */
+const PAGE = 5000;
+/** Connections issuing at once: Postgres does most of the work, and one backend uses one core. */
+const ISSUE_LANES = 2;
+/** Late-fee steps claimed and posted per transaction. */
+const FEE_CHUNK = 2000;
 
 export interface BillingSummary { invoicesCreated: number; remindersSent: number; feesApplied: number; chargesAttempted: number; leasesEnded: number }
 
@@ -36,21 +44,23 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
   return withPg(env, async (db) => {
     const runId = await startBillingRun(db, scheduledTime);
     const today = localDates(scheduledTime);
+    const reminderDays = Math.max(0, Number(env.REMINDER_DAYS) || 0);
     const events: DomainEvent[] = [];
-    const P = `${runId}`; let t0 = Date.now(); const lap = (n: string) => { const t = Date.now(); log("error", `PROF run=${P} ${n}`, { ms: t - t0 }); t0 = t; };
     try {
-      const invoicesCreated = await issueInvoices(db, today, events, scope.leaseId); lap("issue");
-      const open = (await openInvoices(db, { ...scope, activeOnly: true })).filter((i) => i.outstanding > 0); lap("open");
-      const remindersSent = await sendReminders(db, open, today, Number(env.REMINDER_DAYS), events); lap("remind");
-      const feesApplied = await applyLateFees(db, open, today, events); lap("fees");
-      const chargesAttempted = await chargeSavedCards(env, db, open, today, events); lap("charge");
-      const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events); lap("end");
+      const invoicesCreated = await issueInvoices(env, db, today, events, scope.leaseId);
+      // Nothing is reminded, fined or charged before its reminder window opens.
+      const dueBy = { at: scheduledTime, days: reminderDays };
+      const open = (await openInvoices(db, { ...scope, activeOnly: true, dueBy })).filter((i) => i.outstanding > 0);
+      const remindersSent = await sendReminders(db, open, today, reminderDays, events);
+      const feesApplied = await applyLateFees(db, open, today, events);
+      const chargesAttempted = await chargeSavedCards(env, db, open, today, events);
+      const leasesEnded = scope.leaseId ? 0 : await endLeases(env, db, scheduledTime, events);
       const summary = { invoicesCreated, remindersSent, feesApplied, chargesAttempted, leasesEnded };
       await finishBillingRun(db, runId, summary);
       return summary;
     } finally {
       // What was done is announced even when a later step throws: each notice belongs to a change already committed.
-      await announce(env, d1(env), events).then(() => lap("announce")).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
+      await announce(env, d1(env), events).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
     }
   });
 }
@@ -61,29 +71,67 @@ function localDates(at: Date): (timeZone: string) => string {
   return (tz) => cache.get(tz) ?? cache.set(tz, todayIn(tz, at)).get(tz)!;
 }
 
-async function issueInvoices(db: PgDb, today: (tz: string) => string, events: DomainEvent[], leaseId?: string): Promise<number> {
-  let created = 0; const acc = { page: 0, filter: 0, tx: 0, ev: 0 }; let tt = Date.now(); const tick = (k: keyof typeof acc) => { const n = Date.now(); acc[k] += n - tt; tt = n; };
-  for (let after = ""; ;) {
-    tt = Date.now();
-    const page = await activeLeasesPage(db, after, PAGE, leaseId); tick("page");
-    if (page.length === 0) { log("error", `PROF issue parts ${Math.random()}`, acc); return created; }
-    after = page.at(-1)!.id;
-    const dueRows = (l: (typeof page)[number], endDate: string | null) => periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod)
-      .map((p) => ({ id: newId("inv"), leaseId: l.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(l.rentAmount, p), currency: l.currency }));
-    const due = page.filter((l) => dueRows(l, l.endDate).length > 0); tick("filter");
-    if (due.length === 0) continue;
-    const inserted = await db.transaction(async (tx) => {
-      // A notice (which holds its lease FOR UPDATE) may have moved an end date since the page was read.
-      const ends = await lockLeaseEnds(tx, due.map((l) => l.id));
-      const rows = due.flatMap((l) => dueRows(l, ends.has(l.id) ? ends.get(l.id)! : l.endDate));
-      if (rows.length === 0) return [];
-      const fresh = await insertDueInvoices(tx, rows);
-      await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
-      return fresh;
-    }); tick("tx");
-    created += inserted.length;
-    events.push(...inserted.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency }))); tick("ev");
-  }
+/**
+ * Issues what is due, a keyset page of leases per transaction. Pages are handed out in key order
+ * to `ISSUE_LANES` lanes, each on its own connection, so Postgres works on two pages at once.
+ */
+async function issueInvoices(env: Env, db: PgDb, today: (tz: string) => string, events: DomainEvent[], leaseId?: string): Promise<number> {
+  let after = "";
+  let stopped = false;
+  let reading: Promise<unknown> = Promise.resolve();
+  // One page read at a time, so each starts after the last key the previous one returned.
+  const nextPage = (conn: PgDb): Promise<BillableLease[]> => {
+    const page = reading.then(async () => {
+      const rows = stopped ? [] : await activeLeasesPage(conn, after, PAGE, leaseId);
+      if (rows.length > 0) after = rows.at(-1)!.id;
+      return rows;
+    });
+    reading = page.catch(() => undefined);
+    return page;
+  };
+  const lane = async (conn: PgDb): Promise<number> => {
+    let created = 0;
+    try {
+      for (let page = await nextPage(conn); page.length > 0; page = await nextPage(conn)) {
+        const issued = await issuePage(conn, page, today);
+        created += issued.length;
+        events.push(...issued.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency })));
+      }
+      return created;
+    } catch (err) {
+      stopped = true;
+      throw err;
+    }
+  };
+  const extra = leaseId ? 0 : ISSUE_LANES - 1;
+  // Every lane ends before its connection closes; a failure stops the others and fails the run (the next run retries).
+  const results = await Promise.allSettled([lane(db), ...Array.from({ length: extra }, () => withPg(env, lane))]);
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
+}
+
+/** Invoices the periods due on one page of leases, with their ledger postings, in one transaction. */
+async function issuePage(db: PgDb, page: BillableLease[], today: (tz: string) => string): Promise<IssuedInvoice[]> {
+  const due = (l: BillableLease, endDate: string | null) =>
+    periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod);
+  const billable = page.map((lease) => ({ lease, periods: due(lease, lease.endDate) })).filter((b) => b.periods.length > 0);
+  if (billable.length === 0) return [];
+  return db.transaction(async (tx) => {
+    // A notice (which holds its lease FOR UPDATE) may have moved an end date since the page was read.
+    const ends = await lockLeaseEnds(tx, billable.map((b) => b.lease.id));
+    const rows = billable.flatMap(({ lease, periods }) => {
+      const endDate = ends.has(lease.id) ? ends.get(lease.id)! : lease.endDate;
+      return (endDate === lease.endDate ? periods : due(lease, endDate)).map((p) => invoiceRow(lease, p));
+    });
+    const fresh = await insertDueInvoices(tx, rows);
+    await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
+    return fresh;
+  });
+}
+
+function invoiceRow(lease: BillableLease, p: Period) {
+  return { id: newId("inv"), leaseId: lease.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(lease.rentAmount, p), currency: lease.currency };
 }
 
 /** One reminder per invoice, `reminderDays` before it is due (REMINDER_DAYS in wrangler.toml). */
@@ -92,31 +140,29 @@ async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) 
     const t = today(inv.timezone);
     return t >= addDays(inv.dueDate, -reminderDays) && t <= inv.dueDate;
   });
-  const claimed = await claimActions(db, due.map((inv) => ({ invoiceId: inv.id, kind: "reminder" as const, step: 0 })));
-  for (const inv of due.filter((i) => claimed.has(i.id))) {
-    events.push(newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency }));
-  }
-  return claimed.size;
+  const claimed = await claimActions(db, due.map((inv) => ({ inv, invoiceId: inv.id, kind: "reminder" as const, step: 0 })));
+  events.push(...claimed.map(({ inv }) => newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency })));
+  return claimed.length;
 }
 
+/** Each late-fee step is claimed and posted in one transaction per chunk: a claim without its posting never commits. */
 async function applyLateFees(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
-  let applied = 0;
   // Only invoices past their grace period can owe a fee; their charged steps are read in one query.
   const overdue = open.filter((inv) => daysLate(inv.dueDate, today(inv.timezone)) > inv.lateFeeRule.graceDays);
   const charged = await lateFeesCharged(db, overdue.map((inv) => inv.id));
-  for (const inv of overdue) {
-    const steps = lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)), charged.get(inv.id));
-    for (const { step, amount } of steps) {
-      const fresh = await db.transaction(async (tx) => {
-        if (!(await claimAction(tx, inv.id, "late_fee", step, amount))) return false;
-        await post(tx, [lateFeePosting(inv.leaseId, inv.id, step, amount, inv.currency)]);
-        return true;
-      });
-      if (fresh) {
-        applied++;
-        events.push(newEvent("invoice.late_fee", { invoiceId: inv.id, leaseId: inv.leaseId, amount, currency: inv.currency }));
-      }
-    }
+  // In invoice order, so runs at once cut the same chunks and claim them in the same order.
+  const steps = overdue.toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).flatMap((inv) =>
+    lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)), charged.get(inv.id)).map((s) => ({ inv, ...s })));
+  let applied = 0;
+  for (let i = 0; i < steps.length; i += FEE_CHUNK) {
+    const chunk = steps.slice(i, i + FEE_CHUNK);
+    const fresh = await db.transaction(async (tx) => {
+      const fees = await claimActions(tx, chunk.map((s) => ({ ...s, invoiceId: s.inv.id, kind: "late_fee" as const })));
+      await post(tx, fees.map(({ inv, step, amount }) => lateFeePosting(inv.leaseId, inv.id, step, amount, inv.currency)));
+      return fees;
+    });
+    applied += fresh.length;
+    events.push(...fresh.map(({ inv, amount }) => newEvent("invoice.late_fee", { invoiceId: inv.id, leaseId: inv.leaseId, amount, currency: inv.currency })));
   }
   return applied;
 }

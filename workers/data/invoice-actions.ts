@@ -1,9 +1,12 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { invoiceActions } from "../../schema/pg";
 import type { PgTx as Tx } from "./pg";
 
 /** What the billing run does to an invoice, each at most once per step. */
 export type InvoiceActionKind = "reminder" | "late_fee" | "charge";
+
+/** Invoices per statement when many are claimed or read at once: well inside Postgres and Hyperdrive limits. */
+const CHUNK = 5000;
 
 /** Gives a replacement invoice the actions (fee steps, reminders, charge attempts) of the one it replaces. */
 export async function copyInvoiceActions(db: Tx, fromId: string, toId: string): Promise<void> {
@@ -14,21 +17,35 @@ export async function copyInvoiceActions(db: Tx, fromId: string, toId: string): 
 /** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */
 export async function lateFeesCharged(db: Tx, invoiceIds: string[]): Promise<Map<string, { step: number; amount: number }[]>> {
   const charged = new Map<string, { step: number; amount: number }[]>();
-  if (invoiceIds.length === 0) return charged;
-  const rows = await db.select({ invoiceId: invoiceActions.invoiceId, step: invoiceActions.step, amount: invoiceActions.amount }).from(invoiceActions)
-    .where(and(eq(invoiceActions.kind, "late_fee"), inArray(invoiceActions.invoiceId, invoiceIds)));
-  for (const r of rows) charged.set(r.invoiceId, [...(charged.get(r.invoiceId) ?? []), { step: r.step, amount: r.amount ?? 0 }]);
+  for (let i = 0; i < invoiceIds.length; i += CHUNK) {
+    const rows = await db.select({ invoiceId: invoiceActions.invoiceId, step: invoiceActions.step, amount: invoiceActions.amount }).from(invoiceActions)
+      .where(and(eq(invoiceActions.kind, "late_fee"), sql`${invoiceActions.invoiceId} = ANY(${sql.param(invoiceIds.slice(i, i + CHUNK))}::text[])`));
+    for (const r of rows) charged.set(r.invoiceId, [...(charged.get(r.invoiceId) ?? []), { step: r.step, amount: r.amount ?? 0 }]);
+  }
   return charged;
 }
 
-/** Claims many actions at once; returns the invoice ids whose action was new. */
-export async function claimActions(db: Tx, rows: { invoiceId: string; kind: InvoiceActionKind; step: number }[]): Promise<Set<string>> {
-  const claimed = new Set<string>();
-  for (let i = 0; i < rows.length; i += 5000) {
-    const inserted = await db.insert(invoiceActions).values(rows.slice(i, i + 5000)).onConflictDoNothing().returning({ invoiceId: invoiceActions.invoiceId });
-    for (const r of inserted) claimed.add(r.invoiceId);
+export interface ActionClaim { invoiceId: string; kind: InvoiceActionKind; step: number; amount?: number | null }
+
+/**
+ * Claims many actions at once, a few thousand per statement from arrays (unnest); returns the
+ * claims given that were new. They go in sorted, so runs claiming the same actions at once wait
+ * for each other instead of deadlocking.
+ */
+export async function claimActions<C extends ActionClaim>(db: Tx, claims: C[]): Promise<C[]> {
+  const key = (c: { invoiceId: string; kind: string; step: number }) => `${c.invoiceId}|${c.kind}|${c.step}`;
+  const sorted = claims.map((c) => ({ ...c, key: key(c) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const fresh = new Set<string>();
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const chunk = sorted.slice(i, i + CHUNK);
+    const column = <T>(field: (c: ActionClaim) => T) => sql.param(chunk.map(field));
+    const result = await db.execute<{ invoice_id: string; kind: string; step: number }>(sql`
+      INSERT INTO invoice_actions (invoice_id, kind, step, amount)
+      SELECT * FROM unnest(${column((c) => c.invoiceId)}::text[], ${column((c) => c.kind)}::text[], ${column((c) => c.step)}::int[], ${column((c) => c.amount ?? null)}::bigint[])
+      ON CONFLICT DO NOTHING RETURNING invoice_id, kind, step`);
+    for (const r of result.rows) fresh.add(key({ invoiceId: r.invoice_id, kind: r.kind, step: Number(r.step) }));
   }
-  return claimed;
+  return claims.filter((c) => fresh.has(key(c)));
 }
 
 /** Claims an action (reminder, fee step, charge attempt) for an invoice; false when it was done before. */

@@ -25,10 +25,26 @@ export async function insertInvoice(db: Tx, row: NewInvoice): Promise<InvoiceRow
   return created!;
 }
 
-/** Inserts the invoices the billing run found due; returns only those new (one live invoice per lease and period). */
-export async function insertDueInvoices(db: Tx, rows: NewInvoice[]): Promise<InvoiceRow[]> {
-  return db.insert(invoices).values(rows)
-    .onConflictDoNothing({ target: [invoices.leaseId, invoices.periodStart], where: sql`${invoices.voidedAt} IS NULL` }).returning();
+/** An invoice the billing run issued: what its ledger posting and its notice need. */
+export type IssuedInvoice = Pick<InvoiceRow, "id" | "leaseId" | "periodStart" | "periodEnd" | "rentAmount" | "currency">;
+
+/**
+ * Inserts the invoices the billing run found due, in one statement from arrays (unnest); returns
+ * only those new (one live invoice per lease and period: the rest were issued before).
+ */
+export async function insertDueInvoices(db: Tx, rows: Omit<NewInvoice, "issuedAt" | "voidedAt">[]): Promise<IssuedInvoice[]> {
+  if (rows.length === 0) return [];
+  const column = <T>(field: (r: (typeof rows)[number]) => T) => sql.param(rows.map(field));
+  const result = await db.execute<Record<string, unknown>>(sql`
+    INSERT INTO invoices (id, lease_id, period_start, period_end, due_date, rent_amount, currency)
+    SELECT * FROM unnest(${column((r) => r.id)}::text[], ${column((r) => r.leaseId)}::text[], ${column((r) => r.periodStart)}::date[],
+      ${column((r) => r.periodEnd)}::date[], ${column((r) => r.dueDate)}::date[], ${column((r) => r.rentAmount)}::bigint[], ${column((r) => r.currency)}::text[])
+    ON CONFLICT (lease_id, period_start) WHERE voided_at IS NULL DO NOTHING
+    RETURNING id, lease_id, period_start::text, period_end::text, rent_amount, currency`);
+  return result.rows.map((r) => ({
+    id: String(r.id), leaseId: String(r.lease_id), periodStart: String(r.period_start), periodEnd: String(r.period_end),
+    rentAmount: Number(r.rent_amount), currency: String(r.currency),
+  }));
 }
 
 export interface OpenInvoice {
@@ -41,12 +57,22 @@ export interface OpenInvoice {
  * first (so an overpayment is credit that pays the next invoice). Amounts come from the ledger:
  * what was credited = what was charged minus the tenant's balance. Ended leases are included
  * (their arrears are still owed and payable); `activeOnly` is for the billing run, which
- * reminds, fines and charges only while the lease runs.
+ * reminds, fines and charges only while the lease runs, and only what falls due by `dueBy.days`
+ * after the lease's local date at `dueBy.at` (so leases with nothing due yet cost it nothing).
  */
-export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string; activeOnly?: boolean } = {}): Promise<OpenInvoice[]> {
-  const clauses = [filter.activeOnly ? sql`l.status = 'active'` : null, filter.leaseId ? sql`l.id = ${filter.leaseId}` : null].filter((c) => c !== null);
+export async function openInvoices(db: Tx, filter: { leaseId?: string; invoiceId?: string; activeOnly?: boolean; dueBy?: { at: Date; days: number } } = {}): Promise<OpenInvoice[]> {
+  const { dueBy } = filter;
+  const horizon = dueBy && sql`(${dueBy.at.toISOString()}::timestamptz AT TIME ZONE l.timezone)::date + ${dueBy.days}::int`;
+  // No timezone is more than a day ahead of UTC: a bound the invoices_due index can serve.
+  const latest = dueBy && new Date(dueBy.at.getTime() + (dueBy.days + 1) * 86_400_000).toISOString().slice(0, 10);
+  const clauses = [
+    filter.activeOnly ? sql`l.status = 'active'` : null,
+    filter.leaseId ? sql`l.id = ${filter.leaseId}` : null,
+    horizon ? sql`EXISTS (SELECT 1 FROM invoices d WHERE d.lease_id = l.id AND d.voided_at IS NULL AND d.due_date <= ${latest}::date AND d.due_date <= ${horizon})` : null,
+  ].filter((c) => c !== null);
   const leaseFilter = clauses.length ? sql`WHERE ${sql.join(clauses, sql` AND `)}` : sql``;
-  const invoiceFilter = filter.invoiceId ? sql`WHERE c.id = ${filter.invoiceId}` : sql``;
+  const invoiceClauses = [filter.invoiceId ? sql`c.id = ${filter.invoiceId}` : null, horizon ? sql`c.due_date <= ${horizon}` : null].filter((c) => c !== null);
+  const invoiceFilter = invoiceClauses.length ? sql`WHERE ${sql.join(invoiceClauses, sql` AND `)}` : sql``;
   const result = await db.execute<Record<string, unknown>>(sql`
     WITH charges AS (
       SELECT i.id, i.lease_id, i.due_date, i.period_start, i.rent_amount, i.currency,

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import { invoices, leases } from "../../schema/pg";
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { leases } from "../../schema/pg";
 import type { PgTx as Tx } from "./pg";
 
 export type LeaseRow = typeof leases.$inferSelect;
@@ -43,20 +43,32 @@ export async function updateLease(db: Tx, id: string, changes: Partial<NewLease>
   return row;
 }
 
-/** A page of active leases with the start of the last period invoiced, for the billing run. */
-export async function activeLeasesPage(db: Tx, afterId: string, limit: number, onlyLeaseId?: string) {
-  return db.select({
-    id: leases.id, startDate: leases.startDate, billingDay: leases.billingDay, endDate: leases.endDate, timezone: leases.timezone,
-    rentAmount: leases.rentAmount, currency: leases.currency,
-    lastPeriod: sql<string | null>`(select max(${invoices.periodStart})::text from ${invoices} where ${invoices.leaseId} = ${leases.id})`,
-  }).from(leases).where(and(eq(leases.status, "active"), gt(leases.id, afterId), onlyLeaseId ? eq(leases.id, onlyLeaseId) : undefined))
-    .orderBy(asc(leases.id)).limit(limit);
+/** What the billing run needs of an active lease, with the start of the last period invoiced (null before the first). */
+export interface BillableLease {
+  id: string; startDate: string; billingDay: number; endDate: string | null; timezone: string; rentAmount: number; currency: string; lastPeriod: string | null;
+}
+
+/** A keyset page of active leases in id order after `afterId`, for the billing run. */
+export async function activeLeasesPage(db: Tx, afterId: string, limit: number, onlyLeaseId?: string): Promise<BillableLease[]> {
+  // Raw SQL for the correlated subquery: drizzle renders columns unqualified in a select list,
+  // where "id" would bind to the invoice's own id and the subquery would never find one.
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT l.id, l.start_date::text, l.billing_day, l.end_date::text, l.timezone, l.rent_amount, l.currency,
+      (SELECT max(i.period_start)::text FROM invoices i WHERE i.lease_id = l.id) AS last_period
+    FROM leases l
+    WHERE l.status = 'active' AND l.id > ${afterId} ${onlyLeaseId ? sql`AND l.id = ${onlyLeaseId}` : sql``}
+    ORDER BY l.id LIMIT ${limit}`);
+  return result.rows.map((r) => ({
+    id: String(r.id), startDate: String(r.start_date), billingDay: Number(r.billing_day), endDate: (r.end_date as string | null) ?? null,
+    timezone: String(r.timezone), rentAmount: Number(r.rent_amount), currency: String(r.currency), lastPeriod: (r.last_period as string | null) ?? null,
+  }));
 }
 
 /** End dates of leases, share-locked until the transaction ends, so a notice cannot move them meanwhile. */
 export async function lockLeaseEnds(db: Tx, ids: string[]): Promise<Map<string, string | null>> {
-  const rows = await db.select({ id: leases.id, endDate: leases.endDate }).from(leases).where(inArray(leases.id, ids)).for("share");
-  return new Map(rows.map((r) => [r.id, r.endDate]));
+  const result = await db.execute<{ id: string; end_date: string | null }>(sql`
+    SELECT id, end_date::text FROM leases WHERE id = ANY(${sql.param(ids)}::text[]) ORDER BY id FOR SHARE`);
+  return new Map(result.rows.map((r) => [r.id, r.end_date]));
 }
 
 /** Active leases whose end date has come by `at`, each in its own timezone. */

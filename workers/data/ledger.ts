@@ -15,7 +15,9 @@ export async function openLeaseAccounts(db: Tx, leaseId: string, currency: strin
 /**
  * Posts balanced transactions, each at most once per reference: a posting whose reference is
  * already in the ledger is skipped. Returns the postings that were new. Run inside the caller's
- * database transaction so the business row and its ledger entries commit together.
+ * database transaction so the business row and its ledger entries commit together. One statement
+ * whatever the number of postings: the transactions go in from arrays (unnest), and only those
+ * inserted now get their entries, joined on the reference the insert returned.
  */
 export async function post(db: Tx, postings: Posting[]): Promise<Posting[]> {
   if (postings.length === 0) return [];
@@ -23,14 +25,28 @@ export async function post(db: Tx, postings: Posting[]): Promise<Posting[]> {
     const sum = p.entries.reduce((s, e) => s + e.amount, 0);
     if (sum !== 0) throw new Error(`unbalanced posting ${p.reference}: ${sum}`);
   }
-  const inserted = await db.insert(ledgerTransactions).values(postings.map((p) => ({
-    kind: p.kind, reference: p.reference, leaseId: p.leaseId, description: p.description, reversesId: p.reversesId ?? null,
-  }))).onConflictDoNothing({ target: ledgerTransactions.reference }).returning({ id: ledgerTransactions.id, reference: ledgerTransactions.reference });
-  const ids = new Map(inserted.map((r) => [r.reference, r.id]));
-  const fresh = postings.filter((p) => ids.has(p.reference));
-  const entries = fresh.flatMap((p) => p.entries.map((e) => ({ transactionId: ids.get(p.reference)!, accountId: e.accountId, amount: e.amount, currency: p.currency })));
-  for (let i = 0; i < entries.length; i += 4000) await db.insert(ledgerEntries).values(entries.slice(i, i + 4000));
-  return fresh;
+  const entries = postings.flatMap((p, i) => p.entries.map((e) => ({ posting: i + 1, accountId: e.accountId, amount: e.amount })));
+  const byPosting = <T>(field: (p: Posting) => T) => sql.param(postings.map(field));
+  const byEntry = <T>(field: (e: (typeof entries)[number]) => T) => sql.param(entries.map(field));
+  const result = await db.execute<{ reference: string }>(sql`
+    WITH p AS (
+      SELECT * FROM unnest(${byPosting((p) => p.kind)}::text[], ${byPosting((p) => p.reference)}::text[], ${byPosting((p) => p.leaseId)}::text[],
+        ${byPosting((p) => p.description)}::text[], ${byPosting((p) => p.reversesId ?? null)}::bigint[], ${byPosting((p) => p.currency)}::text[])
+        WITH ORDINALITY AS p(kind, reference, lease_id, description, reverses_id, currency, n)
+    ), t AS (
+      INSERT INTO ledger_transactions (kind, reference, lease_id, description, reverses_id)
+      SELECT kind, reference, lease_id, description, reverses_id FROM p ORDER BY n
+      ON CONFLICT (reference) DO NOTHING RETURNING id, reference
+    ), e AS (
+      INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)
+      SELECT t.id, x.account_id, x.amount, p.currency
+      FROM unnest(${byEntry((e) => e.posting)}::int[], ${byEntry((e) => e.accountId)}::text[], ${byEntry((e) => e.amount)}::bigint[])
+        WITH ORDINALITY AS x(posting, account_id, amount, n)
+      JOIN p ON p.n = x.posting JOIN t ON t.reference = p.reference ORDER BY x.n
+    )
+    SELECT reference FROM t`);
+  const inserted = new Set(result.rows.map((r) => r.reference));
+  return postings.filter((p) => inserted.has(p.reference));
 }
 
 /** A posted transaction with its entries, to reverse it. */

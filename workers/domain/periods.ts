@@ -37,12 +37,14 @@ export function periodsDue(terms: BillingTerms, localToday: string, leadDays: nu
   const horizon = addDays(localToday, leadDays);
   const out: Period[] = [];
   let k = afterStart ? monthsFrom(terms.startDate, afterStart) + 1 : 0;
-  for (;; k++) {
-    const start = periodStart(terms, k);
+  // Each period's end is the next one's start: one date computed per period (the billing run asks for every lease, every hour).
+  for (let start = periodStart(terms, k); ; k++) {
     if (start > horizon || (terms.endDate !== null && start >= terms.endDate)) break;
-    if (afterStart !== null && start <= afterStart) continue;
     const next = periodStart(terms, k + 1);
-    out.push({ index: k, start, end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next, fullEnd: next });
+    if (afterStart === null || start > afterStart) {
+      out.push({ index: k, start, end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next, fullEnd: next });
+    }
+    start = next;
   }
   return out;
 }
