@@ -9,18 +9,41 @@ import { baselineSchemaSql } from "./pg-baseline/server";
 import { sleep, startService, type Service } from "./processes";
 import type { TokenSettings } from "./tokens";
 
-export interface BenchRoom { id: string; capacity: number }
-export interface Baseline { url: string; schema: string; service: Service; poolSize: number }
+export interface BenchRoom {
+  id: string;
+  capacity: number;
+}
+export interface Baseline {
+  url: string;
+  schema: string;
+  service: Service;
+  poolSize: number;
+}
 
 /** Creates the baseline's schema, starts its server and waits for /health (rooms come with `addBaselineRooms`). */
-export async function startBaselineServer(o: { pgUrl: string; jwks: unknown; tokens: TokenSettings; poolSize: number }): Promise<Baseline> {
+export async function startBaselineServer(o: {
+  pgUrl: string;
+  jwks: unknown;
+  tokens: TokenSettings;
+  poolSize: number;
+}): Promise<Baseline> {
   const schema = `bench_baseline_${Date.now()}`;
   await withClient(o.pgUrl, (client) => client.query(baselineSchemaSql(schema)));
   const port = await freePort();
-  const service = startService("pg baseline", process.execPath, ["--import", "tsx", resolve("bench/pg-baseline/server.ts")], {
-    PORT: String(port), DATABASE_URL: o.pgUrl, BENCH_SCHEMA: schema, JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
-    JWT_ISSUER: o.tokens.issuer, JWT_AUDIENCE: o.tokens.audience, POOL_SIZE: String(o.poolSize),
-  });
+  const service = startService(
+    "pg baseline",
+    process.execPath,
+    ["--import", "tsx", resolve("bench/pg-baseline/server.ts")],
+    {
+      PORT: String(port),
+      DATABASE_URL: o.pgUrl,
+      BENCH_SCHEMA: schema,
+      JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
+      JWT_ISSUER: o.tokens.issuer,
+      JWT_AUDIENCE: o.tokens.audience,
+      POOL_SIZE: String(o.poolSize),
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, service, "the baseline server");
   return { url, schema, service, poolSize: o.poolSize };
@@ -28,18 +51,27 @@ export async function startBaselineServer(o: { pgUrl: string; jwks: unknown; tok
 
 /** Gives the baseline the same rooms (ids and capacities) as the Roomline catalog. */
 export async function addBaselineRooms(pgUrl: string, schema: string, rooms: BenchRoom[]): Promise<void> {
-  await withClient(pgUrl, (client) => client.query(`INSERT INTO ${schema}.bench_rooms (id, capacity) SELECT * FROM unnest($1::text[], $2::int[])`,
-    [rooms.map((r) => r.id), rooms.map((r) => r.capacity)]));
+  await withClient(pgUrl, (client) =>
+    client.query(`INSERT INTO ${schema}.bench_rooms (id, capacity) SELECT * FROM unnest($1::text[], $2::int[])`, [
+      rooms.map((r) => r.id),
+      rooms.map((r) => r.capacity),
+    ]),
+  );
 }
 
 /** Units taken per room and day as the baseline's own tables say (booking rows, not the day counters). */
-export async function baselineUsage(pgUrl: string, schema: string): Promise<{ fromBookings: Map<string, Map<string, number>>; fromDays: Map<string, Map<string, number>> }> {
+export async function baselineUsage(
+  pgUrl: string,
+  schema: string,
+): Promise<{ fromBookings: Map<string, Map<string, number>>; fromDays: Map<string, Map<string, number>> }> {
   return withClient(pgUrl, async (client) => {
     const bookings = await client.query<{ room_id: string; day: string; units: number }>(`
       SELECT b.room_id, d::date::text AS day, sum(b.units)::int AS units
       FROM ${schema}.bench_bookings b, generate_series(b.start_date, b.end_date - 1, interval '1 day') AS d
       GROUP BY b.room_id, d`);
-    const days = await client.query<{ room_id: string; day: string; units: number }>(`SELECT room_id, day::text AS day, units FROM ${schema}.bench_room_days`);
+    const days = await client.query<{ room_id: string; day: string; units: number }>(
+      `SELECT room_id, day::text AS day, units FROM ${schema}.bench_room_days`,
+    );
     return { fromBookings: toUsage(bookings.rows), fromDays: toUsage(days.rows) };
   });
 }
@@ -57,8 +89,12 @@ function toUsage(rows: { room_id: string; day: string; units: number }[]): Map<s
 export async function waitForHealth(url: string, service: Service, label: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`${label} exited (${service.child.exitCode}):\n${service.output.tail()}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (service.child.exitCode !== null)
+      throw new Error(`${label} exited (${service.child.exitCode}):\n${service.output.tail()}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(200);
   }

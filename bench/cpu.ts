@@ -20,7 +20,11 @@ function clockTicks(): number {
   }
 }
 
-interface ProcInfo { ppid: number; cpuMs: number; kind: string }
+interface ProcInfo {
+  ppid: number;
+  cpuMs: number;
+  kind: string;
+}
 
 /** ppid, CPU ms (own plus reaped children's, so short-lived Postgres backends count) and kind of every live process. */
 function processTable(): Map<number, ProcInfo> {
@@ -29,9 +33,16 @@ function processTable(): Map<number, ProcInfo> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+      const fields = stat
+        .slice(stat.lastIndexOf(")") + 2)
+        .split(" ")
+        .map(Number);
       const cpuMs = (fields[11]! + fields[12]! + fields[13]! + fields[14]!) * TICK_MS;
-      table.set(Number(entry), { ppid: fields[1]!, cpuMs, kind: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+      table.set(Number(entry), {
+        ppid: fields[1]!,
+        cpuMs,
+        kind: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+      });
     } catch {
       // exited meanwhile
     }
@@ -49,7 +60,8 @@ function kindOf(pid: number, comm: string): string {
     // exited meanwhile
   }
   if (cmdline.includes("wrangler")) return "wrangler (node)";
-  if (cmdline.includes("stripe-fake")) return cmdline.includes("--for=fair-peer") ? "stripe fake for fair peer (node)" : "stripe fake (node)";
+  if (cmdline.includes("stripe-fake"))
+    return cmdline.includes("--for=fair-peer") ? "stripe fake for fair peer (node)" : "stripe fake (node)";
   if (cmdline.includes("pg-fair-peer")) return "fair peer (node)";
   if (cmdline.includes("pg-baseline")) return "baseline (node)";
   if (cmdline.includes("postgres")) return "postgres";
@@ -73,9 +85,13 @@ function descendantsCpu(): Map<number, { cpuMs: number; kind: string }> {
 }
 
 /** CPU ms used between two snapshots by processes alive in the second, by kind (a process that started meanwhile counts in full). */
-function usedBetween(before: Map<number, { cpuMs: number }>, after: Map<number, { cpuMs: number; kind: string }>): Record<string, number> {
+function usedBetween(
+  before: Map<number, { cpuMs: number }>,
+  after: Map<number, { cpuMs: number; kind: string }>,
+): Record<string, number> {
   const byKind: Record<string, number> = {};
-  for (const [pid, p] of after) byKind[p.kind] = (byKind[p.kind] ?? 0) + Math.max(0, p.cpuMs - (before.get(pid)?.cpuMs ?? 0));
+  for (const [pid, p] of after)
+    byKind[p.kind] = (byKind[p.kind] ?? 0) + Math.max(0, p.cpuMs - (before.get(pid)?.cpuMs ?? 0));
   return byKind;
 }
 
@@ -91,7 +107,8 @@ function selfCpuMs(): number {
 export interface CpuUsage {
   wallMs: number;
   /** CPU of the bench's child processes (the system under test), in total and by process kind. */
-  serverCpuMs: number | null; serverCpuByProcess: Record<string, number> | null;
+  serverCpuMs: number | null;
+  serverCpuByProcess: Record<string, number> | null;
   /** CPU of the load generator itself. */
   clientCpuMs: number;
   /** Everything else on the machine (other users' work distorts the figures). */
@@ -101,7 +118,12 @@ export interface CpuUsage {
 
 /** Starts measuring; call the returned function to get the usage since. */
 export function cpuMeter(): () => CpuUsage {
-  const started = { wall: performance.now(), server: HAS_PROC ? descendantsCpu() : null, self: selfCpuMs(), machine: machineCpuMs() };
+  const started = {
+    wall: performance.now(),
+    server: HAS_PROC ? descendantsCpu() : null,
+    self: selfCpuMs(),
+    machine: machineCpuMs(),
+  };
   return () => {
     const wallMs = performance.now() - started.wall;
     const byKind = started.server ? usedBetween(started.server, descendantsCpu()) : null;
@@ -109,7 +131,14 @@ export function cpuMeter(): () => CpuUsage {
     const clientCpuMs = selfCpuMs() - started.self;
     const machine = machineCpuMs() - started.machine;
     const otherCpuMs = serverCpuMs === null ? null : Math.max(0, machine - serverCpuMs - clientCpuMs);
-    return { wallMs, serverCpuMs, serverCpuByProcess: byKind, clientCpuMs, otherCpuMs, machineBusyPct: (100 * machine) / (wallMs * cpus().length) };
+    return {
+      wallMs,
+      serverCpuMs,
+      serverCpuByProcess: byKind,
+      clientCpuMs,
+      otherCpuMs,
+      machineBusyPct: (100 * machine) / (wallMs * cpus().length),
+    };
   };
 }
 

@@ -15,7 +15,9 @@ export async function directWorkerUrl(wranglerPid: number | undefined): Promise<
     if (!cmd.includes("workerd") || !cmd.includes("entry=127.0.0.1:0")) continue;
     for (const port of listeningPorts(pid)) {
       const url = `http://127.0.0.1:${port}`;
-      const health = await fetch(`${url}/health`).then((r) => r.text()).catch(() => "");
+      const health = await fetch(`${url}/health`)
+        .then((r) => r.text())
+        .catch(() => "");
       if (health.includes('"checks"')) return url;
     }
   }
@@ -33,7 +35,8 @@ function descendants(pid: number): number[] {
       // the process exited while we looked
     }
   }
-  const below = (p: number): number[] => [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
+  const below = (p: number): number[] =>
+    [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
   return below(pid);
 }
 
@@ -48,7 +51,9 @@ function listeningPorts(pid: number): number[] {
       // the descriptor closed while we looked
     }
   }
-  return readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)
+  return readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .filter((cols) => cols.length >= 10 && cols[3] === "0A" && inodes.has(cols[9]!))
     .map((cols) => parseInt(cols[1]!.split(":")[1]!, 16));

@@ -14,54 +14,110 @@ import { startStripeFakeProcess, type Webhooks } from "./platform";
 import { startService, type Service } from "./processes";
 import type { TokenSettings } from "./tokens";
 
-export interface FairPeer { url: string; schema: string; service: Service; stripe: { url: string; service: Service }; poolSize: number }
+export interface FairPeer {
+  url: string;
+  schema: string;
+  service: Service;
+  stripe: { url: string; service: Service };
+  poolSize: number;
+}
 
 /** Creates the peer's schema, starts its Stripe fake and its server, and waits for /health. */
 export async function startFairPeerServer(o: {
-  pgUrl: string; jwks: unknown; tokens: TokenSettings; poolSize: number; secrets: Record<string, string>; webhooks: Webhooks;
+  pgUrl: string;
+  jwks: unknown;
+  tokens: TokenSettings;
+  poolSize: number;
+  secrets: Record<string, string>;
+  webhooks: Webhooks;
 }): Promise<FairPeer> {
   const schema = `bench_fair_peer_${Date.now()}`;
   await withClient(o.pgUrl, (client) => client.query(fairPeerSchemaSql(schema)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const stripe = await startStripeFakeProcess("Stripe fake (fair peer)", `${url}/webhooks/stripe`, o.webhooks, o.secrets, "fair-peer");
-  const service = startService("pg fair peer", process.execPath, ["--import", "tsx", resolve("bench/pg-fair-peer/server.ts")], {
-    PORT: String(port), DATABASE_URL: o.pgUrl, BENCH_SCHEMA: schema, JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
-    JWT_ISSUER: o.tokens.issuer, JWT_AUDIENCE: o.tokens.audience, POOL_SIZE: String(o.poolSize),
-    STRIPE_API_BASE: stripe.url, STRIPE_SECRET_KEY: o.secrets.STRIPE_SECRET_KEY!,
-    STRIPE_WEBHOOK_SECRET: o.secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
-  });
+  const stripe = await startStripeFakeProcess(
+    "Stripe fake (fair peer)",
+    `${url}/webhooks/stripe`,
+    o.webhooks,
+    o.secrets,
+    "fair-peer",
+  );
+  const service = startService(
+    "pg fair peer",
+    process.execPath,
+    ["--import", "tsx", resolve("bench/pg-fair-peer/server.ts")],
+    {
+      PORT: String(port),
+      DATABASE_URL: o.pgUrl,
+      BENCH_SCHEMA: schema,
+      JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
+      JWT_ISSUER: o.tokens.issuer,
+      JWT_AUDIENCE: o.tokens.audience,
+      POOL_SIZE: String(o.poolSize),
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_SECRET_KEY: o.secrets.STRIPE_SECRET_KEY!,
+      STRIPE_WEBHOOK_SECRET: o.secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
+    },
+  );
   await waitForHealth(url, service, "the fair peer");
   return { url, schema, service, stripe, poolSize: o.poolSize };
 }
 
 /** Gives the peer the same rooms (ids, capacities, owner, nightly price) as the Roomline catalog. */
-export async function addFairPeerRooms(pgUrl: string, schema: string, rooms: BenchRoom[], landlordId: string, price: { amount: number; currency: string }): Promise<void> {
-  await withClient(pgUrl, (client) => client.query(
-    `INSERT INTO ${schema}.bench_rooms (id, landlord_id, capacity, price_amount, currency) SELECT id, $3, capacity, $4, $5 FROM unnest($1::text[], $2::int[]) AS r (id, capacity)`,
-    [rooms.map((r) => r.id), rooms.map((r) => r.capacity), landlordId, price.amount, price.currency]));
+export async function addFairPeerRooms(
+  pgUrl: string,
+  schema: string,
+  rooms: BenchRoom[],
+  landlordId: string,
+  price: { amount: number; currency: string },
+): Promise<void> {
+  await withClient(pgUrl, (client) =>
+    client.query(
+      `INSERT INTO ${schema}.bench_rooms (id, landlord_id, capacity, price_amount, currency) SELECT id, $3, capacity, $4, $5 FROM unnest($1::text[], $2::int[]) AS r (id, capacity)`,
+      [rooms.map((r) => r.id), rooms.map((r) => r.capacity), landlordId, price.amount, price.currency],
+    ),
+  );
 }
 
 export interface FairPeerState {
   /** Units per room and day from the live booking rows, and from the day counters. */
-  fromBookings: Map<string, Map<string, number>>; fromDays: Map<string, Map<string, number>>;
+  fromBookings: Map<string, Map<string, number>>;
+  fromDays: Map<string, Map<string, number>>;
   /** Integrity of what each booking must leave behind, for the given rooms and idempotency keys. */
   integrity: {
-    heldBookings: number; bookingsWithoutPaymentIntent: number; bookingsWithoutOutboxRow: number; outboxRows: number;
-    keys: number; keysUnfinished: number; keysAnswered201: number; keysAnswered409: number;
+    heldBookings: number;
+    bookingsWithoutPaymentIntent: number;
+    bookingsWithoutOutboxRow: number;
+    outboxRows: number;
+    keys: number;
+    keysUnfinished: number;
+    keysAnswered201: number;
+    keysAnswered409: number;
   };
 }
 
 /** The peer's own view of the given rooms and keys, from its tables. */
-export async function fairPeerState(pgUrl: string, schema: string, roomIds: string[], keys: string[]): Promise<FairPeerState> {
+export async function fairPeerState(
+  pgUrl: string,
+  schema: string,
+  roomIds: string[],
+  keys: string[],
+): Promise<FairPeerState> {
   return withClient(pgUrl, async (client) => {
     type Row = { room_id: string; day: string; units: number };
-    const bookings = await client.query<Row>(`
+    const bookings = await client.query<Row>(
+      `
       SELECT b.room_id, d::date::text AS day, sum(b.units)::int AS units
       FROM ${schema}.bench_bookings b, generate_series(b.start_date, b.end_date - 1, interval '1 day') AS d
-      WHERE b.room_id = ANY($1) AND b.status <> 'cancelled' GROUP BY b.room_id, d`, [roomIds]);
-    const days = await client.query<Row>(`SELECT room_id, day::text AS day, units FROM ${schema}.bench_room_days WHERE room_id = ANY($1)`, [roomIds]);
-    const counts = await client.query<Record<keyof FairPeerState["integrity"], number>>(`
+      WHERE b.room_id = ANY($1) AND b.status <> 'cancelled' GROUP BY b.room_id, d`,
+      [roomIds],
+    );
+    const days = await client.query<Row>(
+      `SELECT room_id, day::text AS day, units FROM ${schema}.bench_room_days WHERE room_id = ANY($1)`,
+      [roomIds],
+    );
+    const counts = await client.query<Record<keyof FairPeerState["integrity"], number>>(
+      `
       WITH b AS (SELECT * FROM ${schema}.bench_bookings WHERE room_id = ANY($1) AND status = 'held'),
            o AS (SELECT * FROM ${schema}.bench_outbox WHERE type = 'booking.held' AND payload->>'bookingId' IN (SELECT id FROM b)),
            k AS (SELECT * FROM ${schema}.bench_idempotency WHERE key = ANY($2))
@@ -73,7 +129,8 @@ export async function fairPeerState(pgUrl: string, schema: string, roomIds: stri
              (SELECT count(*) FROM k WHERE status IS NULL)::int AS "keysUnfinished",
              (SELECT count(*) FROM k WHERE status = 201)::int AS "keysAnswered201",
              (SELECT count(*) FROM k WHERE status = 409)::int AS "keysAnswered409"`,
-    [roomIds, keys]);
+      [roomIds, keys],
+    );
     return { fromBookings: toUsage(bookings.rows), fromDays: toUsage(days.rows), integrity: counts.rows[0]! };
   });
 }

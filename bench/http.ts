@@ -4,11 +4,20 @@
  */
 import { Agent, request } from "node:http";
 
-export interface HttpResult { status: number; body: string; ms: number; error?: string }
+export interface HttpResult {
+  status: number;
+  body: string;
+  ms: number;
+  error?: string;
+}
 
 export interface HttpClient {
   /** Sends one request; never throws (a network error is status 0 with `error`). */
-  send(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number }): Promise<HttpResult>;
+  send(
+    method: string,
+    url: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number },
+  ): Promise<HttpResult>;
   /** Closes the agent's sockets. */
   close(): void;
 }
@@ -22,7 +31,12 @@ export function httpClient(maxSockets: number): HttpClient {
   };
 }
 
-function send(agent: Agent, method: string, url: string, opts: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number }): Promise<HttpResult> {
+function send(
+  agent: Agent,
+  method: string,
+  url: string,
+  opts: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number },
+): Promise<HttpResult> {
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
   if (body !== undefined) {
@@ -34,19 +48,41 @@ function send(agent: Agent, method: string, url: string, opts: { body?: unknown;
     const req = request(url, { method, headers, agent, timeout: opts.timeoutMs ?? 120_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          ms: performance.now() - started,
+        }),
+      );
       res.on("error", (err) => resolve({ status: 0, body: "", ms: performance.now() - started, error: err.message }));
     });
     req.on("timeout", () => req.destroy(new Error("client timeout")));
-    req.on("error", (err) => resolve({ status: 0, body: "", ms: performance.now() - started, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.on("error", (err) =>
+      resolve({
+        status: 0,
+        body: "",
+        ms: performance.now() - started,
+        error: (err as NodeJS.ErrnoException).code ?? err.message,
+      }),
+    );
     req.end(body);
   });
 }
 
 /** Sends JSON and parses the answer, throwing unless the status is `expect`. */
-export async function sendJson<T>(client: HttpClient, method: string, url: string, expect: number, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+export async function sendJson<T>(
+  client: HttpClient,
+  method: string,
+  url: string,
+  expect: number,
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
   const res = await client.send(method, url, opts);
-  if (res.status !== expect) throw new Error(`${method} ${url} answered ${res.status} (expected ${expect}): ${res.error ?? res.body.slice(0, 500)}`);
+  if (res.status !== expect)
+    throw new Error(
+      `${method} ${url} answered ${res.status} (expected ${expect}): ${res.error ?? res.body.slice(0, 500)}`,
+    );
   return JSON.parse(res.body) as T;
 }
 

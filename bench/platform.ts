@@ -12,7 +12,16 @@ import { freePort } from "../scripts/ports";
 import { localSecrets } from "../scripts/secrets";
 import { waitForHealth } from "../scripts/processes";
 import { directWorkerUrl } from "./direct";
-import { onTeardown, OutputTail, runWrangler, startService, until, WRANGLER_BIN, WRANGLER_ENV, type Service } from "./processes";
+import {
+  onTeardown,
+  OutputTail,
+  runWrangler,
+  startService,
+  until,
+  WRANGLER_BIN,
+  WRANGLER_ENV,
+  type Service,
+} from "./processes";
 
 const HEALTH_TIMEOUT_MS = 120_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -52,23 +61,44 @@ export async function startPlatform(
   const envFile = writeEnvFile(dir, secrets);
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
-  const stripe = await step(say, "Stripe fake", () => startStripeFakeProcess("Stripe fake", `${api}/v1/webhooks/stripe`, opts.webhooks, secrets));
+  const stripe = await step(say, "Stripe fake", () =>
+    startStripeFakeProcess("Stripe fake", `${api}/v1/webhooks/stripe`, opts.webhooks, secrets),
+  );
   const stateDir = join(dir, "wrangler-state");
   const projectDir = await step(say, "snapshot of the project", async () => snapshotProject(dir));
   const config = join(projectDir, "wrangler.toml");
-  await step(say, "D1 migrations", () => runWrangler(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { CI: "true" }));
+  await step(say, "D1 migrations", () =>
+    runWrangler(["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], {
+      CI: "true",
+    }),
+  );
   const wrangler = await step(say, `wrangler dev on ${api}`, async () => {
-    const service = await startWrangler({ projectDir, apiPort, stateDir, envFile, stripeUrl: stripe.url, pgUrl, localObservability: opts.localObservability, logLevel: opts.logLevel });
+    const service = await startWrangler({
+      projectDir,
+      apiPort,
+      stateDir,
+      envFile,
+      stripeUrl: stripe.url,
+      pgUrl,
+      localObservability: opts.localObservability,
+      logLevel: opts.logLevel,
+    });
     await waitForHealth(api, HEALTH_TIMEOUT_MS, {
       check: () => {
-        if (service.child.exitCode !== null) throw new Error(`wrangler dev exited (${service.child.exitCode}):\n${service.output.tail()}`);
+        if (service.child.exitCode !== null)
+          throw new Error(`wrangler dev exited (${service.child.exitCode}):\n${service.output.tail()}`);
       },
       hint: () => `:\n${service.output.tail()}`,
     });
     return service;
   });
   const direct = opts.direct ? await directWorkerUrl(wrangler.child.pid) : null;
-  if (opts.direct) say(direct ? `  load goes to the worker's own workerd at ${direct} (past wrangler dev's local proxy)` : "  ⚠ the worker's own workerd was not found: load goes through wrangler dev's proxy");
+  if (opts.direct)
+    say(
+      direct
+        ? `  load goes to the worker's own workerd at ${direct} (past wrangler dev's local proxy)`
+        : "  ⚠ the worker's own workerd was not found: load goes through wrangler dev's proxy",
+    );
   return { api: direct ?? api, projectDir, pgUrl, embeddedPg: embedded, secrets, stripe, wrangler, dir };
 }
 
@@ -90,7 +120,12 @@ function snapshotProject(dir: string): string {
       const rel = relative(root, src);
       if (rel === "") return true;
       const top = rel.split(/[\\/]/)[0]!;
-      return !SNAPSHOT_SKIP.has(top) && !basename(src).startsWith(".env") && !rel.startsWith(join("bench", "results")) && !src.endsWith(".log");
+      return (
+        !SNAPSHOT_SKIP.has(top) &&
+        !basename(src).startsWith(".env") &&
+        !rel.startsWith(join("bench", "results")) &&
+        !src.endsWith(".log")
+      );
     },
   });
   symlinkSync(join(root, "node_modules"), join(dest, "node_modules"), "dir");
@@ -98,7 +133,9 @@ function snapshotProject(dir: string): string {
 }
 
 async function startDatabase(dir: string): Promise<{ url: string; embedded: boolean }> {
-  const url = process.env.DATABASE_URL ? await createScratchDatabase(process.env.DATABASE_URL) : await startEmbeddedPostgres(dir);
+  const url = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : await startEmbeddedPostgres(dir);
   const { migratePostgres } = await importPostgres();
   await migratePostgres(url);
   return { url, embedded: !process.env.DATABASE_URL };
@@ -109,8 +146,14 @@ async function startEmbeddedPostgres(dir: string): Promise<string> {
   const { startPostgres } = await importPostgres();
   const dataDir = join(dir, "postgres");
   const logTail = new OutputTail(40);
-  const server = await startPostgres({ dataDir, port: await freePort(), persistent: false, log: (line) => logTail.push(line) })
-    .catch((err: unknown) => { throw new Error(`PostgreSQL did not start: ${String(err)}\n${logTail.tail()}`); });
+  const server = await startPostgres({
+    dataDir,
+    port: await freePort(),
+    persistent: false,
+    log: (line) => logTail.push(line),
+  }).catch((err: unknown) => {
+    throw new Error(`PostgreSQL did not start: ${String(err)}\n${logTail.tail()}`);
+  });
   onTeardown("PostgreSQL", async () => {
     // stop() can wait forever for an exit it missed (e.g. Postgres got the terminal's Ctrl-C); the pid file is the truth.
     await Promise.race([server.stop(), until(() => !existsSync(join(dataDir, "postmaster.pid")), 10_000)]);
@@ -122,7 +165,8 @@ async function startEmbeddedPostgres(dir: string): Promise<string> {
 async function createScratchDatabase(serverUrl: string): Promise<string> {
   const name = `roomline_bench_${Date.now()}`;
   await adminQuery(serverUrl, `create database ${name}`);
-  if (!process.env.BENCH_KEEP_DB) onTeardown(`scratch database ${name}`, () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`));
+  if (!process.env.BENCH_KEEP_DB)
+    onTeardown(`scratch database ${name}`, () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
@@ -146,7 +190,8 @@ async function importPostgres(): Promise<typeof import("../scripts/postgres")> {
   const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const module = await import("../scripts/postgres");
   for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
   }
   return module;
 }
@@ -154,7 +199,13 @@ async function importPostgres(): Promise<typeof import("../scripts/postgres")> {
 /** The secrets go to wrangler through `--env-file` (which makes it skip the project's .dev.vars). */
 function writeEnvFile(dir: string, secrets: Record<string, string>): string {
   const path = join(dir, "bench.env");
-  writeFileSync(path, `${Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join("\n")}\n`, { mode: 0o600 });
+  writeFileSync(
+    path,
+    `${Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
   return path;
 }
 
@@ -162,35 +213,90 @@ function writeEnvFile(dir: string, secrets: Record<string, string>): string {
  * A Stripe fake (bench/stripe-fake-process.ts) in its own process. `role` goes on its command line
  * so the CPU breakdown can tell the fakes apart (the fair peer gets its own instance).
  */
-export async function startStripeFakeProcess(name: string, webhookUrl: string, webhooks: Webhooks, secrets: Record<string, string>, role = "roomline"): Promise<{ url: string; service: Service }> {
+export async function startStripeFakeProcess(
+  name: string,
+  webhookUrl: string,
+  webhooks: Webhooks,
+  secrets: Record<string, string>,
+  role = "roomline",
+): Promise<{ url: string; service: Service }> {
   const port = await freePort();
-  const service = startService(name, process.execPath, ["--import", "tsx", resolve("bench/stripe-fake-process.ts"), `--for=${role}`], {
-    STRIPE_FAKE_PORT: String(port), STRIPE_WEBHOOK_URL: webhooks === "off" ? "" : webhookUrl, STRIPE_WEBHOOK_EVENTS: webhooks === "all" ? "all" : "acted-on", STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
-  }, { webhookRetries: /failed \(attempt \d+\).*retrying/, webhooksGivenUp: /giving up/ });
-  await until(() => service.output.lines.some((l) => l.startsWith("listening on")) || service.child.exitCode !== null, 30_000);
-  if (!service.output.lines.some((l) => l.startsWith("listening on"))) throw new Error(`the ${name} did not start:\n${service.output.tail()}`);
+  const service = startService(
+    name,
+    process.execPath,
+    ["--import", "tsx", resolve("bench/stripe-fake-process.ts"), `--for=${role}`],
+    {
+      STRIPE_FAKE_PORT: String(port),
+      STRIPE_WEBHOOK_URL: webhooks === "off" ? "" : webhookUrl,
+      STRIPE_WEBHOOK_EVENTS: webhooks === "all" ? "all" : "acted-on",
+      STRIPE_WEBHOOK_SECRET: secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),
+    },
+    { webhookRetries: /failed \(attempt \d+\).*retrying/, webhooksGivenUp: /giving up/ },
+  );
+  await until(
+    () => service.output.lines.some((l) => l.startsWith("listening on")) || service.child.exitCode !== null,
+    30_000,
+  );
+  if (!service.output.lines.some((l) => l.startsWith("listening on")))
+    throw new Error(`the ${name} did not start:\n${service.output.tail()}`);
   return { url: `http://127.0.0.1:${port}`, service };
 }
 
-interface WranglerOptions { projectDir: string; apiPort: number; stateDir: string; envFile: string; stripeUrl: string; pgUrl: string; localObservability: boolean; logLevel: string }
+interface WranglerOptions {
+  projectDir: string;
+  apiPort: number;
+  stateDir: string;
+  envFile: string;
+  stripeUrl: string;
+  pgUrl: string;
+  localObservability: boolean;
+  logLevel: string;
+}
 
 async function startWrangler(o: WranglerOptions): Promise<Service> {
   const args = [
-    "dev", "--local", "--config", join(o.projectDir, "wrangler.toml"), "--port", String(o.apiPort), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
-    "--persist-to", o.stateDir, "--env-file", o.envFile, "--var", `STRIPE_API_BASE:${o.stripeUrl}`, "--var", `LOG_LEVEL:${o.logLevel}`,
+    "dev",
+    "--local",
+    "--config",
+    join(o.projectDir, "wrangler.toml"),
+    "--port",
+    String(o.apiPort),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(await freePort()),
+    "--persist-to",
+    o.stateDir,
+    "--env-file",
+    o.envFile,
+    "--var",
+    `STRIPE_API_BASE:${o.stripeUrl}`,
+    "--var",
+    `LOG_LEVEL:${o.logLevel}`,
     // every bench tenant keeps its unpaid holds across scenarios and rounds (the count still runs)
-    "--var", "MAX_LIVE_HOLDS:1000000",
-    "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn",
+    "--var",
+    "MAX_LIVE_HOLDS:1000000",
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
   ];
-  return startService("wrangler dev", process.execPath, [WRANGLER_BIN, ...args], {
-    ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: o.pgUrl,
-    // Local observability (X_LOCAL_OBSERVABILITY, default true in wrangler 4.155): Miniflare attaches a streaming-tail
-    // trace collector to every worker, which costs milliseconds of workerd CPU per request and has
-    // no counterpart in production. `unsafeObservability` in miniflare; this is wrangler's only switch.
-    X_LOCAL_OBSERVABILITY: o.localObservability ? "true" : "false",
-  }, {}, o.projectDir);
+  return startService(
+    "wrangler dev",
+    process.execPath,
+    [WRANGLER_BIN, ...args],
+    {
+      ...WRANGLER_ENV,
+      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: o.pgUrl,
+      // Local observability (X_LOCAL_OBSERVABILITY, default true in wrangler 4.155): Miniflare attaches a streaming-tail
+      // trace collector to every worker, which costs milliseconds of workerd CPU per request and has
+      // no counterpart in production. `unsafeObservability` in miniflare; this is wrangler's only switch.
+      X_LOCAL_OBSERVABILITY: o.localObservability ? "true" : "false",
+    },
+    {},
+    o.projectDir,
+  );
 }
-
 
 async function step<T>(say: (line: string) => void, label: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();

@@ -3,13 +3,24 @@
  * and `teardown()` runs them newest first (also on SIGINT/SIGTERM or an error), each with a deadline.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { runWrangler, stopProcessGroup, until, withTimeout, sleep, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/processes";
+import {
+  runWrangler,
+  stopProcessGroup,
+  until,
+  withTimeout,
+  sleep,
+  WRANGLER_BIN,
+  WRANGLER_ENV,
+} from "../scripts/processes";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 
 const STOP_TIMEOUT_MS = 15_000;
 
-interface Cleanup { name: string; run: () => Promise<void> }
+interface Cleanup {
+  name: string;
+  run: () => Promise<void>;
+}
 const cleanups: Cleanup[] = [];
 let tornDown: Promise<void> | null = null;
 
@@ -23,7 +34,11 @@ export function teardown(log: (line: string) => void = console.log): Promise<voi
   tornDown ??= (async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
-        await withTimeout(cleanup.run(), STOP_TIMEOUT_MS, `${cleanup.name} did not stop within ${STOP_TIMEOUT_MS / 1000}s`);
+        await withTimeout(
+          cleanup.run(),
+          STOP_TIMEOUT_MS,
+          `${cleanup.name} did not stop within ${STOP_TIMEOUT_MS / 1000}s`,
+        );
         log(`  stopped ${cleanup.name}`);
       } catch (err) {
         log(`  ✗ ${err instanceof Error ? err.message : String(err)}`);
@@ -34,11 +49,28 @@ export function teardown(log: (line: string) => void = console.log): Promise<voi
 }
 
 /** A long-running child in its own process group (so stopping it takes its children along), with its output kept. */
-export interface Service { name: string; child: ChildProcess; output: OutputTail; stop(): Promise<void> }
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  output: OutputTail;
+  stop(): Promise<void>;
+}
 
 /** Spawns a long-running service (in `cwd`, default this process's); its stop is registered for teardown. */
-export function startService(name: string, command: string, args: string[], env: Record<string, string | undefined>, patterns: Record<string, RegExp> = {}, cwd?: string): Service {
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, cwd });
+export function startService(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  patterns: Record<string, RegExp> = {},
+  cwd?: string,
+): Service {
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+    cwd,
+  });
   const output = new OutputTail(300, patterns);
   output.follow(child.stdout);
   output.follow(child.stderr);
@@ -55,7 +87,10 @@ export class OutputTail {
   readonly errorKinds: Record<string, { count: number; sample: string }> = {};
   readonly matches: Record<string, number> = {};
 
-  constructor(private readonly keep = 300, private readonly patterns: Record<string, RegExp> = {}) {
+  constructor(
+    private readonly keep = 300,
+    private readonly patterns: Record<string, RegExp> = {},
+  ) {
     for (const name of Object.keys(patterns)) this.matches[name] = 0;
   }
 

@@ -9,8 +9,11 @@ const RESULTS_DIR = "bench/results";
 export function machineInfo() {
   const cpu = cpus();
   return {
-    cpus: cpu.length, cpuModel: cpu[0]?.model ?? "unknown", totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version, os: `${platform()} ${release()}`,
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? "unknown",
+    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${platform()} ${release()}`,
   };
 }
 

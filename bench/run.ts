@@ -26,12 +26,13 @@ try {
   await main();
   await stop(0);
 } catch (err) {
-  console.error(`\n✗ ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`\n✗ ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   await stop(1);
 }
 
 async function main(): Promise<void> {
-  if (only && only !== "booking" && only !== "billing") throw new Error(`BENCH_ONLY must be booking or billing, not ${only}`);
+  if (only && only !== "booking" && only !== "billing")
+    throw new Error(`BENCH_ONLY must be booking or billing, not ${only}`);
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
@@ -44,13 +45,24 @@ async function main(): Promise<void> {
   const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
   const platform = await startPlatform(say, { webhooks, localObservability, direct, logLevel });
   const out: Record<string, unknown> = {
-    startedAt: startedAt.toISOString(), machine: machineInfo(),
-    options: { only: only ?? "all", stripeWebhooks: webhooks, wranglerLocalObservability: localObservability, direct, logLevel, booking, billing },
+    startedAt: startedAt.toISOString(),
+    machine: machineInfo(),
+    options: {
+      only: only ?? "all",
+      stripeWebhooks: webhooks,
+      wranglerLocalObservability: localObservability,
+      direct,
+      logLevel,
+      booking,
+      billing,
+    },
   };
   if (only !== "billing") {
     say("\n▸ Booking benchmark");
     const result = await runBookingBench(platform, booking, say, { webhooks });
-    say(`\nBooking (${booking.attempts} attempts per scenario and round; window ${result.window.from} … ${result.window.to})\n${bookingTables(result.results)}`);
+    say(
+      `\nBooking (${booking.attempts} attempts per scenario and round; window ${result.window.from} … ${result.window.to})\n${bookingTables(result.results)}`,
+    );
     out.booking = result;
   }
   if (only !== "booking") {
@@ -63,26 +75,41 @@ async function main(): Promise<void> {
   out.durationMs = Date.now() - startedAt.getTime();
   const path = writeResults(only ?? "bench", startedAt, out);
   say(`\n${sideEffects(platform)}`);
-  say(`Results: ${path} (and bench/results/latest.json). Total ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s.`);
+  say(
+    `Results: ${path} (and bench/results/latest.json). Total ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s.`,
+  );
 }
 
 function bookingOptions(): BookingOptions {
   const attempts = envInt("BENCH_ATTEMPTS", 1000);
   return {
-    attempts, concurrencies: envInts("BENCH_CONCURRENCY", [attempts, Math.min(200, attempts)]), spreadRooms: envInt("BENCH_SPREAD_ROOMS", 100), hotCapacity: 10, spreadCapacity: 3,
-    windowStartDays: 10, windowDays: 30, seed: envInt("BENCH_SEED", 42), baselinePoolSize: envInt("BENCH_BASELINE_POOL", 20),
+    attempts,
+    concurrencies: envInts("BENCH_CONCURRENCY", [attempts, Math.min(200, attempts)]),
+    spreadRooms: envInt("BENCH_SPREAD_ROOMS", 100),
+    hotCapacity: 10,
+    spreadCapacity: 3,
+    windowStartDays: 10,
+    windowDays: 30,
+    seed: envInt("BENCH_SEED", 42),
+    baselinePoolSize: envInt("BENCH_BASELINE_POOL", 20),
   };
 }
 
 function billingOptions(): BillingOptions {
-  return { leases: envInt("BENCH_LEASES", 100_000), startInDays: envInt("BENCH_LEASE_START_DAYS", 5), insertBatch: 10_000 };
+  return {
+    leases: envInt("BENCH_LEASES", 100_000),
+    startInDays: envInt("BENCH_LEASE_START_DAYS", 5),
+    insertBatch: 10_000,
+  };
 }
 
 function platformReport(p: Platform) {
   return {
     postgres: p.embeddedPg ? "embedded (temp dir)" : "scratch database on DATABASE_URL",
-    workerErrorLines: p.wrangler.output.errorLines, workerErrorKinds: p.wrangler.output.errorKinds,
-    stripeWebhooks: p.stripe.service.output.matches, stripeFakeLogTail: p.stripe.service.output.lines.slice(-5),
+    workerErrorLines: p.wrangler.output.errorLines,
+    workerErrorKinds: p.wrangler.output.errorKinds,
+    stripeWebhooks: p.stripe.service.output.matches,
+    stripeFakeLogTail: p.stripe.service.output.lines.slice(-5),
   };
 }
 
@@ -107,7 +134,8 @@ function webhooksOption(raw: string | undefined): Webhooks {
 function envInts(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   const values = raw ? raw.split(",").map((v) => Number(v.trim())) : fallback;
-  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`${name} must be positive integers separated by commas, not ${raw}`);
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new Error(`${name} must be positive integers separated by commas, not ${raw}`);
   return [...new Set(values)];
 }
 

@@ -23,6 +23,10 @@ export function ratio(a: number, b: number): number | null {
 export function table(headers: string[], rows: (string | number | boolean | null)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? "—" : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()}`;
+  const line = (r: string[]) =>
+    `  ${r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd()}`;
   return [line(cells[0]!), `  ${widths.map((w) => "─".repeat(w)).join("  ")}`, ...cells.slice(1).map(line)].join("\n");
 }

@@ -7,8 +7,14 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { importJWK, SignJWT, type JSONWebKeySet, type JWK } from "jose";
 
-export interface Tenant { id: string; token: string }
-export interface TokenSettings { issuer: string; audience: string }
+export interface Tenant {
+  id: string;
+  token: string;
+}
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+}
 
 /** Token lifetime: longer than the product's 15 minutes so a slow run cannot outlive its tokens. */
 const TTL_SECONDS = 60 * 60;
@@ -29,15 +35,22 @@ export async function mintTenants(privateKeysJson: string, settings: TokenSettin
   const jwk = signingJwk(privateKeysJson);
   const key = await importJWK({ ...jwk, alg: "ES256" }, "ES256");
   const iat = Math.floor(Date.now() / 1000);
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
-    const id = `usr_bench${String(i).padStart(12, "0")}`;
-    const token = await new SignJWT({ role: "tenant" })
-      .setProtectedHeader({ alg: "ES256", kid: jwk.kid!, typ: "at+jwt" })
-      .setSubject(id).setIssuer(settings.issuer).setAudience(settings.audience)
-      .setIssuedAt(iat).setNotBefore(iat).setExpirationTime(iat + TTL_SECONDS).setJti(randomUUID())
-      .sign(key);
-    return { id, token };
-  }));
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const id = `usr_bench${String(i).padStart(12, "0")}`;
+      const token = await new SignJWT({ role: "tenant" })
+        .setProtectedHeader({ alg: "ES256", kid: jwk.kid!, typ: "at+jwt" })
+        .setSubject(id)
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + TTL_SECONDS)
+        .setJti(randomUUID())
+        .sign(key);
+      return { id, token };
+    }),
+  );
 }
 
 /** The public half of every key in JWT_PRIVATE_KEYS, for the baseline server to verify the same tokens. */

@@ -2,7 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import type { LiveContract } from "./room-calendar";
 import { migrate } from "./sqlite-migrations";
 
-export interface CapacityView { activeContracts: number; reserved: number; totalCapacity: number | null; available: boolean }
+export interface CapacityView {
+  activeContracts: number;
+  reserved: number;
+  totalCapacity: number | null;
+  available: boolean;
+}
 export type ReserveResult = { ok: true } | { ok: false; code: "landlord_at_capacity" | "booking_ended" };
 
 /** Tombstones outlive any late saga step: Stripe retries a webhook for up to three days. */
@@ -39,7 +44,8 @@ export class LandlordDesk extends DurableObject<Env> {
   reserve(bookingId: string, expiresAt: number): ReserveResult {
     this.#dropExpired();
     if (this.#wasReleased(bookingId)) return { ok: false, code: "booking_ended" };
-    if (this.#sql.exec("SELECT 1 FROM contracts WHERE booking_id = ?", bookingId).toArray().length > 0) return { ok: true };
+    if (this.#sql.exec("SELECT 1 FROM contracts WHERE booking_id = ?", bookingId).toArray().length > 0)
+      return { ok: true };
     if (!this.status().available) return { ok: false, code: "landlord_at_capacity" };
     this.#sql.exec("INSERT INTO contracts VALUES (?, 'reserved', ?)", bookingId, expiresAt);
     this.#scheduleAlarm();
@@ -52,7 +58,11 @@ export class LandlordDesk extends DurableObject<Env> {
    */
   activate(bookingId: string, endsAt: number | null = null): { ok: boolean } {
     if (this.#wasReleased(bookingId)) return { ok: false };
-    this.#sql.exec("INSERT INTO contracts VALUES (?1, 'active', ?2) ON CONFLICT (booking_id) DO UPDATE SET status = 'active', expires_at = ?2", bookingId, endsAt);
+    this.#sql.exec(
+      "INSERT INTO contracts VALUES (?1, 'active', ?2) ON CONFLICT (booking_id) DO UPDATE SET status = 'active', expires_at = ?2",
+      bookingId,
+      endsAt,
+    );
     this.#scheduleAlarm();
     return { ok: true };
   }
@@ -78,7 +88,10 @@ export class LandlordDesk extends DurableObject<Env> {
         if (c.expiresAt !== null && c.expiresAt <= now) continue;
         this.#sql.exec(
           "INSERT INTO contracts SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM released WHERE booking_id = ?1) ON CONFLICT (booking_id) DO NOTHING",
-          c.bookingId, c.status, c.expiresAt);
+          c.bookingId,
+          c.status,
+          c.expiresAt,
+        );
       }
     });
     this.#scheduleAlarm();
@@ -93,12 +106,19 @@ export class LandlordDesk extends DurableObject<Env> {
   status(): CapacityView {
     const now = Date.now();
     // Two counts over the (status, expires_at) index rather than one pass over every contract.
-    const active = this.#sql.exec<{ n: number }>(
-      "SELECT count(*) AS n FROM contracts WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)", now).one().n;
-    const reserved = this.#sql.exec<{ n: number }>(
-      "SELECT count(*) AS n FROM contracts WHERE status = 'reserved' AND expires_at > ?", now).one().n;
+    const active = this.#sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM contracts WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)",
+        now,
+      )
+      .one().n;
+    const reserved = this.#sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM contracts WHERE status = 'reserved' AND expires_at > ?", now)
+      .one().n;
     const counts = { active, reserved };
-    const totalCapacity = this.#sql.exec<{ total_capacity: number | null }>("SELECT total_capacity FROM settings").toArray()[0]?.total_capacity ?? null;
+    const totalCapacity =
+      this.#sql.exec<{ total_capacity: number | null }>("SELECT total_capacity FROM settings").toArray()[0]
+        ?.total_capacity ?? null;
     return {
       activeContracts: counts.active,
       reserved: counts.reserved,
@@ -108,7 +128,11 @@ export class LandlordDesk extends DurableObject<Env> {
   }
 
   hasContract(bookingId: string): "reserved" | "active" | null {
-    return this.#sql.exec<{ status: "reserved" | "active" }>("SELECT status FROM contracts WHERE booking_id = ?", bookingId).toArray()[0]?.status ?? null;
+    return (
+      this.#sql
+        .exec<{ status: "reserved" | "active" }>("SELECT status FROM contracts WHERE booking_id = ?", bookingId)
+        .toArray()[0]?.status ?? null
+    );
   }
 
   override async alarm(): Promise<void> {

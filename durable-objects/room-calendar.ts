@@ -6,7 +6,11 @@ import { amountDue } from "../workers/domain/pricing";
 import { migrate } from "./sqlite-migrations";
 
 /** The room facts the calendar enforces; pushed by the catalog, or taken from the first booking. */
-export interface RoomRules { capacity: number; minNights: number | null; maxNights: number | null }
+export interface RoomRules {
+  capacity: number;
+  minNights: number | null;
+  maxNights: number | null;
+}
 
 export interface HoldRequest {
   bookingId: string;
@@ -22,11 +26,17 @@ export interface HoldRequest {
 
 export type HoldStatus = "held" | "confirmed" | "expired" | "cancelled" | "payment_failed";
 export interface HoldView {
-  bookingId: string; status: HoldStatus; startDate: string; endDate: string; units: number; expiresAt: string;
+  bookingId: string;
+  status: HoldStatus;
+  startDate: string;
+  endDate: string;
+  units: number;
+  expiresAt: string;
   /** When payment confirmed it; stays set after a later cancellation, so a late payment event can tell "was paid" from "never paid". */
   confirmedAt: string | null;
 }
-export type HoldResult = { ok: true; hold: HoldView } | { ok: false; code: "room_unavailable" | "invalid_range"; detail: string };
+export type HoldResult =
+  { ok: true; hold: HoldView } | { ok: false; code: "room_unavailable" | "invalid_range"; detail: string };
 export type ReleaseReason = "cancelled" | "payment_failed" | "expired";
 export interface ReleaseOptions {
   /** Leave a confirmed booking alone: a payment failure reported late must not undo a payment that succeeded. */
@@ -85,13 +95,16 @@ export type BookRefusal =
   | "idempotency_key_reused"
   | "idempotency_in_progress";
 export type BookResult =
-  | { ok: true; replayed: boolean; booking: CalendarBooking }
-  | { ok: false; code: BookRefusal; detail: string };
+  { ok: true; replayed: boolean; booking: CalendarBooking } | { ok: false; code: BookRefusal; detail: string };
 
 type PriorRequest = { request_hash: string; booking_id: string; state: string; refusal: string | null };
 
 /** A contract the landlord's desk should count, handed over when the landlord sets a cap. */
-export interface LiveContract { bookingId: string; status: "reserved" | "active"; expiresAt: number | null }
+export interface LiveContract {
+  bookingId: string;
+  status: "reserved" | "active";
+  expiresAt: number | null;
+}
 
 /** A desk reservation outlives its hold by this much, as the guard against a saga that died mid-way. */
 export const RESERVATION_GRACE_MS = 5 * 60_000;
@@ -150,10 +163,17 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 
   /** Sets the room's rules. A capacity cut below what is already taken is refused with the days in conflict. */
-  configure(rules: RoomRules): { ok: true } | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] } {
-    const conflicts = this.#sql.exec<{ day: string; units: number }>(
-      "SELECT day, units FROM usage WHERE units > ? ORDER BY day LIMIT 100", rules.capacity).toArray();
-    if (conflicts.length > 0) return { ok: false, code: "capacity_conflict", days: conflicts.map((c) => ({ date: c.day, taken: c.units })) };
+  configure(
+    rules: RoomRules,
+  ): { ok: true } | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] } {
+    const conflicts = this.#sql
+      .exec<{ day: string; units: number }>(
+        "SELECT day, units FROM usage WHERE units > ? ORDER BY day LIMIT 100",
+        rules.capacity,
+      )
+      .toArray();
+    if (conflicts.length > 0)
+      return { ok: false, code: "capacity_conflict", days: conflicts.map((c) => ({ date: c.day, taken: c.units })) };
     this.#saveRules(rules);
     return { ok: true };
   }
@@ -162,7 +182,9 @@ export class RoomCalendar extends DurableObject<Env> {
    * Stores the room's terms (newer versions only). A capacity cut below what is already taken is
    * refused with the days in conflict, and nothing is stored.
    */
-  setTerms(terms: RoomTerms):
+  setTerms(
+    terms: RoomTerms,
+  ):
     | { ok: true }
     | { ok: false; code: "capacity_conflict"; days: { date: string; taken: number }[] }
     | { ok: false; code: "rental_mode_locked"; liveBookings: number } {
@@ -170,15 +192,25 @@ export class RoomCalendar extends DurableObject<Env> {
     if (current && current.terms.version > terms.version) return { ok: true };
     if (current && current.terms.rentalMode !== terms.rentalMode) {
       // Bookings were priced and will be billed by their mode: the authority refuses while any is live.
-      const live = this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM holds WHERE status IN ('held', 'confirmed') AND end_date > ?",
-        todayIn(current.terms.timezone)).one().n;
+      const live = this.#sql
+        .exec<{ n: number }>(
+          "SELECT count(*) AS n FROM holds WHERE status IN ('held', 'confirmed') AND end_date > ?",
+          todayIn(current.terms.timezone),
+        )
+        .one().n;
       if (live > 0) return { ok: false, code: "rental_mode_locked", liveBookings: live };
     }
-    const configured = this.configure({ capacity: terms.capacity, minNights: terms.minNights, maxNights: terms.maxNights });
+    const configured = this.configure({
+      capacity: terms.capacity,
+      minNights: terms.minNights,
+      maxNights: terms.maxNights,
+    });
     if (!configured.ok) return configured;
     this.#sql.exec(
       "INSERT INTO terms (id, version, body, capped) VALUES (1, ?1, ?2, 0) ON CONFLICT (id) DO UPDATE SET version = ?1, body = ?2",
-      terms.version, JSON.stringify(terms));
+      terms.version,
+      JSON.stringify(terms),
+    );
     this.#terms = undefined;
     return { ok: true };
   }
@@ -197,11 +229,16 @@ export class RoomCalendar extends DurableObject<Env> {
     this.#sql.exec("UPDATE terms SET capped = ? WHERE id = 1", capped ? 1 : 0);
     this.#terms = undefined;
     const timezone = this.#loadTerms()?.terms.timezone ?? "UTC";
-    return this.#sql.exec<{ booking_id: string; status: HoldStatus; expires_at: number; end_date: string }>(
-      "SELECT booking_id, status, expires_at, end_date FROM holds WHERE status IN ('held', 'confirmed')").toArray()
-      .map((h) => h.status === "held"
-        ? { bookingId: h.booking_id, status: "reserved" as const, expiresAt: h.expires_at + RESERVATION_GRACE_MS }
-        : { bookingId: h.booking_id, status: "active" as const, expiresAt: startOfDayIn(h.end_date, timezone) });
+    return this.#sql
+      .exec<{ booking_id: string; status: HoldStatus; expires_at: number; end_date: string }>(
+        "SELECT booking_id, status, expires_at, end_date FROM holds WHERE status IN ('held', 'confirmed')",
+      )
+      .toArray()
+      .map((h) =>
+        h.status === "held"
+          ? { bookingId: h.booking_id, status: "reserved" as const, expiresAt: h.expires_at + RESERVATION_GRACE_MS }
+          : { bookingId: h.booking_id, status: "active" as const, expiresAt: startOfDayIn(h.end_date, timezone) },
+      );
   }
 
   /**
@@ -210,8 +247,13 @@ export class RoomCalendar extends DurableObject<Env> {
    * and its `booking.held` event commit together, so no crash can leave one without the others.
    */
   async book(req: BookRequest): Promise<BookResult> {
-    const prior = this.#sql.exec<PriorRequest>(
-      "SELECT request_hash, booking_id, state, refusal FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key).toArray()[0];
+    const prior = this.#sql
+      .exec<PriorRequest>(
+        "SELECT request_hash, booking_id, state, refusal FROM requests WHERE tenant_id = ? AND key = ?",
+        req.tenantId,
+        req.key,
+      )
+      .toArray()[0];
     if (prior) return this.#replay(prior, req.requestHash);
     const loaded = this.#loadTerms();
     if (!loaded) return { ok: false, code: "terms_missing", detail: "The room's terms have not reached its calendar." };
@@ -227,8 +269,15 @@ export class RoomCalendar extends DurableObject<Env> {
     const snapshot = bookingSnapshot(terms, req, newBookingId(terms.roomId, now), now);
     this.ctx.storage.transactionSync(() => {
       this.#insertHold(snapshot, req, now);
-      this.#sql.exec("INSERT INTO requests (tenant_id, key, request_hash, booking_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        req.tenantId, req.key, req.requestHash, snapshot.id, capped ? "pending" : "done", now);
+      this.#sql.exec(
+        "INSERT INTO requests (tenant_id, key, request_hash, booking_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        req.tenantId,
+        req.key,
+        req.requestHash,
+        snapshot.id,
+        capped ? "pending" : "done",
+        now,
+      );
       if (!capped) this.#enqueue("booking.held", snapshot);
     });
     if (capped) {
@@ -247,7 +296,12 @@ export class RoomCalendar extends DurableObject<Env> {
     this.release(bookingId, "cancelled", { onlyHeld: true });
     const booking = this.#booking(bookingId);
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ? AND booking_id = ?", tenantId, key, bookingId);
+      this.#sql.exec(
+        "DELETE FROM requests WHERE tenant_id = ? AND key = ? AND booking_id = ?",
+        tenantId,
+        key,
+        bookingId,
+      );
       if (booking) this.#enqueue("booking.cancelled", booking);
     });
     this.#scheduleAlarm();
@@ -262,11 +316,18 @@ export class RoomCalendar extends DurableObject<Env> {
    * Records the PaymentIntent opened for a hold. Refused when the hold has ended meanwhile, so the
    * caller cancels a PaymentIntent nobody can use; the same PaymentIntent twice is a no-op.
    */
-  attachPayment(bookingId: string, payment: { paymentIntentId: string; clientSecret: string }): { attached: boolean; booking: CalendarBooking | null } {
+  attachPayment(
+    bookingId: string,
+    payment: { paymentIntentId: string; clientSecret: string },
+  ): { attached: boolean; booking: CalendarBooking | null } {
     const booking = this.#booking(bookingId);
     if (!booking || (booking.status !== "held" && booking.status !== "confirmed")) return { attached: false, booking };
-    this.#sql.exec("UPDATE holds SET payment_intent_id = ?, client_secret = ? WHERE booking_id = ?",
-      payment.paymentIntentId, payment.clientSecret, bookingId);
+    this.#sql.exec(
+      "UPDATE holds SET payment_intent_id = ?, client_secret = ? WHERE booking_id = ?",
+      payment.paymentIntentId,
+      payment.clientSecret,
+      bookingId,
+    );
     return { attached: true, booking: this.#booking(bookingId) };
   }
 
@@ -288,28 +349,53 @@ export class RoomCalendar extends DurableObject<Env> {
   hold(req: HoldRequest): HoldResult {
     const existing = this.#find(req.bookingId);
     if (existing?.status === "held" || existing?.status === "confirmed") return { ok: true, hold: existing };
-    if (existing) return { ok: false, code: "room_unavailable", detail: `This booking already ended (${existing.status}); start a new one.` };
+    if (existing)
+      return {
+        ok: false,
+        code: "room_unavailable",
+        detail: `This booking already ended (${existing.status}); start a new one.`,
+      };
     const rules = this.#rules() ?? this.#saveRules(req.room);
     const invalid = validateRange(req, rules);
     if (invalid) return { ok: false, code: "invalid_range", detail: invalid };
-    const full = this.#sql.exec<{ day: string }>(
-      "SELECT day FROM usage WHERE day >= ? AND day < ? AND units + ? > ? ORDER BY day LIMIT 1",
-      req.startDate, req.endDate, req.units, rules.capacity).toArray()[0];
+    const full = this.#sql
+      .exec<{ day: string }>(
+        "SELECT day FROM usage WHERE day >= ? AND day < ? AND units + ? > ? ORDER BY day LIMIT 1",
+        req.startDate,
+        req.endDate,
+        req.units,
+        rules.capacity,
+      )
+      .toArray()[0];
     if (req.units > rules.capacity || full) {
-      return { ok: false, code: "room_unavailable", detail: full ? `The room is full on ${full.day}.` : "More units than the room has." };
+      return {
+        ok: false,
+        code: "room_unavailable",
+        detail: full ? `The room is full on ${full.day}.` : "More units than the room has.",
+      };
     }
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.#take(req.startDate, req.endDate, req.units);
-      this.#sql.exec("INSERT INTO holds (booking_id, tenant_id, start_date, end_date, units, status, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?)",
-        req.bookingId, req.tenantId, req.startDate, req.endDate, req.units, now + req.holdMs, now);
+      this.#sql.exec(
+        "INSERT INTO holds (booking_id, tenant_id, start_date, end_date, units, status, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?)",
+        req.bookingId,
+        req.tenantId,
+        req.startDate,
+        req.endDate,
+        req.units,
+        now + req.holdMs,
+        now,
+      );
     });
     this.#scheduleAlarm();
     return { ok: true, hold: this.#find(req.bookingId)! };
   }
 
   /** Makes a hold permanent once paid. A hold that already expired or was released cannot come back. */
-  confirm(bookingId: string): { ok: true; hold: HoldView } | { ok: false; code: "hold_not_active"; hold: HoldView | null } {
+  confirm(
+    bookingId: string,
+  ): { ok: true; hold: HoldView } | { ok: false; code: "hold_not_active"; hold: HoldView | null } {
     const hold = this.#find(bookingId);
     if (hold?.status === "confirmed") return { ok: true, hold };
     if (!hold || hold.status !== "held") return { ok: false, code: "hold_not_active", hold };
@@ -318,7 +404,11 @@ export class RoomCalendar extends DurableObject<Env> {
       this.#end(hold, "expired");
       return { ok: false, code: "hold_not_active", hold: this.#find(bookingId) };
     }
-    this.#sql.exec("UPDATE holds SET status = 'confirmed', confirmed_at = ?1, updated_at = ?1 WHERE booking_id = ?2", Date.now(), bookingId);
+    this.#sql.exec(
+      "UPDATE holds SET status = 'confirmed', confirmed_at = ?1, updated_at = ?1 WHERE booking_id = ?2",
+      Date.now(),
+      bookingId,
+    );
     return { ok: true, hold: this.#find(bookingId)! };
   }
 
@@ -326,7 +416,8 @@ export class RoomCalendar extends DurableObject<Env> {
   release(bookingId: string, reason: ReleaseReason, opts: ReleaseOptions = {}): ReleaseResult {
     const hold = this.#find(bookingId);
     if (!hold) return { previous: null, hold: null };
-    if (hold.status === "confirmed" && opts.startedBy && hold.startDate <= opts.startedBy) return { previous: hold.status, hold, refused: "started" };
+    if (hold.status === "confirmed" && opts.startedBy && hold.startDate <= opts.startedBy)
+      return { previous: hold.status, hold, refused: "started" };
     if (hold.status === "held" || (hold.status === "confirmed" && !opts.onlyHeld)) this.#end(hold, reason);
     return { previous: hold.status, hold: this.#find(bookingId) };
   }
@@ -334,10 +425,21 @@ export class RoomCalendar extends DurableObject<Env> {
   /** Brings a booking's end forward (a lease given notice), freeing the days from `endDate` on. Idempotent. */
   shorten(bookingId: string, endDate: string): HoldView | null {
     const hold = this.#find(bookingId);
-    if (!hold || (hold.status !== "held" && hold.status !== "confirmed") || endDate >= hold.endDate || endDate <= hold.startDate) return hold;
+    if (
+      !hold ||
+      (hold.status !== "held" && hold.status !== "confirmed") ||
+      endDate >= hold.endDate ||
+      endDate <= hold.startDate
+    )
+      return hold;
     this.ctx.storage.transactionSync(() => {
       this.#take(endDate, hold.endDate, -hold.units);
-      this.#sql.exec("UPDATE holds SET end_date = ?, updated_at = ? WHERE booking_id = ?", endDate, Date.now(), bookingId);
+      this.#sql.exec(
+        "UPDATE holds SET end_date = ?, updated_at = ? WHERE booking_id = ?",
+        endDate,
+        Date.now(),
+        bookingId,
+      );
     });
     return this.#find(bookingId);
   }
@@ -345,8 +447,12 @@ export class RoomCalendar extends DurableObject<Env> {
   /** Per-day free units over `[from, to)`. */
   availability(from: string, to: string, room: RoomRules): { date: string; available: number }[] {
     const rules = this.#rules() ?? room;
-    const used = new Map(this.#sql.exec<{ day: string; units: number }>(
-      "SELECT day, units FROM usage WHERE day >= ? AND day < ?", from, to).toArray().map((r) => [r.day, r.units]));
+    const used = new Map(
+      this.#sql
+        .exec<{ day: string; units: number }>("SELECT day, units FROM usage WHERE day >= ? AND day < ?", from, to)
+        .toArray()
+        .map((r) => [r.day, r.units]),
+    );
     return eachDay(from, to).map((date) => ({ date, available: Math.max(0, rules.capacity - (used.get(date) ?? 0)) }));
   }
 
@@ -361,8 +467,12 @@ export class RoomCalendar extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
-    const due = this.#sql.exec<{ booking_id: string }>(
-      "SELECT booking_id FROM holds WHERE status = 'held' AND expires_at <= ?", Date.now()).toArray();
+    const due = this.#sql
+      .exec<{ booking_id: string }>(
+        "SELECT booking_id FROM holds WHERE status = 'held' AND expires_at <= ?",
+        Date.now(),
+      )
+      .toArray();
     for (const { booking_id } of due) {
       const hold = this.#find(booking_id);
       if (hold?.status === "held") this.#end(hold, "expired");
@@ -383,34 +493,55 @@ export class RoomCalendar extends DurableObject<Env> {
    * the same request gets the same answer; validation failures are not kept, a corrected body may retry.
    */
   #refuse(req: BookRequest, refusal: BookResult & { ok: false }): BookResult {
-    this.#sql.exec("INSERT OR IGNORE INTO requests (tenant_id, key, request_hash, booking_id, state, created_at, refusal) VALUES (?, ?, ?, '', 'done', ?, ?)",
-      req.tenantId, req.key, req.requestHash, Date.now(), JSON.stringify({ code: refusal.code, detail: refusal.detail }));
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO requests (tenant_id, key, request_hash, booking_id, state, created_at, refusal) VALUES (?, ?, ?, '', 'done', ?, ?)",
+      req.tenantId,
+      req.key,
+      req.requestHash,
+      Date.now(),
+      JSON.stringify({ code: refusal.code, detail: refusal.detail }),
+    );
     return refusal;
   }
 
   #replay(prior: PriorRequest, requestHash: string): BookResult {
     if (prior.request_hash !== requestHash) {
-      return { ok: false, code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." };
+      return {
+        ok: false,
+        code: "idempotency_key_reused",
+        detail: "This Idempotency-Key was used with a different request.",
+      };
     }
     if (prior.state === "pending") {
-      return { ok: false, code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed; retry shortly." };
+      return {
+        ok: false,
+        code: "idempotency_in_progress",
+        detail: "A request with this Idempotency-Key is still being processed; retry shortly.",
+      };
     }
     if (prior.refusal) return { ok: false, ...(JSON.parse(prior.refusal) as { code: BookRefusal; detail: string }) };
     const booking = this.#booking(prior.booking_id);
-    return booking ? { ok: true, replayed: true, booking } : { ok: false, code: "room_unavailable", detail: "This booking no longer exists." };
+    return booking
+      ? { ok: true, replayed: true, booking }
+      : { ok: false, code: "room_unavailable", detail: "This booking no longer exists." };
   }
 
   /**
    * A capped landlord's desk must agree before the hold counts. The units are already taken, so
    * requests arriving while the desk answers see them; a refusal (or a failed call) gives them back.
    */
-  async #reserveAtDesk(ownerId: string, booking: BookingSnapshot, req: BookRequest): Promise<(BookResult & { ok: false }) | null> {
+  async #reserveAtDesk(
+    ownerId: string,
+    booking: BookingSnapshot,
+    req: BookRequest,
+  ): Promise<(BookResult & { ok: false }) | null> {
     const deadline = Date.parse(booking.holdExpiresAt) + RESERVATION_GRACE_MS;
-    const undo = () => this.ctx.storage.transactionSync(() => {
-      this.#take(booking.startDate, booking.endDate, -booking.units);
-      this.#sql.exec("DELETE FROM holds WHERE booking_id = ?", booking.id);
-      this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key);
-    });
+    const undo = () =>
+      this.ctx.storage.transactionSync(() => {
+        this.#take(booking.startDate, booking.endDate, -booking.units);
+        this.#sql.exec("DELETE FROM holds WHERE booking_id = ?", booking.id);
+        this.#sql.exec("DELETE FROM requests WHERE tenant_id = ? AND key = ?", req.tenantId, req.key);
+      });
     let reserved: { ok: boolean };
     try {
       reserved = await this.env.LANDLORD_DESK.getByName(ownerId).reserve(booking.id, deadline);
@@ -433,21 +564,41 @@ export class RoomCalendar extends DurableObject<Env> {
     this.#take(booking.startDate, booking.endDate, booking.units);
     this.#sql.exec(
       "INSERT INTO holds (booking_id, tenant_id, start_date, end_date, units, status, expires_at, updated_at, booking) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-      booking.id, req.tenantId, booking.startDate, booking.endDate, booking.units, now + req.holdMs, now, JSON.stringify(booking));
+      booking.id,
+      req.tenantId,
+      booking.startDate,
+      booking.endDate,
+      booking.units,
+      now + req.holdMs,
+      now,
+      JSON.stringify(booking),
+    );
   }
 
   /** The first day of the range without `units` free, as a sentence; null when every day has them. */
   #firstFullDay(start: string, end: string, units: number, capacity: number): string | null {
     if (units > capacity) return "More units than the room has.";
-    const full = this.#sql.exec<{ day: string }>(
-      "SELECT day FROM usage WHERE day >= ? AND day < ? AND units + ? > ? ORDER BY day LIMIT 1", start, end, units, capacity).toArray()[0];
+    const full = this.#sql
+      .exec<{ day: string }>(
+        "SELECT day FROM usage WHERE day >= ? AND day < ? AND units + ? > ? ORDER BY day LIMIT 1",
+        start,
+        end,
+        units,
+        capacity,
+      )
+      .toArray()[0];
     return full ? `The room is full on ${full.day}.` : null;
   }
 
   /** Writes an event into the outbox; callers are inside the transaction of the change it describes. */
   #enqueue(type: "booking.held" | "booking.expired" | "booking.cancelled", booking: BookingSnapshot): void {
     const at = Date.now();
-    const event = { id: newId("evt", at), type, occurredAt: new Date(at).toISOString(), data: { bookingId: booking.id, booking: pickSnapshot(booking) } };
+    const event = {
+      id: newId("evt", at),
+      type,
+      occurredAt: new Date(at).toISOString(),
+      data: { bookingId: booking.id, booking: pickSnapshot(booking) },
+    };
     this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), at);
   }
 
@@ -460,14 +611,33 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 
   #booking(bookingId: string): CalendarBooking | null {
-    const r = this.#sql.exec<{ status: HoldStatus; end_date: string; units: number; expires_at: number; confirmed_at: number | null; updated_at: number; booking: string | null; payment_intent_id: string | null; client_secret: string | null }>(
-      "SELECT status, end_date, units, expires_at, confirmed_at, updated_at, booking, payment_intent_id, client_secret FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
+    const r = this.#sql
+      .exec<{
+        status: HoldStatus;
+        end_date: string;
+        units: number;
+        expires_at: number;
+        confirmed_at: number | null;
+        updated_at: number;
+        booking: string | null;
+        payment_intent_id: string | null;
+        client_secret: string | null;
+      }>(
+        "SELECT status, end_date, units, expires_at, confirmed_at, updated_at, booking, payment_intent_id, client_secret FROM holds WHERE booking_id = ?",
+        bookingId,
+      )
+      .toArray()[0];
     if (!r?.booking) return null;
     const snapshot = JSON.parse(r.booking) as BookingSnapshot;
     return {
-      ...snapshot, endDate: r.end_date, status: r.status, holdExpiresAt: new Date(r.expires_at).toISOString(),
-      paymentIntentId: r.payment_intent_id, clientSecret: r.client_secret,
-      confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString(),
+      ...snapshot,
+      endDate: r.end_date,
+      status: r.status,
+      holdExpiresAt: new Date(r.expires_at).toISOString(),
+      paymentIntentId: r.payment_intent_id,
+      clientSecret: r.client_secret,
+      confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
     };
   }
 
@@ -476,13 +646,28 @@ export class RoomCalendar extends DurableObject<Env> {
     const booking = this.#booking(hold.bookingId);
     this.ctx.storage.transactionSync(() => {
       this.#take(hold.startDate, hold.endDate, -hold.units);
-      this.#sql.exec("UPDATE holds SET status = ?, updated_at = ? WHERE booking_id = ?", status, Date.now(), hold.bookingId);
+      this.#sql.exec(
+        "UPDATE holds SET status = ?, updated_at = ? WHERE booking_id = ?",
+        status,
+        Date.now(),
+        hold.bookingId,
+      );
       if (status === "expired") {
         if (booking) this.#enqueue("booking.expired", booking);
         else {
           // A hold made by older code carries no booking snapshot: announce it by id alone.
-          const event: DomainEvent = { id: newId("evt"), type: "booking.expired", occurredAt: new Date().toISOString(), data: { bookingId: hold.bookingId } };
-          this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), Date.now());
+          const event: DomainEvent = {
+            id: newId("evt"),
+            type: "booking.expired",
+            occurredAt: new Date().toISOString(),
+            data: { bookingId: hold.bookingId },
+          };
+          this.#sql.exec(
+            "INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)",
+            event.id,
+            JSON.stringify(event),
+            Date.now(),
+          );
         }
       }
     });
@@ -492,7 +677,11 @@ export class RoomCalendar extends DurableObject<Env> {
   #take(start: string, end: string, units: number): void {
     if (units > 0) {
       for (const day of eachDay(start, end)) {
-        this.#sql.exec("INSERT INTO usage (day, units) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET units = units + excluded.units", day, units);
+        this.#sql.exec(
+          "INSERT INTO usage (day, units) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET units = units + excluded.units",
+          day,
+          units,
+        );
       }
       return;
     }
@@ -503,9 +692,13 @@ export class RoomCalendar extends DurableObject<Env> {
   /** Sends the outbox in order, up to 100 events per send; deletes what the queue accepted. */
   async #flushOutbox(): Promise<void> {
     for (;;) {
-      const rows = this.#sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY rowid LIMIT 100").toArray();
+      const rows = this.#sql
+        .exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY rowid LIMIT 100")
+        .toArray();
       if (rows.length === 0) return;
-      await this.env.EVENTS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as DomainEvent, contentType: "json" as const })));
+      await this.env.EVENTS.sendBatch(
+        rows.map((r) => ({ body: JSON.parse(r.body) as DomainEvent, contentType: "json" as const })),
+      );
       this.ctx.storage.transactionSync(() => {
         for (const r of rows) this.#sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
       });
@@ -519,7 +712,9 @@ export class RoomCalendar extends DurableObject<Env> {
   #scheduleAlarm(at?: number): void {
     let when = at;
     if (when === undefined) {
-      const next = this.#sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
+      const next = this.#sql
+        .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM holds WHERE status = 'held'")
+        .one().at;
       const oldest = this.#sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM outbox").one().at;
       const flushAt = oldest === null ? null : Math.max(oldest + FLUSH_MS, Date.now());
       const candidates = [next, flushAt].filter((t): t is number => t !== null);
@@ -532,45 +727,96 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 
   #rules(): RoomRules | null {
-    const r = this.#sql.exec<{ capacity: number; min_nights: number | null; max_nights: number | null }>("SELECT * FROM rules").toArray()[0];
+    const r = this.#sql
+      .exec<{ capacity: number; min_nights: number | null; max_nights: number | null }>("SELECT * FROM rules")
+      .toArray()[0];
     return r ? { capacity: r.capacity, minNights: r.min_nights, maxNights: r.max_nights } : null;
   }
 
   #saveRules(rules: RoomRules): RoomRules {
-    this.#sql.exec("INSERT OR REPLACE INTO rules VALUES (1, ?, ?, ?)", rules.capacity, rules.minNights, rules.maxNights);
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO rules VALUES (1, ?, ?, ?)",
+      rules.capacity,
+      rules.minNights,
+      rules.maxNights,
+    );
     return rules;
   }
 
   #find(bookingId: string): HoldView | null {
-    const r = this.#sql.exec<{ booking_id: string; status: HoldStatus; start_date: string; end_date: string; units: number; expires_at: number; confirmed_at: number | null }>(
-      "SELECT booking_id, status, start_date, end_date, units, expires_at, confirmed_at FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
-    return r ? {
-      bookingId: r.booking_id, status: r.status, startDate: r.start_date, endDate: r.end_date, units: r.units,
-      expiresAt: new Date(r.expires_at).toISOString(), confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(),
-    } : null;
+    const r = this.#sql
+      .exec<{
+        booking_id: string;
+        status: HoldStatus;
+        start_date: string;
+        end_date: string;
+        units: number;
+        expires_at: number;
+        confirmed_at: number | null;
+      }>(
+        "SELECT booking_id, status, start_date, end_date, units, expires_at, confirmed_at FROM holds WHERE booking_id = ?",
+        bookingId,
+      )
+      .toArray()[0];
+    return r
+      ? {
+          bookingId: r.booking_id,
+          status: r.status,
+          startDate: r.start_date,
+          endDate: r.end_date,
+          units: r.units,
+          expiresAt: new Date(r.expires_at).toISOString(),
+          confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(),
+        }
+      : null;
   }
 }
 
 /** The booking as it is held: ids, stay and money, fixed at the moment of the hold. */
 function bookingSnapshot(terms: RoomTerms, req: BookRequest, id: string, now: number): BookingSnapshot {
   return {
-    id, roomId: terms.roomId, propertyId: terms.propertyId, tenantId: req.tenantId, landlordId: terms.ownerId,
-    startDate: req.startDate, endDate: req.endDate, units: req.units, holdExpiresAt: new Date(now + req.holdMs).toISOString(),
-    amountDue: amountDue(terms, req), rentAmount: terms.priceAmount * req.units, depositAmount: terms.depositAmount,
-    currency: terms.currency, createdAt: new Date(now).toISOString(),
+    id,
+    roomId: terms.roomId,
+    propertyId: terms.propertyId,
+    tenantId: req.tenantId,
+    landlordId: terms.ownerId,
+    startDate: req.startDate,
+    endDate: req.endDate,
+    units: req.units,
+    holdExpiresAt: new Date(now + req.holdMs).toISOString(),
+    amountDue: amountDue(terms, req),
+    rentAmount: terms.priceAmount * req.units,
+    depositAmount: terms.depositAmount,
+    currency: terms.currency,
+    createdAt: new Date(now).toISOString(),
   };
 }
 
 /** Only the snapshot's own fields, for an event (a CalendarBooking carries live state too). */
 function pickSnapshot(b: BookingSnapshot): BookingSnapshot {
   return {
-    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId, startDate: b.startDate,
-    endDate: b.endDate, units: b.units, holdExpiresAt: b.holdExpiresAt, amountDue: b.amountDue, rentAmount: b.rentAmount,
-    depositAmount: b.depositAmount, currency: b.currency, createdAt: b.createdAt,
+    id: b.id,
+    roomId: b.roomId,
+    propertyId: b.propertyId,
+    tenantId: b.tenantId,
+    landlordId: b.landlordId,
+    startDate: b.startDate,
+    endDate: b.endDate,
+    units: b.units,
+    holdExpiresAt: b.holdExpiresAt,
+    amountDue: b.amountDue,
+    rentAmount: b.rentAmount,
+    depositAmount: b.depositAmount,
+    currency: b.currency,
+    createdAt: b.createdAt,
   };
 }
 
-function validateRange(req: { startDate: string; endDate: string; units: number; today: string }, rules: RoomRules, platformMaxNights?: number): string | null {
+function validateRange(
+  req: { startDate: string; endDate: string; units: number; today: string },
+  rules: RoomRules,
+  platformMaxNights?: number,
+): string | null {
   const nights = daysBetween(req.startDate, req.endDate);
   if (nights < 1) return "endDate must be after startDate.";
   if (req.startDate < req.today) return "startDate is in the past.";

@@ -14,7 +14,11 @@ export const SendMessage = z.object({
   text: z.string().min(1).max(MAX_MESSAGE_CHARS),
 });
 
-export const MarkRead = z.object({ type: z.literal("read"), threadId: z.string().min(1).max(64), upTo: z.string().min(1).max(64) });
+export const MarkRead = z.object({
+  type: z.literal("read"),
+  threadId: z.string().min(1).max(64),
+  upTo: z.string().min(1).max(64),
+});
 export const Typing = z.object({ type: z.literal("typing"), threadId: z.string().min(1).max(64) });
 export const LoadHistory = z.object({
   type: z.literal("history"),

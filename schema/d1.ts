@@ -8,14 +8,18 @@ const timestamps = {
   updatedAt: text("updated_at").notNull().default(now),
 };
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  email: text("email").notNull(),
-  name: text("name").notNull(),
-  role: text("role", { enum: ["tenant", "landlord", "admin"] }).notNull(),
-  passwordHash: text("password_hash").notNull(),
-  ...timestamps,
-}, (t) => [uniqueIndex("users_email_unique").on(t.email)]);
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["tenant", "landlord", "admin"] }).notNull(),
+    passwordHash: text("password_hash").notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email)],
+);
 
 /**
  * One row per sign-in. Revocation is recorded here, not only on the tokens: a token rotated into
@@ -23,143 +27,209 @@ export const users = sqliteTable("users", {
  */
 export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
   id: text("id").primaryKey(),
-  userId: text("user_id").notNull().references(() => users.id),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id),
   revokedAt: text("revoked_at"),
   createdAt: timestamps.createdAt,
 });
 
 /** Opaque refresh tokens, stored as SHA-256 hashes; one family per login, rotated on every use. */
-export const refreshTokens = sqliteTable("refresh_tokens", {
-  id: text("id").primaryKey(),
-  familyId: text("family_id").notNull(),
-  userId: text("user_id").notNull().references(() => users.id),
-  tokenHash: text("token_hash").notNull(),
-  expiresAt: text("expires_at").notNull(),
-  usedAt: text("used_at"),
-  revokedAt: text("revoked_at"),
-  createdAt: timestamps.createdAt,
-}, (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_family").on(t.familyId)]);
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    familyId: text("family_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    revokedAt: text("revoked_at"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash),
+    index("refresh_tokens_family").on(t.familyId),
+    index("refresh_tokens_expiry").on(t.expiresAt),
+  ],
+);
 
-export const properties = sqliteTable("properties", {
-  id: text("id").primaryKey(),
-  ownerId: text("owner_id").notNull().references(() => users.id),
-  title: text("title").notNull(),
-  description: text("description").notNull(),
-  type: text("type", { enum: ["apartment", "house", "studio", "shared_house", "residence"] }).notNull(),
-  line1: text("line1").notNull(),
-  city: text("city").notNull(),
-  postalCode: text("postal_code"),
-  country: text("country").notNull(),
-  lat: real("lat").notNull(),
-  lng: real("lng").notNull(),
-  amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
-  timezone: text("timezone").notNull(),
-  status: text("status", { enum: ["active", "archived"] }).notNull().default("active"),
-  ...timestamps,
-}, (t) => [index("properties_owner").on(t.ownerId, t.id), index("properties_city").on(t.status, t.city, t.id)]);
+export const properties = sqliteTable(
+  "properties",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    type: text("type", { enum: ["apartment", "house", "studio", "shared_house", "residence"] }).notNull(),
+    line1: text("line1").notNull(),
+    city: text("city").notNull(),
+    postalCode: text("postal_code"),
+    country: text("country").notNull(),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+    amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
+    timezone: text("timezone").notNull(),
+    status: text("status", { enum: ["active", "archived"] })
+      .notNull()
+      .default("active"),
+    ...timestamps,
+  },
+  (t) => [index("properties_owner").on(t.ownerId, t.id), index("properties_city").on(t.status, t.city, t.id)],
+);
 
-export const rooms = sqliteTable("rooms", {
-  id: text("id").primaryKey(),
-  propertyId: text("property_id").notNull().references(() => properties.id),
-  name: text("name").notNull(),
-  capacity: integer("capacity").notNull(),
-  rentalMode: text("rental_mode", { enum: ["monthly", "nightly"] }).notNull(),
-  priceAmount: integer("price_amount").notNull(),
-  depositAmount: integer("deposit_amount").notNull(),
-  currency: text("currency").notNull(),
-  minNights: integer("min_nights"),
-  maxNights: integer("max_nights"),
-  /** Full refund when cancelled at least this many days before the start; none after. */
-  freeCancellationDays: integer("free_cancellation_days").notNull().default(14),
-  status: text("status", { enum: ["active", "archived"] }).notNull().default("active"),
-  ...timestamps,
-}, (t) => [index("rooms_property").on(t.propertyId, t.id)]);
+export const rooms = sqliteTable(
+  "rooms",
+  {
+    id: text("id").primaryKey(),
+    propertyId: text("property_id")
+      .notNull()
+      .references(() => properties.id),
+    name: text("name").notNull(),
+    capacity: integer("capacity").notNull(),
+    rentalMode: text("rental_mode", { enum: ["monthly", "nightly"] }).notNull(),
+    priceAmount: integer("price_amount").notNull(),
+    depositAmount: integer("deposit_amount").notNull(),
+    currency: text("currency").notNull(),
+    minNights: integer("min_nights"),
+    maxNights: integer("max_nights"),
+    /** Full refund when cancelled at least this many days before the start; none after. */
+    freeCancellationDays: integer("free_cancellation_days").notNull().default(14),
+    status: text("status", { enum: ["active", "archived"] })
+      .notNull()
+      .default("active"),
+    ...timestamps,
+  },
+  (t) => [index("rooms_property").on(t.propertyId, t.id)],
+);
 
 /** Transactional outbox: written in the same D1 batch as the change, sent to EVENTS after. */
-export const outbox = sqliteTable("outbox", {
-  id: text("id").primaryKey(),
-  type: text("type").notNull(),
-  payload: text("payload").notNull(),
-  createdAt: timestamps.createdAt,
-  sentAt: text("sent_at"),
-}, (t) => [index("outbox_unsent").on(t.sentAt, t.createdAt)]);
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    createdAt: timestamps.createdAt,
+    sentAt: text("sent_at"),
+  },
+  (t) => [index("outbox_unsent").on(t.sentAt, t.createdAt)],
+);
 
 /** Event ids a consumer has already applied: queue delivery is at-least-once. */
-export const processedEvents = sqliteTable("processed_events", {
-  eventId: text("event_id").primaryKey(),
-  type: text("type").notNull(),
-  /** `claimed` while a consumer runs the handler, `done` once it succeeded. */
-  status: text("status", { enum: ["claimed", "done"] }).notNull().default("done"),
-  /** ISO instant of the claim; a claim older than the consumer's limit is taken to have crashed. */
-  claimedAt: text("claimed_at"),
-  processedAt: timestamps.createdAt,
-});
+export const processedEvents = sqliteTable(
+  "processed_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    type: text("type").notNull(),
+    /** `claimed` while a consumer runs the handler, `done` once it succeeded. */
+    status: text("status", { enum: ["claimed", "done"] })
+      .notNull()
+      .default("done"),
+    /** ISO instant of the claim; a claim older than the consumer's limit is taken to have crashed. */
+    claimedAt: text("claimed_at"),
+    processedAt: timestamps.createdAt,
+  },
+  (t) => [index("processed_events_age").on(t.processedAt)],
+);
 
-/** What the dead-letter consumer received: events that failed every retry. */
-export const deadLetters = sqliteTable("dead_letters", {
-  messageId: text("message_id").primaryKey(),
-  queue: text("queue").notNull(),
-  eventType: text("event_type"),
-  body: text("body").notNull(),
-  attempts: integer("attempts").notNull(),
-  receivedAt: timestamps.createdAt,
-});
+/**
+ * What the dead-letter consumer received: events that failed every retry, one row per message (a
+ * replayed event that fails again arrives as a new message, so its rows count its replays).
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    messageId: text("message_id").primaryKey(),
+    queue: text("queue").notNull(),
+    eventType: text("event_type"),
+    /** The event's own id, when the body parsed as one. */
+    eventId: text("event_id"),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    receivedAt: timestamps.createdAt,
+    /** When this message was handed back to EVENTS for another round; null while only stored. */
+    replayedAt: text("replayed_at"),
+  },
+  (t) => [index("dead_letters_event").on(t.eventId)],
+);
 
 /** Read model of bookable listings (one row per room), kept by the listing.changed consumer. */
-export const listings = sqliteTable("listings", {
-  roomId: text("room_id").primaryKey(),
-  propertyId: text("property_id").notNull(),
-  ownerId: text("owner_id").notNull(),
-  title: text("title").notNull(),
-  roomName: text("room_name").notNull(),
-  city: text("city").notNull(),
-  country: text("country").notNull(),
-  lat: real("lat").notNull(),
-  lng: real("lng").notNull(),
-  rentalMode: text("rental_mode").notNull(),
-  priceAmount: integer("price_amount").notNull(),
-  currency: text("currency").notNull(),
-  capacity: integer("capacity").notNull(),
-  amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
-  active: integer("active", { mode: "boolean" }).notNull(),
-  /** The source row's updatedAt: an older event never overwrites a newer projection. */
-  sourceVersion: text("source_version").notNull(),
-}, (t) => [index("listings_city").on(t.active, t.city)]);
+export const listings = sqliteTable(
+  "listings",
+  {
+    roomId: text("room_id").primaryKey(),
+    propertyId: text("property_id").notNull(),
+    ownerId: text("owner_id").notNull(),
+    title: text("title").notNull(),
+    roomName: text("room_name").notNull(),
+    city: text("city").notNull(),
+    country: text("country").notNull(),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+    rentalMode: text("rental_mode").notNull(),
+    priceAmount: integer("price_amount").notNull(),
+    currency: text("currency").notNull(),
+    capacity: integer("capacity").notNull(),
+    amenities: text("amenities", { mode: "json" }).$type<string[]>().notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    /** The source row's updatedAt: an older event never overwrites a newer projection. */
+    sourceVersion: text("source_version").notNull(),
+  },
+  (t) => [index("listings_city").on(t.active, t.city)],
+);
 
 /**
  * Read model of bookings for lists and detail. Written when the hold is placed, then moved
  * forward only by booking.* events (the calendar object is the authority on the hold itself).
  */
-export const bookings = sqliteTable("bookings", {
-  id: text("id").primaryKey(),
-  roomId: text("room_id").notNull(),
-  propertyId: text("property_id").notNull(),
-  tenantId: text("tenant_id").notNull(),
-  landlordId: text("landlord_id").notNull(),
-  startDate: text("start_date").notNull(),
-  endDate: text("end_date").notNull(),
-  units: integer("units").notNull(),
-  status: text("status", { enum: ["held", "confirmed", "cancelled", "expired", "payment_failed"] }).notNull(),
-  amountDue: integer("amount_due").notNull(),
-  /** The room's rent per period (all units) and deposit when the hold was taken: what the tenant agreed to, whatever the landlord edits later. */
-  rentAmount: integer("rent_amount"),
-  depositAmount: integer("deposit_amount"),
-  currency: text("currency").notNull(),
-  refundedAmount: integer("refunded_amount").notNull().default(0),
-  paymentIntentId: text("payment_intent_id"),
-  holdExpiresAt: text("hold_expires_at").notNull(),
-  ...timestamps,
-}, (t) => [index("bookings_tenant").on(t.tenantId, t.id), index("bookings_landlord").on(t.landlordId, t.id)]);
+export const bookings = sqliteTable(
+  "bookings",
+  {
+    id: text("id").primaryKey(),
+    roomId: text("room_id").notNull(),
+    propertyId: text("property_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    landlordId: text("landlord_id").notNull(),
+    startDate: text("start_date").notNull(),
+    endDate: text("end_date").notNull(),
+    units: integer("units").notNull(),
+    status: text("status", { enum: ["held", "confirmed", "cancelled", "expired", "payment_failed"] }).notNull(),
+    amountDue: integer("amount_due").notNull(),
+    /** The room's rent per period (all units) and deposit when the hold was taken: what the tenant agreed to, whatever the landlord edits later. */
+    rentAmount: integer("rent_amount"),
+    depositAmount: integer("deposit_amount"),
+    currency: text("currency").notNull(),
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    paymentIntentId: text("payment_intent_id"),
+    holdExpiresAt: text("hold_expires_at").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index("bookings_tenant").on(t.tenantId, t.id),
+    index("bookings_landlord").on(t.landlordId, t.id),
+    /** The reconciliation cron's candidates: bookings still held in the read model, oldest first. */
+    index("bookings_status_age").on(t.status, t.createdAt, t.id),
+  ],
+);
 
 /** HTTP idempotency: one row per (caller, key); the stored response is replayed for a repeat. */
-export const idempotencyKeys = sqliteTable("idempotency_keys", {
-  scope: text("scope").notNull(),
-  key: text("key").notNull(),
-  requestHash: text("request_hash").notNull(),
-  /** The id the first attempt chose, so a retried attempt repeats the same effect. */
-  resourceId: text("resource_id").notNull(),
-  status: text("status", { enum: ["in_progress", "done"] }).notNull(),
-  responseStatus: integer("response_status"),
-  responseBody: text("response_body"),
-  ...timestamps,
-}, (t) => [uniqueIndex("idempotency_scope_key").on(t.scope, t.key)]);
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** The id the first attempt chose, so a retried attempt repeats the same effect. */
+    resourceId: text("resource_id").notNull(),
+    status: text("status", { enum: ["in_progress", "done"] }).notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("idempotency_scope_key").on(t.scope, t.key), index("idempotency_age").on(t.createdAt)],
+);

@@ -9,7 +9,10 @@ const envelope = { id: z.string().min(1), occurredAt: z.iso.datetime() };
 export const ListingChanged = z.object({
   ...envelope,
   type: z.literal("listing.changed"),
-  data: z.object({ propertyId: z.string(), reason: z.enum(["created", "updated", "archived", "room_added", "room_updated"]) }),
+  data: z.object({
+    propertyId: z.string(),
+    reason: z.enum(["created", "updated", "archived", "room_added", "room_updated"]),
+  }),
 });
 
 /** A booking as its room's calendar held it: what the read model and the PaymentIntent are made from. */
@@ -31,16 +34,17 @@ export const BookingSnapshot = z.object({
 });
 export type BookingSnapshot = z.infer<typeof BookingSnapshot>;
 
-const bookingEvent = <T extends string>(type: T) => z.object({
-  ...envelope,
-  type: z.literal(type),
-  data: z.object({
-    bookingId: z.string(),
-    refundedAmount: z.number().int().nonnegative().optional(),
-    /** Set by the calendar on the events it announces itself (held, expired, retracted). */
-    booking: BookingSnapshot.optional(),
-  }),
-});
+const bookingEvent = <T extends string>(type: T) =>
+  z.object({
+    ...envelope,
+    type: z.literal(type),
+    data: z.object({
+      bookingId: z.string(),
+      refundedAmount: z.number().int().nonnegative().optional(),
+      /** Set by the calendar on the events it announces itself (held, expired, retracted). */
+      booking: BookingSnapshot.optional(),
+    }),
+  });
 
 export const BookingHeld = bookingEvent("booking.held");
 export const BookingConfirmed = bookingEvent("booking.confirmed");
@@ -56,11 +60,12 @@ export const StripeEventReceived = z.object({
 });
 
 const invoiceData = { invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string() };
-const invoiceNotice = <T extends string, X extends z.ZodRawShape = {}>(type: T, extra?: X) => z.object({
-  ...envelope,
-  type: z.literal(type),
-  data: z.object({ ...invoiceData, ...(extra as X) }),
-});
+const invoiceNotice = <T extends string, X extends z.ZodRawShape = {}>(type: T, extra?: X) =>
+  z.object({
+    ...envelope,
+    type: z.literal(type),
+    data: z.object({ ...invoiceData, ...(extra as X) }),
+  });
 
 /** Notices from the rent run: the notifications issue turns them into messages. */
 export const InvoiceIssued = invoiceNotice("invoice.issued");
@@ -68,14 +73,52 @@ export const InvoiceReminder = invoiceNotice("invoice.reminder");
 export const InvoiceLateFee = invoiceNotice("invoice.late_fee");
 /** An off-session charge attempt failed; `finalAttempt` says the schedule is used up and the tenant must pay by hand. */
 export const InvoiceChargeFailed = invoiceNotice("invoice.charge_failed", {
-  attempt: z.number().int().optional(), finalAttempt: z.boolean().optional(), reason: z.string().optional(),
+  attempt: z.number().int().optional(),
+  finalAttempt: z.boolean().optional(),
+  reason: z.string().optional(),
 });
 
-export const LeaseEnded = z.object({ ...envelope, type: z.literal("lease.ended"), data: z.object({ leaseId: z.string(), bookingId: z.string() }) });
+export const LeaseEnded = z.object({
+  ...envelope,
+  type: z.literal("lease.ended"),
+  data: z.object({ leaseId: z.string(), bookingId: z.string() }),
+});
+
+/**
+ * A refund Stripe accepted and then could not pay out (the card was closed or lost): the ledger
+ * took back what it said went out (`reversed`), and someone must return the money another way.
+ * Its id is named after the refund, so it is announced once however often Stripe reports it.
+ */
+export const RefundFailed = z.object({
+  ...envelope,
+  type: z.literal("refund.failed"),
+  data: z.object({
+    refundId: z.string(),
+    paymentIntentId: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    purpose: z.string().nullable(),
+    reason: z.string().nullable(),
+    leaseId: z.string().nullable(),
+    bookingId: z.string().nullable(),
+    reversed: z.boolean(),
+  }),
+});
 
 export const DomainEvent = z.discriminatedUnion("type", [
-  ListingChanged, BookingHeld, BookingConfirmed, BookingCancelled, BookingExpired, BookingPaymentFailed, StripeEventReceived,
-  InvoiceIssued, InvoiceReminder, InvoiceLateFee, InvoiceChargeFailed, LeaseEnded,
+  ListingChanged,
+  BookingHeld,
+  BookingConfirmed,
+  BookingCancelled,
+  BookingExpired,
+  BookingPaymentFailed,
+  StripeEventReceived,
+  InvoiceIssued,
+  InvoiceReminder,
+  InvoiceLateFee,
+  InvoiceChargeFailed,
+  LeaseEnded,
+  RefundFailed,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

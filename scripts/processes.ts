@@ -14,9 +14,16 @@ export const WRANGLER_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEN
  * Runs a short wrangler command to completion and returns its stdout; rejects with its output on
  * failure. `running` (optional) holds the child while it runs, so a shutdown can stop it.
  */
-export function runWrangler(args: string[], env: Record<string, string> = {}, running?: Set<ChildProcess>): Promise<string> {
+export function runWrangler(
+  args: string[],
+  env: Record<string, string> = {},
+  running?: Set<ChildProcess>,
+): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV, ...env } });
+    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...WRANGLER_ENV, ...env },
+    });
     running?.add(child);
     let stdout = "";
     let stderr = "";
@@ -71,7 +78,9 @@ export async function until(condition: () => boolean, timeoutMs: number): Promis
 /** Rejects with `message` when `promise` takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -84,7 +93,11 @@ export function sleep(ms: number): Promise<void> {
  * Polls `${api}/health` until it answers 200. `check` runs before each try and throws to give up
  * early (the server died); `hint` adds context to the timeout error.
  */
-export async function waitForHealth(api: string, timeoutMs: number, opts: { check?: () => void; hint?: () => string } = {}): Promise<void> {
+export async function waitForHealth(
+  api: string,
+  timeoutMs: number,
+  opts: { check?: () => void; hint?: () => string } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {

@@ -32,7 +32,9 @@ try {
     }
     if (added.length > 0) {
       drift++;
-      console.error(`${store.schema} has changes no migration holds (${added.join(", ")}): run \`npm run db:generate\`.`);
+      console.error(
+        `${store.schema} has changes no migration holds (${added.join(", ")}): run \`npm run db:generate\`.`,
+      );
     } else console.log(`${store.schema}: migrations up to date`);
   }
 } finally {

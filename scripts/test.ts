@@ -19,6 +19,7 @@ const json = (file: string) => ["--reporter=default", "--reporter=json", `--outp
 const contract = join(scratch, "contract");
 const servedDocument = join(contract, "openapi.json");
 const STEPS: [string, string[]][] = [
+  ["prettier", ["--check", "--log-level", "warn", "."]],
   ["depcruise", ["workers", "durable-objects", "schema", "--config", ".dependency-cruiser.cjs"]],
   ["tsx", ["scripts/schema-drift.ts"]],
   ["wrangler", ["types", "--strict-vars=false", "--check"]],
@@ -37,10 +38,14 @@ const pg = await startPostgres({ dataDir: join(scratch, "pg"), port: await freeP
 const webhookSecret = `whsec_test_${Date.now()}`;
 const stripe = await startStripeFake({ port: await freePort(), webhookSecret, log: () => undefined });
 const env = {
-  TEST_DATABASE_URL: pg.url, TEST_STRIPE_URL: stripe.url, TEST_STRIPE_WEBHOOK_SECRET: webhookSecret,
+  TEST_DATABASE_URL: pg.url,
+  TEST_STRIPE_URL: stripe.url,
+  TEST_STRIPE_WEBHOOK_SECRET: webhookSecret,
   TEST_OPENAPI_CONTRACT: join(contract, "openapi-contract.js"),
   // Offline: no usage reports, no update checks.
-  REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", WRANGLER_SEND_METRICS: "false",
+  REDOCLY_TELEMETRY: "off",
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: "true",
+  WRANGLER_SEND_METRICS: "false",
 };
 let code = 0;
 try {
@@ -72,7 +77,10 @@ function printTotals(): void {
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+    const child = spawn(cmd, args, {
+      stdio: "inherit",
+      env: { ...process.env, ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    });
     child.on("exit", (c) => resolve(c ?? 1));
   });
 }

@@ -21,13 +21,16 @@ import { webhooks } from "./routes/webhooks";
 export const app = new OpenAPIHono<AppEnv>();
 
 app.use("*", requestContext);
-app.use("*", cors({
-  origin: (origin, c: Context<AppEnv>) => (allowedOrigins(c.env).includes(origin) ? origin : null),
-  allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
-  allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-  exposeHeaders: ["x-request-id", "retry-after"],
-  maxAge: 600,
-}));
+app.use(
+  "*",
+  cors({
+    origin: (origin, c: Context<AppEnv>) => (allowedOrigins(c.env).includes(origin) ? origin : null),
+    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    exposeHeaders: ["x-request-id", "retry-after"],
+    maxAge: 600,
+  }),
+);
 app.use("*", bodyLimit);
 
 /** Every route, chained so `AppType` carries them all for typed clients. */
@@ -53,7 +56,12 @@ app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).o
 app.notFound((c) => {
   const allowed = allowedMethods(c.req.path);
   if (allowed.length > 0) {
-    return problem(c, new AppError("method_not_allowed", `${c.req.method} is not allowed here.`, { headers: { allow: allowed.join(", ") } }));
+    return problem(
+      c,
+      new AppError("method_not_allowed", `${c.req.method} is not allowed here.`, {
+        headers: { allow: allowed.join(", ") },
+      }),
+    );
   }
   return problem(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`));
 });
@@ -65,7 +73,9 @@ const origins = new Map<string, string[]>();
 function allowedOrigins(env: Env): string[] {
   let list = origins.get(env.ALLOWED_ORIGINS);
   if (!list) {
-    list = env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+    list = env.ALLOWED_ORIGINS.split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
     origins.set(env.ALLOWED_ORIGINS, list);
   }
   return list;

@@ -22,10 +22,12 @@ export const ERRORS = {
   capacity_conflict: [409, "Capacity below existing bookings"],
   lease_started: [409, "Tenancy already begun"],
   rental_mode_locked: [409, "Rental mode locked by live stays"],
+  nothing_owed: [409, "Nothing owed"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],
   validation_failed: [422, "Validation failed"],
+  amount_too_large: [422, "Amount too large"],
   idempotency_key_required: [428, "Idempotency-Key header required"],
   idempotency_key_reused: [422, "Idempotency key reused with a different request"],
   idempotency_in_progress: [409, "A request with this idempotency key is in progress"],
@@ -38,7 +40,10 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface FieldError { path: string; message: string }
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** The one error type of the API: thrown anywhere, rendered by `renderError`. */
 export class AppError extends Error {
@@ -55,7 +60,9 @@ export class AppError extends Error {
   ) {
     super(detail, { cause: extra.cause });
   }
-  get status(): ContentfulStatusCode { return ERRORS[this.code][0]; }
+  get status(): ContentfulStatusCode {
+    return ERRORS[this.code][0];
+  }
 }
 
 /** The challenge of every 401: the API's one scheme is a bearer access token. */
@@ -85,7 +92,8 @@ export function problemResponse(err: AppError, requestId: string): Response {
   // RFC 9110 §11.6.1: a 401 carries a challenge, whatever raised it (a bad token, a wrong password).
   if (status === 401 && !headers.has("www-authenticate")) headers.set("www-authenticate", BEARER_CHALLENGE);
   // Clients back off by Retry-After; the document promises it with every 429 and 503.
-  if ((status === 429 || status === 503) && !headers.has("retry-after")) headers.set("retry-after", DEFAULT_RETRY_AFTER_SECONDS);
+  if ((status === 429 || status === 503) && !headers.has("retry-after"))
+    headers.set("retry-after", DEFAULT_RETRY_AFTER_SECONDS);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
@@ -105,18 +113,25 @@ export function renderError(err: unknown, c: Context): Response {
 }
 
 /** Codes for the other statuses middleware may throw; their messages are never shown. */
-const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = { 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited" };
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  429: "rate_limited",
+};
 
 /**
  * Maps an HTTPException from Hono or a middleware to our codes. Only fixed wording reaches the
  * client: an exception's message is written by whoever threw it and may name internals.
  */
 function fromHttpException(err: HTTPException): AppError {
-  if (err.status === 400 && /json/i.test(err.message)) return new AppError("malformed_json", "The request body is not valid JSON.");
+  if (err.status === 400 && /json/i.test(err.message))
+    return new AppError("malformed_json", "The request body is not valid JSON.");
   if (err.status === 415) return new AppError("unsupported_media_type", "Send the body as application/json.");
   if (err.status === 401) return new AppError("unauthorized");
   if (err.status === 413) return new AppError("payload_too_large", "The request body is larger than 1 MiB.");
-  if (err.status >= 500) return new AppError("internal_error", "Something went wrong; quote the request id when reporting it.");
+  if (err.status >= 500)
+    return new AppError("internal_error", "Something went wrong; quote the request id when reporting it.");
   const code = HTTP_EXCEPTION_CODES[err.status];
   return code ? new AppError(code) : new AppError("bad_request", "The request could not be read.");
 }

@@ -20,6 +20,9 @@ export function log(level: Level, msg: string, fields: Record<string, unknown> =
 
 /** Logs a failure with its cause for the engineer on call; the client never sees the cause. */
 export function logError(c: Context, msg: string, cause: unknown): void {
-  const err = cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : { value: String(cause) };
+  const err =
+    cause instanceof Error
+      ? { name: cause.name, message: cause.message, stack: cause.stack }
+      : { value: String(cause) };
   log("error", msg, { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, err });
 }

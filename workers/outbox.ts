@@ -17,9 +17,16 @@ export async function publish(env: Env, db: D1Db, events: DomainEvent[]): Promis
   if (events.length === 0) return;
   try {
     await env.EVENTS.sendBatch(events.map((body) => ({ body, contentType: "json" as const })));
-    await markSent(db, events.map((e) => e.id));
+    await markSent(
+      db,
+      events.map((e) => e.id),
+    );
   } catch (err) {
-    log("warn", "event publish deferred to outbox sweep", { count: events.length, firstEvent: events[0]!.id, err: String(err).slice(0, 300) });
+    log("warn", "event publish deferred to outbox sweep", {
+      count: events.length,
+      firstEvent: events[0]!.id,
+      err: String(err).slice(0, 300),
+    });
   }
 }
 

@@ -29,23 +29,57 @@ export function baselineSchemaSql(schema: string): string {
       created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (tenant_id, idempotency_key));`;
 }
 
-interface Config { port: number; databaseUrl: string; schema: string; jwks: JSONWebKeySet; issuer: string; audience: string; poolSize: number }
-interface BookingInput { roomId: string; startDate: string; endDate: string; units: number }
+interface Config {
+  port: number;
+  databaseUrl: string;
+  schema: string;
+  jwks: JSONWebKeySet;
+  issuer: string;
+  audience: string;
+  poolSize: number;
+}
+interface BookingInput {
+  roomId: string;
+  startDate: string;
+  endDate: string;
+  units: number;
+}
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Starts the baseline server; resolves once it listens. */
 export async function startBaseline(config: Config): Promise<{ close(): Promise<void> }> {
   // Idle connections close after 1 s so they do not hold Postgres slots while Roomline is measured.
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize, idleTimeoutMillis: 1000, options: `-c search_path=${config.schema}` });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.poolSize,
+    idleTimeoutMillis: 1000,
+    options: `-c search_path=${config.schema}`,
+  });
   const verify = createLocalJWKSet(config.jwks);
-  const server = createServer((req, res) => void route(req, res, pool, verify, config).catch((err: unknown) => reply(res, 500, { code: "internal", detail: String(err) })));
+  const server = createServer(
+    (req, res) =>
+      void route(req, res, pool, verify, config).catch((err: unknown) =>
+        reply(res, 500, { code: "internal", detail: String(err) }),
+      ),
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
-  return { close: async () => { await new Promise((r) => server.close(r)); await pool.end(); } };
+  return {
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await pool.end();
+    },
+  };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, pool: pg.Pool, verify: JWTVerifyGetKey, config: Config): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pool: pg.Pool,
+  verify: JWTVerifyGetKey,
+  config: Config,
+): Promise<void> {
   if (req.method === "GET" && req.url === "/health") return reply(res, 200, { status: "ok" });
   if (req.method !== "POST" || req.url !== "/bookings") return reply(res, 404, { code: "not_found" });
   const tenantId = await authenticate(req, verify, config);
@@ -60,7 +94,12 @@ async function authenticate(req: IncomingMessage, verify: JWTVerifyGetKey, confi
   const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, verify, { algorithms: ["ES256"], issuer: config.issuer, audience: config.audience, typ: "at+jwt" });
+    const { payload } = await jwtVerify(token, verify, {
+      algorithms: ["ES256"],
+      issuer: config.issuer,
+      audience: config.audience,
+      typ: "at+jwt",
+    });
     return payload.role === "tenant" && payload.sub ? payload.sub : null;
   } catch {
     return null;
@@ -70,8 +109,15 @@ async function authenticate(req: IncomingMessage, verify: JWTVerifyGetKey, confi
 function parseBooking(text: string): BookingInput | null {
   try {
     const b = JSON.parse(text) as Partial<BookingInput>;
-    const ok = typeof b.roomId === "string" && typeof b.startDate === "string" && DATE.test(b.startDate) && typeof b.endDate === "string"
-      && DATE.test(b.endDate) && b.endDate > b.startDate && Number.isInteger(b.units) && b.units! >= 1;
+    const ok =
+      typeof b.roomId === "string" &&
+      typeof b.startDate === "string" &&
+      DATE.test(b.startDate) &&
+      typeof b.endDate === "string" &&
+      DATE.test(b.endDate) &&
+      b.endDate > b.startDate &&
+      Number.isInteger(b.units) &&
+      b.units! >= 1;
     return ok ? (b as BookingInput) : null;
   } catch {
     return null;
@@ -79,29 +125,46 @@ function parseBooking(text: string): BookingInput | null {
 }
 
 /** The row-lock booking: lock the room, check every day, add the units, record the booking. */
-async function book(pool: pg.Pool, tenantId: string, b: BookingInput, idempotencyKey: string | null): Promise<{ status: number; body: unknown }> {
+async function book(
+  pool: pg.Pool,
+  tenantId: string,
+  b: BookingInput,
+  idempotencyKey: string | null,
+): Promise<{ status: number; body: unknown }> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    const room = await client.query<{ capacity: number }>("SELECT capacity FROM bench_rooms WHERE id = $1 FOR UPDATE", [b.roomId]);
+    const room = await client.query<{ capacity: number }>("SELECT capacity FROM bench_rooms WHERE id = $1 FOR UPDATE", [
+      b.roomId,
+    ]);
     if (room.rowCount === 0) {
       await client.query("ROLLBACK");
       return { status: 404, body: { code: "not_found" } };
     }
     const taken = await client.query<{ max: number }>(
-      "SELECT coalesce(max(units), 0)::int AS max FROM bench_room_days WHERE room_id = $1 AND day >= $2 AND day < $3", [b.roomId, b.startDate, b.endDate]);
+      "SELECT coalesce(max(units), 0)::int AS max FROM bench_room_days WHERE room_id = $1 AND day >= $2 AND day < $3",
+      [b.roomId, b.startDate, b.endDate],
+    );
     if (taken.rows[0]!.max + b.units > room.rows[0]!.capacity) {
       await client.query("ROLLBACK");
       return { status: 409, body: { code: "room_unavailable" } };
     }
-    await client.query(`INSERT INTO bench_room_days (room_id, day, units)
+    await client.query(
+      `INSERT INTO bench_room_days (room_id, day, units)
       SELECT $1, d::date, $4 FROM generate_series($2::date, $3::date - 1, interval '1 day') AS d
-      ON CONFLICT (room_id, day) DO UPDATE SET units = bench_room_days.units + excluded.units`, [b.roomId, b.startDate, b.endDate, b.units]);
+      ON CONFLICT (room_id, day) DO UPDATE SET units = bench_room_days.units + excluded.units`,
+      [b.roomId, b.startDate, b.endDate, b.units],
+    );
     const id = `bkg_${randomUUID()}`;
-    await client.query("INSERT INTO bench_bookings (id, room_id, tenant_id, start_date, end_date, units, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      [id, b.roomId, tenantId, b.startDate, b.endDate, b.units, idempotencyKey]);
+    await client.query(
+      "INSERT INTO bench_bookings (id, room_id, tenant_id, start_date, end_date, units, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      [id, b.roomId, tenantId, b.startDate, b.endDate, b.units, idempotencyKey],
+    );
     await client.query("COMMIT");
-    return { status: 201, body: { id, roomId: b.roomId, tenantId, startDate: b.startDate, endDate: b.endDate, units: b.units } };
+    return {
+      status: 201,
+      body: { id, roomId: b.roomId, tenantId, startDate: b.startDate, endDate: b.endDate, units: b.units },
+    };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
@@ -126,10 +189,18 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function configFromEnv(env: NodeJS.ProcessEnv): Config {
-  const need = (name: string) => env[name] || (() => { throw new Error(`${name} is required`); })();
+  const need = (name: string) =>
+    env[name] ||
+    (() => {
+      throw new Error(`${name} is required`);
+    })();
   return {
-    port: Number(need("PORT")), databaseUrl: need("DATABASE_URL"), schema: need("BENCH_SCHEMA"),
-    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet, issuer: need("JWT_ISSUER"), audience: need("JWT_AUDIENCE"),
+    port: Number(need("PORT")),
+    databaseUrl: need("DATABASE_URL"),
+    schema: need("BENCH_SCHEMA"),
+    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet,
+    issuer: need("JWT_ISSUER"),
+    audience: need("JWT_AUDIENCE"),
     poolSize: Number(env.POOL_SIZE ?? 20),
   };
 }
@@ -137,7 +208,9 @@ function configFromEnv(env: NodeJS.ProcessEnv): Config {
 async function main(): Promise<void> {
   const config = configFromEnv(process.env);
   const server = await startBaseline(config);
-  console.log(`[pg-baseline] listening on http://127.0.0.1:${config.port} (schema ${config.schema}, pool ${config.poolSize})`);
+  console.log(
+    `[pg-baseline] listening on http://127.0.0.1:${config.port} (schema ${config.schema}, pool ${config.poolSize})`,
+  );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -59,12 +59,34 @@ export function fairPeerSchemaSql(schema: string): string {
 }
 
 interface Config {
-  port: number; databaseUrl: string; schema: string; jwks: JSONWebKeySet; issuer: string; audience: string; poolSize: number;
-  stripeApiBase: string; stripeSecretKey: string; stripeWebhookSecret: string;
+  port: number;
+  databaseUrl: string;
+  schema: string;
+  jwks: JSONWebKeySet;
+  issuer: string;
+  audience: string;
+  poolSize: number;
+  stripeApiBase: string;
+  stripeSecretKey: string;
+  stripeWebhookSecret: string;
 }
-interface BookingInput { roomId: string; startDate: string; endDate: string; units: number }
-interface Answer { status: number; body: unknown; headers?: Record<string, string> }
-interface Services { pool: pg.Pool; verify: JWTVerifyGetKey; stripe: Stripe; config: Config }
+interface BookingInput {
+  roomId: string;
+  startDate: string;
+  endDate: string;
+  units: number;
+}
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+interface Services {
+  pool: pg.Pool;
+  verify: JWTVerifyGetKey;
+  stripe: Stripe;
+  config: Config;
+}
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Roomline's Idempotency-Key pattern (workers/http/idempotency.ts). */
@@ -76,31 +98,53 @@ const ACTIONABLE = new Set(["payment_intent.succeeded", "payment_intent.payment_
 /** Starts the fair peer; resolves once it listens. */
 export async function startFairPeer(config: Config): Promise<{ close(): Promise<void> }> {
   // Idle connections close after 1 s so they do not hold Postgres slots while Roomline is measured.
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize, idleTimeoutMillis: 1000, options: `-c search_path=${config.schema}` });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.poolSize,
+    idleTimeoutMillis: 1000,
+    options: `-c search_path=${config.schema}`,
+  });
   const base = new URL(config.stripeApiBase);
   // One SDK client (and so one keep-alive agent) for the process, as a Node service would hold it.
   const stripe = new Stripe(config.stripeSecretKey, {
-    host: base.hostname, port: Number(base.port || (base.protocol === "https:" ? 443 : 80)), protocol: base.protocol === "https:" ? "https" : "http",
-    maxNetworkRetries: 2, timeout: 30_000,
+    host: base.hostname,
+    port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+    protocol: base.protocol === "https:" ? "https" : "http",
+    maxNetworkRetries: 2,
+    timeout: 30_000,
     // The SDK reports each request's latency on a later one; with 1,000 requests in flight its buffer
     // overflows and it prints a warning per request (to stderr), which is no work a booking needs.
     telemetry: false,
   });
   const services: Services = { pool, verify: createLocalJWKSet(config.jwks), stripe, config };
-  const server = createServer((req, res) => void route(req, res, services).catch((err: unknown) => {
-    if (!res.headersSent) reply(res, { status: 500, body: { code: "internal", detail: String(err) } });
-  }));
+  const server = createServer(
+    (req, res) =>
+      void route(req, res, services).catch((err: unknown) => {
+        if (!res.headersSent) reply(res, { status: 500, body: { code: "internal", detail: String(err) } });
+      }),
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
-  return { close: async () => { await new Promise((r) => server.close(r)); await pool.end(); } };
+  return {
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await pool.end();
+    },
+  };
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, s: Services): Promise<void> {
   if (req.method === "GET" && req.url === "/health") return reply(res, { status: 200, body: { status: "ok" } });
-  if (req.method === "POST" && req.url === "/webhooks/stripe") return reply(res, await webhook(s, req, await readBody(req)));
+  if (req.method === "POST" && req.url === "/webhooks/stripe")
+    return reply(res, await webhook(s, req, await readBody(req)));
   if (req.method !== "POST" || req.url !== "/bookings") return reply(res, { status: 404, body: { code: "not_found" } });
   const tenantId = await authenticate(req, s);
-  if (!tenantId) return reply(res, { status: 401, body: { code: "unauthorized" }, headers: { "www-authenticate": 'Bearer realm="fair-peer"' } });
+  if (!tenantId)
+    return reply(res, {
+      status: 401,
+      body: { code: "unauthorized" },
+      headers: { "www-authenticate": 'Bearer realm="fair-peer"' },
+    });
   const key = req.headers["idempotency-key"]?.toString();
   if (!key) return reply(res, { status: 428, body: { code: "idempotency_key_required" } });
   if (!KEY.test(key)) return reply(res, { status: 422, body: { code: "validation_failed" } });
@@ -115,7 +159,12 @@ async function authenticate(req: IncomingMessage, s: Services): Promise<string |
   const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(req.headers.authorization ?? "")?.[1];
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, s.verify, { algorithms: ["ES256"], issuer: s.config.issuer, audience: s.config.audience, typ: "at+jwt" });
+    const { payload } = await jwtVerify(token, s.verify, {
+      algorithms: ["ES256"],
+      issuer: s.config.issuer,
+      audience: s.config.audience,
+      typ: "at+jwt",
+    });
     return payload.role === "tenant" && payload.sub ? payload.sub : null;
   } catch {
     return null;
@@ -125,8 +174,16 @@ async function authenticate(req: IncomingMessage, s: Services): Promise<string |
 function parseBooking(text: string): BookingInput | null {
   try {
     const b = JSON.parse(text) as Partial<BookingInput>;
-    const ok = typeof b.roomId === "string" && typeof b.startDate === "string" && DATE.test(b.startDate) && typeof b.endDate === "string"
-      && DATE.test(b.endDate) && b.endDate > b.startDate && Number.isInteger(b.units) && b.units! >= 1 && b.units! <= 100;
+    const ok =
+      typeof b.roomId === "string" &&
+      typeof b.startDate === "string" &&
+      DATE.test(b.startDate) &&
+      typeof b.endDate === "string" &&
+      DATE.test(b.endDate) &&
+      b.endDate > b.startDate &&
+      Number.isInteger(b.units) &&
+      b.units! >= 1 &&
+      b.units! <= 100;
     return ok ? (b as BookingInput) : null;
   } catch {
     return null;
@@ -144,64 +201,128 @@ async function book(s: Services, tenantId: string, key: string, hash: string, b:
   const { bookingId } = claimed;
   let pi: Stripe.PaymentIntent;
   try {
-    pi = await s.stripe.paymentIntents.create({
-      amount: claimed.amount, currency: claimed.currency.toLowerCase(), automatic_payment_methods: { enabled: true },
-      description: `Fair peer booking ${bookingId}`,
-      metadata: { bookingId, roomId: b.roomId, landlordId: claimed.landlordId, tenantId },
-    }, { idempotencyKey: `booking-${bookingId}-payment` });
+    pi = await s.stripe.paymentIntents.create(
+      {
+        amount: claimed.amount,
+        currency: claimed.currency.toLowerCase(),
+        automatic_payment_methods: { enabled: true },
+        description: `Fair peer booking ${bookingId}`,
+        metadata: { bookingId, roomId: b.roomId, landlordId: claimed.landlordId, tenantId },
+      },
+      { idempotencyKey: `booking-${bookingId}-payment` },
+    );
   } catch (err) {
     await compensate(s.pool, tenantId, key, bookingId, b);
     return { status: 502, body: { code: "payment_provider_error", detail: String(err) } };
   }
   const body = {
-    id: bookingId, roomId: b.roomId, tenantId, landlordId: claimed.landlordId, startDate: b.startDate, endDate: b.endDate, units: b.units,
-    status: "held", amountDue: claimed.amount, currency: claimed.currency, holdExpiresAt: claimed.holdExpiresAt,
+    id: bookingId,
+    roomId: b.roomId,
+    tenantId,
+    landlordId: claimed.landlordId,
+    startDate: b.startDate,
+    endDate: b.endDate,
+    units: b.units,
+    status: "held",
+    amountDue: claimed.amount,
+    currency: claimed.currency,
+    holdExpiresAt: claimed.holdExpiresAt,
     payment: { paymentIntentId: pi.id, clientSecret: pi.client_secret ?? "" },
   };
   const text = JSON.stringify(body);
   // One round trip, autocommit: the PaymentIntent on the booking and the final answer on the key.
-  await s.pool.query(`WITH b AS (UPDATE bench_bookings SET payment_intent_id = $1, updated_at = now() WHERE id = $2)
-    UPDATE bench_idempotency SET status = 201, body = $3 WHERE scope = $4 AND key = $5`, [pi.id, bookingId, text, tenantId, key]);
+  await s.pool.query(
+    `WITH b AS (UPDATE bench_bookings SET payment_intent_id = $1, updated_at = now() WHERE id = $2)
+    UPDATE bench_idempotency SET status = 201, body = $3 WHERE scope = $4 AND key = $5`,
+    [pi.id, bookingId, text, tenantId, key],
+  );
   return { status: 201, body: text };
 }
 
-async function holdInTransaction(pool: pg.Pool, tenantId: string, key: string, hash: string, b: BookingInput): Promise<Claimed> {
+async function holdInTransaction(
+  pool: pg.Pool,
+  tenantId: string,
+  key: string,
+  hash: string,
+  b: BookingInput,
+): Promise<Claimed> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     const bookingId = `bkg_${randomUUID().replaceAll("-", "")}`;
-    const claim = await client.query("INSERT INTO bench_idempotency (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-      [tenantId, key, hash, bookingId]);
+    const claim = await client.query(
+      "INSERT INTO bench_idempotency (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+      [tenantId, key, hash, bookingId],
+    );
     if (claim.rowCount === 0) {
       const saved = await client.query<{ request_hash: string; status: number | null; body: string | null }>(
-        "SELECT request_hash, status, body FROM bench_idempotency WHERE scope = $1 AND key = $2", [tenantId, key]);
+        "SELECT request_hash, status, body FROM bench_idempotency WHERE scope = $1 AND key = $2",
+        [tenantId, key],
+      );
       await client.query("COMMIT");
       return { kind: "answer", answer: replayOf(saved.rows[0], hash) };
     }
     const finish = async (answer: Answer): Promise<Claimed> => {
       const text = JSON.stringify(answer.body);
-      await client.query("UPDATE bench_idempotency SET status = $1, body = $2 WHERE scope = $3 AND key = $4", [answer.status, text, tenantId, key]);
+      await client.query("UPDATE bench_idempotency SET status = $1, body = $2 WHERE scope = $3 AND key = $4", [
+        answer.status,
+        text,
+        tenantId,
+        key,
+      ]);
       await client.query("COMMIT");
       return { kind: "answer", answer: { ...answer, body: text } };
     };
-    const room = await client.query<{ capacity: number; price_amount: number; currency: string; landlord_id: string; status: string }>(
-      "SELECT capacity, price_amount, currency, landlord_id, status FROM bench_rooms WHERE id = $1 FOR UPDATE", [b.roomId]);
+    const room = await client.query<{
+      capacity: number;
+      price_amount: number;
+      currency: string;
+      landlord_id: string;
+      status: string;
+    }>("SELECT capacity, price_amount, currency, landlord_id, status FROM bench_rooms WHERE id = $1 FOR UPDATE", [
+      b.roomId,
+    ]);
     const r = room.rows[0];
-    if (!r || r.status !== "active") return await finish({ status: 404, body: { code: "not_found", detail: "No such room." } });
+    if (!r || r.status !== "active")
+      return await finish({ status: 404, body: { code: "not_found", detail: "No such room." } });
     const taken = await client.query<{ max: number }>(
-      "SELECT coalesce(max(units), 0)::int AS max FROM bench_room_days WHERE room_id = $1 AND day >= $2 AND day < $3", [b.roomId, b.startDate, b.endDate]);
-    if (taken.rows[0]!.max + b.units > r.capacity) return await finish({ status: 409, body: { code: "room_unavailable", detail: "Not enough free units on every night." } });
+      "SELECT coalesce(max(units), 0)::int AS max FROM bench_room_days WHERE room_id = $1 AND day >= $2 AND day < $3",
+      [b.roomId, b.startDate, b.endDate],
+    );
+    if (taken.rows[0]!.max + b.units > r.capacity)
+      return await finish({
+        status: 409,
+        body: { code: "room_unavailable", detail: "Not enough free units on every night." },
+      });
     const nights = Math.round((Date.parse(b.endDate) - Date.parse(b.startDate)) / 86_400_000);
     const amount = r.price_amount * nights * b.units;
     const holdExpiresAt = new Date(Date.now() + HOLD_MS).toISOString();
-    await client.query(`INSERT INTO bench_room_days (room_id, day, units)
+    await client.query(
+      `INSERT INTO bench_room_days (room_id, day, units)
       SELECT $1, d::date, $4 FROM generate_series($2::date, $3::date - 1, interval '1 day') AS d
-      ON CONFLICT (room_id, day) DO UPDATE SET units = bench_room_days.units + excluded.units`, [b.roomId, b.startDate, b.endDate, b.units]);
-    await client.query(`INSERT INTO bench_bookings (id, room_id, tenant_id, landlord_id, start_date, end_date, units, status, amount_due, currency, hold_expires_at)
+      ON CONFLICT (room_id, day) DO UPDATE SET units = bench_room_days.units + excluded.units`,
+      [b.roomId, b.startDate, b.endDate, b.units],
+    );
+    await client.query(
+      `INSERT INTO bench_bookings (id, room_id, tenant_id, landlord_id, start_date, end_date, units, status, amount_due, currency, hold_expires_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10)`,
-      [bookingId, b.roomId, tenantId, r.landlord_id, b.startDate, b.endDate, b.units, amount, r.currency, holdExpiresAt]);
-    await client.query("INSERT INTO bench_outbox (id, type, payload) VALUES ($1, 'booking.held', $2)",
-      [`evt_${randomUUID().replaceAll("-", "")}`, JSON.stringify({ bookingId, occurredAt: new Date().toISOString() })]);
+      [
+        bookingId,
+        b.roomId,
+        tenantId,
+        r.landlord_id,
+        b.startDate,
+        b.endDate,
+        b.units,
+        amount,
+        r.currency,
+        holdExpiresAt,
+      ],
+    );
+    await client.query("INSERT INTO bench_outbox (id, type, payload) VALUES ($1, 'booking.held', $2)", [
+      `evt_${randomUUID().replaceAll("-", "")}`,
+      JSON.stringify({ bookingId, occurredAt: new Date().toISOString() }),
+    ]);
     await client.query("COMMIT");
     return { kind: "held", bookingId, landlordId: r.landlord_id, amount, currency: r.currency, holdExpiresAt };
   } catch (err) {
@@ -213,20 +334,35 @@ async function holdInTransaction(pool: pg.Pool, tenantId: string, key: string, h
 }
 
 /** What a key already claimed answers: its stored answer, or why it cannot be replayed. */
-function replayOf(saved: { request_hash: string; status: number | null; body: string | null } | undefined, hash: string): Answer {
+function replayOf(
+  saved: { request_hash: string; status: number | null; body: string | null } | undefined,
+  hash: string,
+): Answer {
   if (!saved) return { status: 409, body: { code: "idempotency_in_progress" }, headers: { "retry-after": "1" } };
   if (saved.request_hash !== hash) return { status: 422, body: { code: "idempotency_key_reused" } };
-  if (saved.status === null || saved.body === null) return { status: 409, body: { code: "idempotency_in_progress" }, headers: { "retry-after": "1" } };
+  if (saved.status === null || saved.body === null)
+    return { status: 409, body: { code: "idempotency_in_progress" }, headers: { "retry-after": "1" } };
   return { status: saved.status, body: saved.body, headers: { "idempotent-replayed": "true" } };
 }
 
 /** After a failed PaymentIntent: the units back, the booking cancelled, the key free for a retry. */
-async function compensate(pool: pg.Pool, tenantId: string, key: string, bookingId: string, b: BookingInput): Promise<void> {
+async function compensate(
+  pool: pg.Pool,
+  tenantId: string,
+  key: string,
+  bookingId: string,
+  b: BookingInput,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("SELECT 1 FROM bench_rooms WHERE id = $1 FOR UPDATE", [b.roomId]);
-    await client.query("UPDATE bench_room_days SET units = units - $4 WHERE room_id = $1 AND day >= $2 AND day < $3", [b.roomId, b.startDate, b.endDate, b.units]);
+    await client.query("UPDATE bench_room_days SET units = units - $4 WHERE room_id = $1 AND day >= $2 AND day < $3", [
+      b.roomId,
+      b.startDate,
+      b.endDate,
+      b.units,
+    ]);
     await client.query("UPDATE bench_bookings SET status = 'cancelled', updated_at = now() WHERE id = $1", [bookingId]);
     await client.query("DELETE FROM bench_idempotency WHERE scope = $1 AND key = $2", [tenantId, key]);
     await client.query("COMMIT");
@@ -242,12 +378,20 @@ async function compensate(pool: pg.Pool, tenantId: string, key: string, bookingI
 async function webhook(s: Services, req: IncomingMessage, raw: string): Promise<Answer> {
   let event: Stripe.Event;
   try {
-    event = s.stripe.webhooks.constructEvent(raw, req.headers["stripe-signature"]?.toString() ?? "", s.config.stripeWebhookSecret, 300);
+    event = s.stripe.webhooks.constructEvent(
+      raw,
+      req.headers["stripe-signature"]?.toString() ?? "",
+      s.config.stripeWebhookSecret,
+      300,
+    );
   } catch {
     return { status: 400, body: { code: "invalid_signature" } };
   }
   if (!ACTIONABLE.has(event.type)) return { status: 200, body: { received: true, duplicate: false } };
-  const inserted = await s.pool.query("INSERT INTO bench_stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [event.id, event.type, raw]);
+  const inserted = await s.pool.query(
+    "INSERT INTO bench_stripe_events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    [event.id, event.type, raw],
+  );
   return { status: 200, body: { received: true, duplicate: inserted.rowCount === 0 } };
 }
 
@@ -263,16 +407,30 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Writes an answer; a string body is sent as is (stored answers are kept as text). */
 function reply(res: ServerResponse, answer: Answer): void {
   const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-  res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...answer.headers });
+  res.writeHead(answer.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...answer.headers,
+  });
   res.end(text);
 }
 
 function configFromEnv(env: NodeJS.ProcessEnv): Config {
-  const need = (name: string) => env[name] || (() => { throw new Error(`${name} is required`); })();
+  const need = (name: string) =>
+    env[name] ||
+    (() => {
+      throw new Error(`${name} is required`);
+    })();
   return {
-    port: Number(need("PORT")), databaseUrl: need("DATABASE_URL"), schema: need("BENCH_SCHEMA"),
-    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet, issuer: need("JWT_ISSUER"), audience: need("JWT_AUDIENCE"),
-    poolSize: Number(env.POOL_SIZE ?? 20), stripeApiBase: need("STRIPE_API_BASE"), stripeSecretKey: need("STRIPE_SECRET_KEY"),
+    port: Number(need("PORT")),
+    databaseUrl: need("DATABASE_URL"),
+    schema: need("BENCH_SCHEMA"),
+    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet,
+    issuer: need("JWT_ISSUER"),
+    audience: need("JWT_AUDIENCE"),
+    poolSize: Number(env.POOL_SIZE ?? 20),
+    stripeApiBase: need("STRIPE_API_BASE"),
+    stripeSecretKey: need("STRIPE_SECRET_KEY"),
     stripeWebhookSecret: need("STRIPE_WEBHOOK_SECRET"),
   };
 }
@@ -280,7 +438,9 @@ function configFromEnv(env: NodeJS.ProcessEnv): Config {
 async function main(): Promise<void> {
   const config = configFromEnv(process.env);
   const server = await startFairPeer(config);
-  console.log(`[pg-fair-peer] listening on http://127.0.0.1:${config.port} (schema ${config.schema}, pool ${config.poolSize}, Stripe ${config.stripeApiBase})`);
+  console.log(
+    `[pg-fair-peer] listening on http://127.0.0.1:${config.port} (schema ${config.schema}, pool ${config.poolSize}, Stripe ${config.stripeApiBase})`,
+  );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

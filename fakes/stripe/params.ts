@@ -81,3 +81,42 @@ export function mergeMetadata(p: ParamMap, current: Metadata = {}): Metadata {
   }
   return merged;
 }
+
+/** Stripe's range filter on a timestamp: an integer (equal to) or a hash of gt, gte, lt and lte. */
+export interface Range {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+/** A `created`-style filter; absent is undefined. */
+export function getRange(p: ParamMap, name: string): Range | undefined {
+  const raw = p[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw === "string") {
+    const exact = getInt(p, name, false, 0);
+    return exact === undefined ? undefined : { gte: exact, lte: exact };
+  }
+  if (Array.isArray(raw))
+    throw paramError(name, `Invalid hash: ${name} must be an integer or a hash of gt, gte, lt, lte.`);
+  const range: Range = {};
+  for (const key of Object.keys(raw)) {
+    if (key !== "gt" && key !== "gte" && key !== "lt" && key !== "lte") {
+      throw paramError(`${name}[${key}]`, `Received unknown parameter: ${name}[${key}]`);
+    }
+    range[key] = getInt(raw, key, true, 0);
+  }
+  return range;
+}
+
+/** Whether a timestamp is inside a range filter. */
+export function inRange(value: number, range: Range | undefined): boolean {
+  if (!range) return true;
+  return (
+    (range.gt === undefined || value > range.gt) &&
+    (range.gte === undefined || value >= range.gte) &&
+    (range.lt === undefined || value < range.lt) &&
+    (range.lte === undefined || value <= range.lte)
+  );
+}

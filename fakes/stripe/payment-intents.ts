@@ -5,7 +5,19 @@ import type { Customers } from "./customers";
 import { ApiError, invalid, missing, paramError, throwError, type ErrorBody } from "./errors";
 import type { Events } from "./events";
 import { newId, now, patch, snapshot, type Metadata } from "./objects";
-import { getBool, getCurrency, getEnum, getInt, getString, mergeMetadata, type Ctx } from "./params";
+import { listPage, type ListPage } from "./lists";
+import {
+  getBool,
+  getCurrency,
+  getEnum,
+  getInt,
+  getRange,
+  getString,
+  inRange,
+  mergeMetadata,
+  type Ctx,
+  type ParamMap,
+} from "./params";
 import {
   declineFor,
   GENERIC_DECLINE,
@@ -74,6 +86,19 @@ export class PaymentIntents {
   /** GET /v1/payment_intents/:id. */
   get(id: string): PaymentIntent {
     return this.intents.get(id) ?? throwError(missing("payment_intent", id, "intent"));
+  }
+
+  /**
+   * GET /v1/payment_intents: newest first, filtered by `created` (an integer or gt/gte/lt/lte) and
+   * `customer`, paged with `limit` and `starting_after`/`ending_before`, metadata included, as Stripe lists them.
+   */
+  list(p: ParamMap): ListPage<PaymentIntent> {
+    const created = getRange(p, "created");
+    const customer = getString(p, "customer");
+    const items = [...this.intents.values()]
+      .reverse()
+      .filter((pi) => inRange(pi.created, created) && (!customer || pi.customer === customer));
+    return listPage(items, p, "/v1/payment_intents", "payment_intent");
   }
 
   /** The PaymentIntent another resource names in its params; unknown is a 400. */

@@ -1,9 +1,10 @@
-/** Refunds: full or partial, against a PaymentIntent's latest charge or a named charge. */
+/** Refunds: full or partial, against a PaymentIntent's latest charge or a named charge; a test can make one fail later. */
 import type { Charges } from "./charges";
 import { invalid, missing, paramError, throwError } from "./errors";
 import type { Events } from "./events";
-import { newId, now, type Metadata } from "./objects";
-import { getEnum, getInt, getString, mergeMetadata, type Ctx, type ParamMap } from "./params";
+import { listPage, type ListPage } from "./lists";
+import { newId, now, patch, type Metadata } from "./objects";
+import { getEnum, getInt, getRange, getString, inRange, mergeMetadata, type Ctx, type ParamMap } from "./params";
 import type { PaymentIntents } from "./payment-intents";
 
 export interface Refund {
@@ -16,8 +17,21 @@ export interface Refund {
   metadata: Metadata;
   payment_intent: string;
   reason: string | null;
-  status: "succeeded";
+  status: "succeeded" | "failed";
+  /** Set when the refund failed: why the card could not take the money back. */
+  failure_reason: string | null;
 }
+
+/** Stripe's reasons for a refund that failed after it was accepted. */
+const FAILURE_REASONS = [
+  "lost_or_stolen_card",
+  "expired_or_canceled_card",
+  "charge_for_pending_refund_disputed",
+  "insufficient_funds",
+  "declined",
+  "merchant_request",
+  "unknown",
+];
 
 export class Refunds {
   private readonly refunds = new Map<string, Refund>();
@@ -71,6 +85,7 @@ export class Refunds {
       payment_intent: charge.payment_intent,
       reason,
       status: "succeeded",
+      failure_reason: null,
     };
     this.refunds.set(refund.id, refund);
     charge.amount_refunded += amount;
@@ -85,12 +100,37 @@ export class Refunds {
     return this.refunds.get(id) ?? throwError(missing("refund", id, "refund"));
   }
 
-  /** Newest first, optionally for one PaymentIntent, as Stripe lists them. */
-  list(p: ParamMap): unknown {
-    const limit = Math.min(getInt(p, "limit", false) ?? 10, 100);
+  /** Newest first, optionally for one PaymentIntent or charge and by `created`, paged, as Stripe lists them. */
+  list(p: ParamMap): ListPage<Refund> {
     const pi = getString(p, "payment_intent");
-    const items = [...this.refunds.values()].reverse().filter((r) => !pi || r.payment_intent === pi);
-    return { object: "list", data: items.slice(0, limit), has_more: items.length > limit, url: "/v1/refunds" };
+    const charge = getString(p, "charge");
+    const created = getRange(p, "created");
+    const items = [...this.refunds.values()]
+      .reverse()
+      .filter(
+        (r) => (!pi || r.payment_intent === pi) && (!charge || r.charge === charge) && inRange(r.created, created),
+      );
+    return listPage(items, p, "/v1/refunds", "refund");
+  }
+
+  /**
+   * POST /_fake/refunds/:id/fail: the card could not take the money back (closed, lost), days after
+   * the refund was accepted. As at Stripe, the amount returns to the charge (it is no longer
+   * refunded) and `charge.refund.updated`, `refund.updated` and `refund.failed` are sent.
+   */
+  fail(c: Ctx): Refund {
+    const refund = this.get(c.id);
+    if (refund.status !== "succeeded")
+      throw invalid(`Refund ${refund.id} has status ${refund.status} and cannot fail.`);
+    const reason = getEnum(c.params, "failure_reason", FAILURE_REASONS) ?? "expired_or_canceled_card";
+    patch(refund, { status: "failed", failure_reason: reason });
+    const charge = this.charges.find(refund.charge);
+    if (charge) {
+      charge.amount_refunded -= refund.amount;
+      charge.refunded = false;
+    }
+    for (const type of ["charge.refund.updated", "refund.updated", "refund.failed"]) this.events.emit(type, refund, c);
+    return refund;
   }
 
   reset(): void {

@@ -1,8 +1,9 @@
 /**
  * Offline Stripe-compatible fake. Point the real SDK at it:
  *   new Stripe('sk_test_x', { host: '127.0.0.1', port, protocol: 'http', httpClient: Stripe.createFetchHttpClient() })
- * Covers PaymentIntents, Refunds, Customers and Events, idempotency and signed webhooks; each
- * resource lives in its own file next to this one, and this file is the HTTP side of them all.
+ * Covers PaymentIntents, Refunds, Customers and Events (lists paged and filtered by `created` as
+ * Stripe's are), idempotency and signed webhooks; each resource lives in its own file next to this
+ * one, and this file is the HTTP side of them all.
  * Run directly with `tsx fakes/stripe/server.ts` (env: STRIPE_FAKE_PORT, STRIPE_WEBHOOK_URL,
  * STRIPE_WEBHOOK_SECRET, STRIPE_FAKE_AUTO_SUCCEED_MS).
  */
@@ -42,6 +43,8 @@ export interface StripeFake {
   succeed(piId: string): Promise<void>;
   /** Same as POST /_fake/payment_intents/:id/fail. */
   fail(piId: string): Promise<void>;
+  /** Same as POST /_fake/refunds/:id/fail: a refund accepted earlier fails at the card. */
+  failRefund(refundId: string, failureReason?: string): Promise<void>;
 }
 
 type Route = [method: string, pattern: RegExp, handler: (ctx: Ctx) => unknown];
@@ -108,7 +111,7 @@ class FakeStripe {
   private readonly customers: Customers;
   private readonly charges = new Charges();
   readonly intents: PaymentIntents;
-  private readonly refunds: Refunds;
+  readonly refunds: Refunds;
   private readonly idempotency = new Map<string, SavedReply>();
   private readonly routes: Route[];
   private readonly log: (line: string) => void;
@@ -116,7 +119,10 @@ class FakeStripe {
 
   constructor(opts: StripeFakeOptions) {
     this.log = opts.log ?? ((line) => console.log(`[stripe-fake] ${line}`));
-    this.webhooks = new Webhooks({ url: opts.webhookUrl, enabledEvents: opts.enabledEvents, secret: opts.webhookSecret, log: this.log }, this.timers);
+    this.webhooks = new Webhooks(
+      { url: opts.webhookUrl, enabledEvents: opts.enabledEvents, secret: opts.webhookSecret, log: this.log },
+      this.timers,
+    );
     this.events = new Events(this.webhooks);
     this.customers = new Customers(this.events);
     const { charges, customers, events, timers } = this;
@@ -124,6 +130,7 @@ class FakeStripe {
     this.refunds = new Refunds(this.intents, charges, events);
     this.routes = [
       ["POST", /^\/v1\/payment_intents$/, (c) => this.intents.create(c)],
+      ["GET", /^\/v1\/payment_intents$/, (c) => this.intents.list(c.params)],
       ["GET", /^\/v1\/payment_intents\/([^/]+)$/, (c) => this.intents.get(c.id)],
       ["POST", /^\/v1\/payment_intents\/([^/]+)$/, (c) => this.intents.update(c)],
       ["POST", /^\/v1\/payment_intents\/([^/]+)\/confirm$/, (c) => this.intents.confirm(c)],
@@ -138,6 +145,7 @@ class FakeStripe {
       ["GET", /^\/v1\/events\/([^/]+)$/, (c) => this.events.get(c.id)],
       ["POST", /^\/_fake\/payment_intents\/([^/]+)\/succeed$/, (c) => this.intents.succeed(c.id)],
       ["POST", /^\/_fake\/payment_intents\/([^/]+)\/fail$/, (c) => this.intents.fail(c.id)],
+      ["POST", /^\/_fake\/refunds\/([^/]+)\/fail$/, (c) => this.refunds.fail(c)],
       ["POST", /^\/_fake\/reset$/, () => this.reset()],
     ];
   }
@@ -299,6 +307,10 @@ export async function startStripeFake(opts: StripeFakeOptions): Promise<StripeFa
     },
     fail: async (piId) => {
       fake.intents.fail(piId);
+    },
+    failRefund: async (refundId, failureReason) => {
+      const params: ParamMap = failureReason ? { failure_reason: failureReason } : {};
+      fake.refunds.fail({ params, id: refundId, requestId: null, idempotencyKey: null });
     },
   };
 }

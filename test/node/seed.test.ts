@@ -1,13 +1,25 @@
 // The pure parts of scripts/seed.ts: deterministic generation, shape of the rows, password hashes.
 import { describe, expect, it } from "vitest";
 import {
-  buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, hashPasswordNode, listingOf, PROPERTIES_PER_CITY, seedId, seedPresentSql, seedSql, withPasswords,
+  buildDemoData,
+  DEMO_LOGINS,
+  DEMO_PASSWORD,
+  hashPasswordNode,
+  listingOf,
+  PROPERTIES_PER_CITY,
+  seedId,
+  seedPresentSql,
+  seedSql,
+  withPasswords,
 } from "../../scripts/seed";
 
 // workers/domain/password.ts is typed for the Workers runtime: a static import would make
 // tsconfig.node.json (DOM lib) type-check it and fail on BufferSource, so it loads at run time only.
 const PASSWORD_MODULE = "../../workers/domain/password";
-interface PasswordModule { verifyPassword(password: string, stored: string): Promise<boolean>; needsRehash(stored: string): boolean }
+interface PasswordModule {
+  verifyPassword(password: string, stored: string): Promise<boolean>;
+  needsRehash(stored: string): boolean;
+}
 const { verifyPassword, needsRehash } = (await import(/* @vite-ignore */ PASSWORD_MODULE)) as PasswordModule;
 
 const ID = /^[a-z]+_[0-9a-z]{17}$/;
@@ -47,9 +59,11 @@ describe("demo data", () => {
     const perProperty = new Map<string, number>();
     for (const room of data.rooms) perProperty.set(room.propertyId, (perProperty.get(room.propertyId) ?? 0) + 1);
     expect(perProperty.size).toBe(data.properties.length);
-    for (const n of perProperty.values()) expect(n).toBeGreaterThanOrEqual(1), expect(n).toBeLessThanOrEqual(4);
+    for (const n of perProperty.values()) (expect(n).toBeGreaterThanOrEqual(1), expect(n).toBeLessThanOrEqual(4));
     expect(new Set(data.rooms.map((r) => r.rentalMode))).toEqual(new Set(["monthly", "nightly"]));
-    const currencyOf = new Map(data.properties.map((p) => [p.id, { GB: "GBP", US: "USD", JP: "JPY", NZ: "NZD" }[p.country] ?? "EUR"]));
+    const currencyOf = new Map(
+      data.properties.map((p) => [p.id, { GB: "GBP", US: "USD", JP: "JPY", NZ: "NZD" }[p.country] ?? "EUR"]),
+    );
     for (const room of data.rooms) {
       expect(room.currency).toBe(currencyOf.get(room.propertyId));
       expect(Number.isInteger(room.priceAmount) && room.priceAmount > 0).toBe(true);
@@ -60,14 +74,21 @@ describe("demo data", () => {
   });
 
   it("prices in minor units: yen are whole (85000 = ¥85,000), euros in cents", () => {
-    const monthly = (currency: string) => data.rooms.filter((r) => r.currency === currency && r.rentalMode === "monthly").map((r) => r.priceAmount);
-    for (const yen of monthly("JPY")) expect(yen).toBeGreaterThanOrEqual(50_000), expect(yen).toBeLessThan(400_000);
-    for (const cents of monthly("EUR")) expect(cents).toBeGreaterThanOrEqual(40_000), expect(cents).toBeLessThan(400_000);
+    const monthly = (currency: string) =>
+      data.rooms.filter((r) => r.currency === currency && r.rentalMode === "monthly").map((r) => r.priceAmount);
+    for (const yen of monthly("JPY")) (expect(yen).toBeGreaterThanOrEqual(50_000), expect(yen).toBeLessThan(400_000));
+    for (const cents of monthly("EUR"))
+      (expect(cents).toBeGreaterThanOrEqual(40_000), expect(cents).toBeLessThan(400_000));
   });
 
   it("keeps coordinates near the city centre and timestamps in ISO 8601 UTC", () => {
     const centres: Record<string, [number, number]> = {
-      Lisbon: [38.72, -9.14], Berlin: [52.52, 13.4], London: [51.51, -0.13], "New York": [40.73, -73.97], Tokyo: [35.68, 139.7], Auckland: [-36.85, 174.76],
+      Lisbon: [38.72, -9.14],
+      Berlin: [52.52, 13.4],
+      London: [51.51, -0.13],
+      "New York": [40.73, -73.97],
+      Tokyo: [35.68, 139.7],
+      Auckland: [-36.85, 174.76],
     };
     for (const p of data.properties) {
       const [lat, lng] = centres[p.city]!;
@@ -80,7 +101,9 @@ describe("demo data", () => {
   it("has one listing per room, equal to what the listing.changed projection writes", () => {
     expect(data.listings.length).toBe(data.rooms.length);
     const propertyById = new Map(data.properties.map((p) => [p.id, p]));
-    data.rooms.forEach((room, i) => expect(data.listings[i]).toEqual(listingOf(propertyById.get(room.propertyId)!, room)));
+    data.rooms.forEach((room, i) =>
+      expect(data.listings[i]).toEqual(listingOf(propertyById.get(room.propertyId)!, room)),
+    );
     expect(data.listings.every((l) => l.active)).toBe(true);
   });
 });
@@ -88,7 +111,8 @@ describe("demo data", () => {
 describe("ids", () => {
   it("of a room depend only on its property's position and its own", () => {
     const other = buildDemoData(7);
-    const roomIds = (d: typeof data) => new Map(d.rooms.map((r) => [`${r.propertyId}/${r.name.split(" – ")[0]}`, r.id]));
+    const roomIds = (d: typeof data) =>
+      new Map(d.rooms.map((r) => [`${r.propertyId}/${r.name.split(" – ")[0]}`, r.id]));
     const [a, b] = [roomIds(data), roomIds(other)];
     const shared = [...a.keys()].filter((key) => b.has(key) && key.includes("Room "));
     expect(shared.length).toBeGreaterThan(0);
@@ -125,7 +149,8 @@ describe("SQL", () => {
     expect(sql).not.toMatch(/^INSERT INTO/m);
     expect(sql).toContain("'Liam O''Connor'");
     expect(sql).toContain('\'["wifi"');
-    for (const table of ["users", "properties", "rooms", "listings"]) expect(sql).toContain(`INSERT OR IGNORE INTO \`${table}\``);
+    for (const table of ["users", "properties", "rooms", "listings"])
+      expect(sql).toContain(`INSERT OR IGNORE INTO \`${table}\``);
     expect(sql.indexOf("INTO `users`")).toBeLessThan(sql.indexOf("INTO `properties`"));
     expect(sql.indexOf("INTO `properties`")).toBeLessThan(sql.indexOf("INTO `rooms`"));
   });

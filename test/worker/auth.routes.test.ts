@@ -15,7 +15,9 @@ async function raceWithLateRotation(refreshToken: string, n: number): Promise<Re
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let waiting = 0;
-  const settle = () => { if (++waiting === n) release(); };
+  const settle = () => {
+    if (++waiting === n) release();
+  };
   const db = env.DB;
   const DB = {
     batch: db.batch.bind(db),
@@ -25,20 +27,29 @@ async function raceWithLateRotation(refreshToken: string, n: number): Promise<Re
       if (!/^insert into "refresh_tokens"/i.test(query)) return stmt;
       return {
         bind: (...values: unknown[]) => ({
-          run: async () => { settle(); await gate; return stmt.bind(...values).run(); },
+          run: async () => {
+            settle();
+            await gate;
+            return stmt.bind(...values).run();
+          },
         }),
       };
     },
   };
   const slowEnv = { ...env, DB } as unknown as Env;
-  const request = () => new Request("https://api.test/v1/auth/refresh", {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refreshToken }),
-  });
-  return Promise.all(Array.from({ length: n }, async () => {
-    const res = await worker.fetch(request(), slowEnv, createExecutionContext());
-    if (res.status !== 200) settle();
-    return res;
-  }));
+  const request = () =>
+    new Request("https://api.test/v1/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refreshToken }),
+    });
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const res = await worker.fetch(request(), slowEnv, createExecutionContext());
+      if (res.status !== 200) settle();
+      return res;
+    }),
+  );
 }
 
 /** SHA-256 of `text` as lowercase hex, computed here rather than with the code under test. */
@@ -57,14 +68,18 @@ describe("POST /v1/auth/register", () => {
     expect(body.tokenType).toBe("Bearer");
     expect(body.expiresIn).toBe(900);
     expect(body.refreshToken).toMatch(/^rt_/);
-    const stored = await env.DB.prepare("select password_hash from users where id = ?").bind(body.user.id).first<{ password_hash: string }>();
+    const stored = await env.DB.prepare("select password_hash from users where id = ?")
+      .bind(body.user.id)
+      .first<{ password_hash: string }>();
     expect(stored?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
     expect(stored?.password_hash).not.toContain(password);
   });
 
   it("stores the refresh token only as its SHA-256 hash", async () => {
     const user = await signUp();
-    const { results } = await env.DB.prepare("select * from refresh_tokens where user_id = ?").bind(user.id).all<{ token_hash: string }>();
+    const { results } = await env.DB.prepare("select * from refresh_tokens where user_id = ?")
+      .bind(user.id)
+      .all<{ token_hash: string }>();
     expect(results).toHaveLength(1);
     expect(results[0]!.token_hash).toBe(await sha256(user.refreshToken));
     const secret = user.refreshToken.slice("rt_".length);
@@ -73,13 +88,17 @@ describe("POST /v1/auth/register", () => {
 
   it("answers 409 email_taken for a second account with the same email, in any case", async () => {
     const user = await signUp();
-    const res = await call("POST", "/v1/auth/register", { body: { email: user.email.toUpperCase(), password, name: "Copy", role: "tenant" } });
+    const res = await call("POST", "/v1/auth/register", {
+      body: { email: user.email.toUpperCase(), password, name: "Copy", role: "tenant" },
+    });
     expect(res.status).toBe(409);
     expect((await json(res)).code).toBe("email_taken");
   });
 
   it("refuses to let a client register as admin", async () => {
-    const res = await call("POST", "/v1/auth/register", { body: { email: `a-${crypto.randomUUID()}@x.io`, password, name: "Eve", role: "admin" } });
+    const res = await call("POST", "/v1/auth/register", {
+      body: { email: `a-${crypto.randomUUID()}@x.io`, password, name: "Eve", role: "admin" },
+    });
     expect(res.status).toBe(422);
     expect((await json(res)).errors[0].path).toBe("role");
   });
@@ -88,7 +107,10 @@ describe("POST /v1/auth/register", () => {
     const ip = uniqueIp();
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await call("POST", "/v1/auth/register", { ip, body: { email: `rl-${crypto.randomUUID()}@x.io`, password, name: "R", role: "tenant" } });
+      const res = await call("POST", "/v1/auth/register", {
+        ip,
+        body: { email: `rl-${crypto.randomUUID()}@x.io`, password, name: "R", role: "tenant" },
+      });
       statuses.push(res.status);
       if (res.status === 429) {
         expect(res.headers.get("retry-after")).toBe("60");
@@ -102,7 +124,10 @@ describe("POST /v1/auth/register", () => {
   it("rate-limits registrations per email even across IPs", async () => {
     const email = `rl-${crypto.randomUUID()}@x.io`;
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await call("POST", "/v1/auth/register", { body: { email, password, name: "R", role: "tenant" } })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await call("POST", "/v1/auth/register", { body: { email, password, name: "R", role: "tenant" } })).status,
+      );
     expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
   });
 });
@@ -118,7 +143,9 @@ describe("POST /v1/auth/login", () => {
   it("answers a wrong password and an unknown email identically", async () => {
     const user = await signUp();
     const wrong = await call("POST", "/v1/auth/login", { body: { email: user.email, password: "not the password" } });
-    const unknown = await call("POST", "/v1/auth/login", { body: { email: `ghost-${crypto.randomUUID()}@x.io`, password } });
+    const unknown = await call("POST", "/v1/auth/login", {
+      body: { email: `ghost-${crypto.randomUUID()}@x.io`, password },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(withoutRequestId(await json(wrong))).toEqual(withoutRequestId(await json(unknown)));
@@ -127,7 +154,10 @@ describe("POST /v1/auth/login", () => {
   it("rate-limits per email even across IPs", async () => {
     const user = await signUp();
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await call("POST", "/v1/auth/login", { body: { email: user.email, password: "wrong password!" } })).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await call("POST", "/v1/auth/login", { body: { email: user.email, password: "wrong password!" } })).status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
   });
@@ -135,7 +165,11 @@ describe("POST /v1/auth/login", () => {
   it("rate-limits per IP even across emails", async () => {
     const ip = uniqueIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await call("POST", "/v1/auth/login", { ip, body: { email: `ghost-${crypto.randomUUID()}@x.io`, password } })).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await call("POST", "/v1/auth/login", { ip, body: { email: `ghost-${crypto.randomUUID()}@x.io`, password } }))
+          .status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
   });
@@ -143,10 +177,14 @@ describe("POST /v1/auth/login", () => {
   it("upgrades a hash made with weaker parameters on the next login", async () => {
     const user = await signUp();
     const { hashPassword } = await import("../../workers/domain/password");
-    await env.DB.prepare("update users set password_hash = ? where id = ?").bind(await hashPassword(password, 1000), user.id).run();
+    await env.DB.prepare("update users set password_hash = ? where id = ?")
+      .bind(await hashPassword(password, 1000), user.id)
+      .run();
     const res = await call("POST", "/v1/auth/login", { body: { email: user.email, password } });
     expect(res.status).toBe(200);
-    const stored = await env.DB.prepare("select password_hash from users where id = ?").bind(user.id).first<{ password_hash: string }>();
+    const stored = await env.DB.prepare("select password_hash from users where id = ?")
+      .bind(user.id)
+      .first<{ password_hash: string }>();
     expect(stored?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
   });
 });
@@ -196,7 +234,10 @@ describe("POST /v1/auth/logout and GET /v1/me", () => {
     const me = await call("GET", "/v1/me", { token: user.accessToken });
     expect(me.status).toBe(200);
     expect(await json(me)).toMatchObject({ id: user.id, email: user.email, role: "landlord" });
-    const out = await call("POST", "/v1/auth/logout", { token: user.accessToken, body: { refreshToken: user.refreshToken } });
+    const out = await call("POST", "/v1/auth/logout", {
+      token: user.accessToken,
+      body: { refreshToken: user.refreshToken },
+    });
     expect(out.status).toBe(204);
     expect((await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } })).status).toBe(401);
   });

@@ -1,14 +1,30 @@
 import { createMessageBatch, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { book, bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validRoom } from "./helpers";
+import {
+  book,
+  bookHeld,
+  call,
+  eventually,
+  inDays,
+  json,
+  landlordWithRoom,
+  mintTenant,
+  signUp,
+  validRoom,
+} from "./helpers";
 import { startOfDayIn } from "../../workers/domain/dates";
 import { consumeEvents } from "../../workers/events/consumer";
 import { newEvent } from "../../workers/outbox";
 import { pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
 
-const stay = (roomId: string, from = 10, nights = 5) => ({ roomId, startDate: inDays(from), endDate: inDays(from + nights), units: 1 });
+const stay = (roomId: string, from = 10, nights = 5) => ({
+  roomId,
+  startDate: inDays(from),
+  endDate: inDays(from + nights),
+  units: 1,
+});
 
 async function bookingStatus(id: string, token: string, want: string) {
   return eventually(async () => {
@@ -20,7 +36,10 @@ async function bookingStatus(id: string, token: string, want: string) {
 /** Pays at the fake and delivers the resulting webhook to the worker. */
 async function pay(paymentIntentId: string, outcome: "succeed" | "fail" = "succeed") {
   await customerPays(paymentIntentId, outcome);
-  const event = await stripeEvent(outcome === "succeed" ? "payment_intent.succeeded" : "payment_intent.payment_failed", paymentIntentId);
+  const event = await stripeEvent(
+    outcome === "succeed" ? "payment_intent.succeeded" : "payment_intent.payment_failed",
+    paymentIntentId,
+  );
   expect((await deliver(event)).status).toBe(200);
   return event;
 }
@@ -32,7 +51,13 @@ describe("POST /v1/bookings", () => {
     const res = await book(tenant.accessToken, stay(room.id));
     expect(res.status).toBe(201);
     const booking = await json(res);
-    expect(booking).toMatchObject({ status: "held", roomId: room.id, tenantId: tenant.id, landlordId: landlord.id, amountDue: { amount: 130000, currency: "EUR" } });
+    expect(booking).toMatchObject({
+      status: "held",
+      roomId: room.id,
+      tenantId: tenant.id,
+      landlordId: landlord.id,
+      amountDue: { amount: 130000, currency: "EUR" },
+    });
     expect(Date.parse(booking.holdExpiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
     const payment = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
     const pi = await stripeGet(`/v1/payment_intents/${payment.paymentIntentId}`);
@@ -41,19 +66,39 @@ describe("POST /v1/bookings", () => {
 
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken })).status).toBe(200);
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: landlord.accessToken })).status).toBe(200);
-    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await mintTenant()).accessToken })).status).toBe(404);
-    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await signUp("landlord")).accessToken })).status).toBe(404);
+    expect((await call("GET", `/v1/bookings/${booking.id}`, { token: (await mintTenant()).accessToken })).status).toBe(
+      404,
+    );
+    expect(
+      (await call("GET", `/v1/bookings/${booking.id}`, { token: (await signUp("landlord")).accessToken })).status,
+    ).toBe(404);
     // the lists come from the D1 read model, which the calendar's outbox feeds right after the hold
-    await eventually(async () => ((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.length ? true : undefined));
-    expect((await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
-    expect((await json(await call("GET", "/v1/bookings", { token: landlord.accessToken }))).items.map((b: { id: string }) => b.id)).toEqual([booking.id]);
+    await eventually(async () =>
+      (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.length ? true : undefined,
+    );
+    expect(
+      (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.map(
+        (b: { id: string }) => b.id,
+      ),
+    ).toEqual([booking.id]);
+    expect(
+      (await json(await call("GET", "/v1/bookings", { token: landlord.accessToken }))).items.map(
+        (b: { id: string }) => b.id,
+      ),
+    ).toEqual([booking.id]);
 
-    const availability = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(9)}&to=${inDays(11)}`));
+    const availability = await json(
+      await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(9)}&to=${inDays(11)}`),
+    );
     expect(availability.days.map((d: { units: number }) => d.units)).toEqual([2, 1]);
   });
 
   it("charges the whole stay for nightly rooms", async () => {
-    const { room } = await landlordWithRoom({ rentalMode: "nightly", price: { amount: 9000, currency: "JPY" }, deposit: { amount: 0, currency: "JPY" } });
+    const { room } = await landlordWithRoom({
+      rentalMode: "nightly",
+      price: { amount: 9000, currency: "JPY" },
+      deposit: { amount: 0, currency: "JPY" },
+    });
     const booking = await bookHeld((await mintTenant()).accessToken, { ...stay(room.id, 3, 4), units: 2 });
     expect(booking.amountDue).toEqual({ amount: 72000, currency: "JPY" });
   });
@@ -65,7 +110,9 @@ describe("POST /v1/bookings", () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(2);
     expect(statuses.filter((s) => s === 409)).toHaveLength(198);
-    const codes = new Set(await Promise.all(results.filter((r) => r.status === 409).map(async (r) => (await json(r)).code)));
+    const codes = new Set(
+      await Promise.all(results.filter((r) => r.status === 409).map(async (r) => (await json(r)).code)),
+    );
     expect([...codes]).toEqual(["room_unavailable"]);
   });
 
@@ -110,17 +157,41 @@ describe("POST /v1/bookings", () => {
   it("refuses a tenant's hold beyond MAX_LIVE_HOLDS unpaid ones (409 too_many_holds) and a nightly stay beyond MAX_HOLD_NIGHTS", async () => {
     const { createExecutionContext } = await import("cloudflare:test");
     const worker = (await import("../../workers/index")).default;
-    const { room } = await landlordWithRoom({ capacity: 10, rentalMode: "nightly", price: { amount: 5000, currency: "EUR" }, deposit: { amount: 0, currency: "EUR" } });
+    const { room } = await landlordWithRoom({
+      capacity: 10,
+      rentalMode: "nightly",
+      price: { amount: 5000, currency: "EUR" },
+      deposit: { amount: 0, currency: "EUR" },
+    });
     const tenant = await mintTenant();
     const limited = { ...env, MAX_LIVE_HOLDS: "2", MAX_HOLD_NIGHTS: "30" } as Env;
-    const send = (body: unknown) => worker.fetch!(new Request("https://api.test/v1/bookings", {
-      method: "POST", body: JSON.stringify(body),
-      headers: { authorization: `Bearer ${tenant.accessToken}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID(), "cf-connecting-ip": "10.98.0.1" },
-    }) as never, limited, createExecutionContext());
+    const send = (body: unknown) =>
+      worker.fetch!(
+        new Request("https://api.test/v1/bookings", {
+          method: "POST",
+          body: JSON.stringify(body),
+          headers: {
+            authorization: `Bearer ${tenant.accessToken}`,
+            "content-type": "application/json",
+            "idempotency-key": crypto.randomUUID(),
+            "cf-connecting-ip": "10.98.0.1",
+          },
+        }) as never,
+        limited,
+        createExecutionContext(),
+      );
     const first = await json(await send(stay(room.id, 10, 1)));
     await send(stay(room.id, 12, 1));
     // the count comes from the read model, which the calendars' outboxes feed
-    await eventually(async () => ((await env.DB.prepare("select count(*) as n from bookings where tenant_id = ? and status = 'held'").bind(tenant.id).first<{ n: number }>())?.n === 2 ? true : undefined));
+    await eventually(async () =>
+      (
+        await env.DB.prepare("select count(*) as n from bookings where tenant_id = ? and status = 'held'")
+          .bind(tenant.id)
+          .first<{ n: number }>()
+      )?.n === 2
+        ? true
+        : undefined,
+    );
     const third = await send(stay(room.id, 14, 1));
     expect(third.status).toBe(409);
     expect((await json(third)).code).toBe("too_many_holds");
@@ -147,10 +218,12 @@ describe("POST /v1/bookings", () => {
     }
     expect(limited?.status).toBe(429);
     expect(limited!.headers.get("retry-after")).toBe("60");
-    const kept = await runInDurableObject(env.ROOM_CALENDAR.getByName(room.id), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM requests WHERE key = ?", key).one().n);
+    const kept = await runInDurableObject(
+      env.ROOM_CALENDAR.getByName(room.id),
+      (_i, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM requests WHERE key = ?", key).one().n,
+    );
     expect(kept).toBe(0);
-
   });
 
   it("produces one effect for concurrent requests with one key", async () => {
@@ -163,7 +236,12 @@ describe("POST /v1/bookings", () => {
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
     const ids = new Set(await Promise.all(created.map(async (r) => (await json(r)).id)));
     expect(ids.size).toBe(1);
-    const count = async () => (await env.DB.prepare("select count(*) as n from bookings where tenant_id = ?").bind(tenant.id).first<{ n: number }>())?.n;
+    const count = async () =>
+      (
+        await env.DB.prepare("select count(*) as n from bookings where tenant_id = ?")
+          .bind(tenant.id)
+          .first<{ n: number }>()
+      )?.n;
     await eventually(async () => ((await count()) === 1 ? true : undefined));
     expect(await count()).toBe(1);
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(11)}`));
@@ -172,13 +250,25 @@ describe("POST /v1/bookings", () => {
 
   it("refuses a landlord at capacity with 409 landlord_at_capacity, and never exceeds it across rooms under concurrency", async () => {
     const { landlord, property, room } = await landlordWithRoom({ capacity: 10 });
-    const second = await json(await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), capacity: 10 } }));
-    expect((await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 3 } })).status).toBe(200);
+    const second = await json(
+      await call("POST", `/v1/properties/${property.id}/rooms`, {
+        token: landlord.accessToken,
+        body: { ...validRoom(), capacity: 10 },
+      }),
+    );
+    expect(
+      (await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 3 } }))
+        .status,
+    ).toBe(200);
     const tenants = await Promise.all(Array.from({ length: 30 }, () => mintTenant()));
-    const results = await Promise.all(tenants.map((t, i) => book(t.accessToken, stay(i % 2 ? room.id : second.id, 5 + i, 2))));
+    const results = await Promise.all(
+      tenants.map((t, i) => book(t.accessToken, stay(i % 2 ? room.id : second.id, 5 + i, 2))),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     const refused = results.filter((r) => r.status === 409);
-    expect(new Set(await Promise.all(refused.map(async (r) => (await json(r)).code)))).toEqual(new Set(["landlord_at_capacity"]));
+    expect(new Set(await Promise.all(refused.map(async (r) => (await json(r)).code)))).toEqual(
+      new Set(["landlord_at_capacity"]),
+    );
     const capacity = await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }));
     expect(capacity).toEqual({ activeContracts: 0, reserved: 3, totalCapacity: 3, available: false });
   });
@@ -188,7 +278,9 @@ describe("POST /v1/bookings", () => {
     await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 5 } });
     expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(201);
     expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(409);
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(1);
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(
+      1,
+    );
   });
 
   it("validates the stay", async () => {
@@ -212,10 +304,15 @@ describe("payment and the rest of the saga", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const event = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 1, reserved: 0 });
+    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({
+      activeContracts: 1,
+      reserved: 0,
+    });
     const duplicate = await deliver(event);
     expect(await json(duplicate)).toEqual({ received: true, duplicate: true });
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts).toBe(1);
+    expect(
+      (await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts,
+    ).toBe(1);
     const hold = await env.ROOM_CALENDAR.getByName(room.id).getHold(booking.id);
     expect(hold?.status).toBe("confirmed");
   });
@@ -226,12 +323,21 @@ describe("payment and the rest of the saga", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const succeeded = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    const stale = { ...succeeded, id: `evt_stale${crypto.randomUUID().replaceAll("-", "")}`, type: "payment_intent.payment_failed", created: succeeded.created - 60 };
+    const stale = {
+      ...succeeded,
+      id: `evt_stale${crypto.randomUUID().replaceAll("-", "")}`,
+      type: "payment_intent.payment_failed",
+      created: succeeded.created - 60,
+    };
     expect((await deliver(stale)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe("confirmed");
+    expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe(
+      "confirmed",
+    );
     expect((await env.ROOM_CALENDAR.getByName(room.id).getHold(booking.id))?.status).toBe("confirmed");
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts).toBe(1);
+    expect(
+      (await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts,
+    ).toBe(1);
   });
 
   it("confirms when a stale payment_failed event is the first to arrive after the payment succeeded", async () => {
@@ -240,10 +346,17 @@ describe("payment and the rest of the saga", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await customerPays(booking.payment.paymentIntentId);
     const succeeded = await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId);
-    const stale = { ...succeeded, id: `evt_first${crypto.randomUUID().replaceAll("-", "")}`, type: "payment_intent.payment_failed", created: succeeded.created - 60 };
+    const stale = {
+      ...succeeded,
+      id: `evt_first${crypto.randomUUID().replaceAll("-", "")}`,
+      type: "payment_intent.payment_failed",
+      created: succeeded.created - 60,
+    };
     expect((await deliver(stale)).status).toBe(200); // the succeeded webhook has not come yet
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts).toBe(1);
+    expect(
+      (await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).activeContracts,
+    ).toBe(1);
   });
 
   it("releases the hold, returns capacity and cancels the PaymentIntent when payment fails", async () => {
@@ -252,9 +365,15 @@ describe("payment and the rest of the saga", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id));
     await pay(booking.payment.paymentIntentId, "fail");
     await bookingStatus(booking.id, tenant.accessToken, "payment_failed");
-    await eventually(async () => ((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled" ? true : undefined));
+    await eventually(async () =>
+      (await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled"
+        ? true
+        : undefined,
+    );
     expect((await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status).toBe("canceled");
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(0);
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(
+      0,
+    );
     expect((await book((await mintTenant()).accessToken, stay(room.id))).status).toBe(201);
   });
 
@@ -281,11 +400,18 @@ describe("payment and the rest of the saga", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id));
     const calendar = env.ROOM_CALENDAR.getByName(room.id);
     const { runInDurableObject } = await import("cloudflare:test");
-    await runInDurableObject(calendar, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id); });
+    await runInDurableObject(calendar, (_i, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id);
+    });
     await runDurableObjectAlarm(calendar);
     await bookingStatus(booking.id, tenant.accessToken, "expired");
-    await eventually(async () => (await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled" || undefined);
-    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(0);
+    await eventually(
+      async () =>
+        (await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`)).status === "canceled" || undefined,
+    );
+    expect((await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).reserved).toBe(
+      0,
+    );
   });
 });
 
@@ -311,8 +437,14 @@ describe("POST /v1/bookings/:id/cancel", () => {
     await pay(b.payment.paymentIntentId);
     await bookingStatus(a.id, early.accessToken, "confirmed");
     await bookingStatus(b.id, late.accessToken, "confirmed");
-    expect(await json(await call("POST", `/v1/bookings/${a.id}/cancel`, { token: early.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
-    expect(await json(await call("POST", `/v1/bookings/${b.id}/cancel`, { token: late.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 0 } });
+    expect(await json(await call("POST", `/v1/bookings/${a.id}/cancel`, { token: early.accessToken }))).toMatchObject({
+      status: "cancelled",
+      refunded: { amount: 130000 },
+    });
+    expect(await json(await call("POST", `/v1/bookings/${b.id}/cancel`, { token: late.accessToken }))).toMatchObject({
+      status: "cancelled",
+      refunded: { amount: 0 },
+    });
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(3)}&to=${inDays(4)}`));
     expect(days.days[0].units).toBe(2);
   });
@@ -323,9 +455,16 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id, 3));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    expect((await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: (await mintTenant()).accessToken })).status).toBe(404);
-    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: landlord.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
-    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({ activeContracts: 0, reserved: 0 });
+    expect(
+      (await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: (await mintTenant()).accessToken })).status,
+    ).toBe(404);
+    expect(
+      await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: landlord.accessToken })),
+    ).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
+    expect(await json(await call("GET", "/v1/landlords/me/capacity", { token: landlord.accessToken }))).toMatchObject({
+      activeContracts: 0,
+      reserved: 0,
+    });
   });
 
   it("finishes a cancellation that an earlier attempt left half done", async () => {
@@ -351,10 +490,17 @@ describe("POST /v1/bookings/:id/cancel", () => {
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     // the landlord's cancellation released the calendar and refunded in full, then died
     await env.ROOM_CALENDAR.getByName(room.id).release(booking.id, "cancelled");
-    const refund = await stripePost("/v1/refunds", { payment_intent: booking.payment.paymentIntentId, amount: "130000", "metadata[bookingId]": booking.id, "metadata[purpose]": "cancel" });
+    const refund = await stripePost("/v1/refunds", {
+      payment_intent: booking.payment.paymentIntentId,
+      amount: "130000",
+      "metadata[bookingId]": booking.id,
+      "metadata[purpose]": "cancel",
+    });
     expect(refund.status).toBe(200);
     // the tenant's own cancel would get nothing this close to the start, but the landlord's refund stands
-    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
+    expect(
+      await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken })),
+    ).toMatchObject({ status: "cancelled", refunded: { amount: 130000 } });
     expect(await env.LANDLORD_DESK.getByName(landlord.id).hasContract(booking.id)).toBeNull();
   });
 
@@ -364,13 +510,17 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const booking = await bookHeld(tenant.accessToken, stay(room.id, 3));
     const succeeded = await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ refunded: { amount: 0 } });
+    expect(
+      await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken })),
+    ).toMatchObject({ refunded: { amount: 0 } });
     const again = { ...succeeded, id: `evt_again${crypto.randomUUID().replaceAll("-", "")}` };
     expect((await deliver(again)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
     const pi = await stripeGet(`/v1/payment_intents/${booking.payment.paymentIntentId}`);
     expect((await stripeGet(`/v1/charges/${pi.latest_charge}`)).amount_refunded).toBe(0);
-    expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe("cancelled");
+    expect((await json(await call("GET", `/v1/bookings/${booking.id}`, { token: tenant.accessToken }))).status).toBe(
+      "cancelled",
+    );
   });
 
   it("never turns a booking cancelled before its confirmation was processed into a lease", async () => {
@@ -378,9 +528,16 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const tenant = await mintTenant();
     const booking = await bookHeld(tenant.accessToken, stay(room.id, 20, 120));
     await customerPays(booking.payment.paymentIntentId); // paid at Stripe, webhook not yet here
-    expect(await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken }))).toMatchObject({ status: "cancelled" });
+    expect(
+      await json(await call("POST", `/v1/bookings/${booking.id}/cancel`, { token: tenant.accessToken })),
+    ).toMatchObject({ status: "cancelled" });
     const late = newEvent("booking.confirmed", { bookingId: booking.id });
-    await consumeEvents(createMessageBatch("roomline-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: late }]), env);
+    await consumeEvents(
+      createMessageBatch("roomline-events", [
+        { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: late },
+      ]),
+      env,
+    );
     expect(await pgQuery("select id from leases where booking_id = $1", [booking.id])).toEqual([]);
   });
 
@@ -388,11 +545,22 @@ describe("POST /v1/bookings/:id/cancel", () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
     const booking = await bookHeld(tenant.accessToken, stay(room.id, 20, 120));
-    const patched = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { price: { amount: 99000, currency: "EUR" }, deposit: { amount: 99000, currency: "EUR" } } });
+    const patched = await call("PATCH", `/v1/rooms/${room.id}`, {
+      token: landlord.accessToken,
+      body: { price: { amount: 99000, currency: "EUR" }, deposit: { amount: 99000, currency: "EUR" } },
+    });
     expect(patched.status).toBe(200);
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
-    const lease = await eventually(async () => (await pgQuery<{ rent_amount: string; deposit_amount: string }>("select rent_amount, deposit_amount from leases where booking_id = $1", [booking.id]))[0]);
+    const lease = await eventually(
+      async () =>
+        (
+          await pgQuery<{ rent_amount: string; deposit_amount: string }>(
+            "select rent_amount, deposit_amount from leases where booking_id = $1",
+            [booking.id],
+          )
+        )[0],
+    );
     expect([Number(lease.rent_amount), Number(lease.deposit_amount)]).toEqual([65000, 65000]);
   });
 
@@ -415,19 +583,32 @@ describe("POST /v1/bookings/:id/cancel", () => {
 
 describe("the landlord's contracts", () => {
   it("keeps a nightly stay's contract active until the stay ends, in the property's timezone", async () => {
-    const { landlord, room } = await landlordWithRoom({ rentalMode: "nightly", price: { amount: 9000, currency: "EUR" } });
+    const { landlord, room } = await landlordWithRoom({
+      rentalMode: "nightly",
+      price: { amount: 9000, currency: "EUR" },
+    });
     const tenant = await mintTenant();
     const booking = await bookHeld(tenant.accessToken, stay(room.id, 4, 3));
     await pay(booking.payment.paymentIntentId);
     await bookingStatus(booking.id, tenant.accessToken, "confirmed");
     const endsAt = await runInDurableObject(env.LANDLORD_DESK.getByName(landlord.id), (_i, state) =>
-      state.storage.sql.exec<{ status: string; expires_at: number }>("SELECT status, expires_at FROM contracts WHERE booking_id = ?", booking.id).one());
+      state.storage.sql
+        .exec<{ status: string; expires_at: number }>(
+          "SELECT status, expires_at FROM contracts WHERE booking_id = ?",
+          booking.id,
+        )
+        .one(),
+    );
     expect(endsAt).toEqual({ status: "active", expires_at: startOfDayIn(booking.endDate, "Europe/Lisbon") });
   });
 
   it("keeps a hold whose PaymentIntent Stripe refuses: the payment answers 502 and the hold's alarm frees the room", async () => {
     const { runDurableObjectAlarm } = await import("cloudflare:test");
-    const { room } = await landlordWithRoom({ capacity: 1, rentalMode: "nightly", price: { amount: 60_000_000, currency: "EUR" } });
+    const { room } = await landlordWithRoom({
+      capacity: 1,
+      rentalMode: "nightly",
+      price: { amount: 60_000_000, currency: "EUR" },
+    });
     const tenant = await mintTenant();
     const res = await book(tenant.accessToken, stay(room.id, 10, 2)); // 1.2 million euros: over Stripe's per-charge ceiling
     expect(res.status).toBe(201);
@@ -436,18 +617,24 @@ describe("the landlord's contracts", () => {
     expect(payment.status).toBe(502);
     expect((await json(payment)).code).toBe("payment_provider_error");
     const calendar = env.ROOM_CALENDAR.getByName(room.id);
-    await runInDurableObject(calendar, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id); });
+    await runInDurableObject(calendar, (_i, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, booking.id);
+    });
     await runDurableObjectAlarm(calendar);
     const days = await json(await call("GET", `/v1/rooms/${room.id}/availability?from=${inDays(10)}&to=${inDays(12)}`));
     expect(days.days.map((d: { available: boolean }) => d.available)).toEqual([true, true]);
-    expect(await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }))).toEqual({ status: "closed" });
+    expect(await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }))).toEqual({
+      status: "closed",
+    });
   });
 });
 
 /** payment_intent.created events the Stripe fake recorded for a booking. */
 async function paymentIntentsOf(bookingId: string): Promise<string[]> {
   const events = (await stripeGet("/v1/events?limit=100")).data as any[];
-  return events.filter((e) => e.type === "payment_intent.created" && e.data.object.metadata.bookingId === bookingId).map((e) => e.data.object.id);
+  return events
+    .filter((e) => e.type === "payment_intent.created" && e.data.object.metadata.bookingId === bookingId)
+    .map((e) => e.data.object.id);
 }
 
 describe("GET /v1/rooms/:id/availability at the edge", () => {
@@ -475,12 +662,25 @@ describe("the calendar's outbox", () => {
     expect(["preparing", "requires_payment"]).toContain(booking.payment.status);
     // readable at once, from the calendar, while the read model catches up
     expect((await call("GET", `/v1/bookings/${booking.id}`, { token: landlord.accessToken })).status).toBe(200);
-    const row = await eventually(async () => (await env.DB.prepare("select payment_intent_id from bookings where id = ?").bind(booking.id).first<{ payment_intent_id: string | null }>())?.payment_intent_id ?? undefined);
+    const row = await eventually(
+      async () =>
+        (
+          await env.DB.prepare("select payment_intent_id from bookings where id = ?")
+            .bind(booking.id)
+            .first<{ payment_intent_id: string | null }>()
+        )?.payment_intent_id ?? undefined,
+    );
     const payment = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
-    expect(payment).toMatchObject({ status: "requires_payment", paymentIntentId: row, clientSecret: expect.any(String) });
+    expect(payment).toMatchObject({
+      status: "requires_payment",
+      paymentIntentId: row,
+      clientSecret: expect.any(String),
+    });
     expect(await paymentIntentsOf(booking.id)).toEqual([row]);
     // only its tenant sees the payment
-    expect((await call("GET", `/v1/bookings/${booking.id}/payment`, { token: (await mintTenant()).accessToken })).status).toBe(404);
+    expect(
+      (await call("GET", `/v1/bookings/${booking.id}/payment`, { token: (await mintTenant()).accessToken })).status,
+    ).toBe(404);
   });
 
   it("opens the PaymentIntent on demand when asked before the outbox, and the outbox then finds the same one", async () => {
@@ -489,7 +689,14 @@ describe("the calendar's outbox", () => {
     const booking = await json(await book(tenant.accessToken, stay(room.id)));
     const asked = await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token: tenant.accessToken }));
     expect(asked).toMatchObject({ status: "requires_payment", clientSecret: expect.any(String) });
-    await eventually(async () => (await env.DB.prepare("select payment_intent_id from bookings where id = ?").bind(booking.id).first<{ payment_intent_id: string | null }>())?.payment_intent_id ?? undefined);
+    await eventually(
+      async () =>
+        (
+          await env.DB.prepare("select payment_intent_id from bookings where id = ?")
+            .bind(booking.id)
+            .first<{ payment_intent_id: string | null }>()
+        )?.payment_intent_id ?? undefined,
+    );
     expect(await paymentIntentsOf(booking.id)).toEqual([asked.paymentIntentId]);
   });
 
@@ -499,27 +706,54 @@ describe("the calendar's outbox", () => {
     const tenant = await mintTenant();
     const calendar = env.ROOM_CALENDAR.getByName(room.id);
     // The calendar commits the hold, its key and its event together; hold back the flush by pushing the alarm out.
-    const result = await calendar.book({ key: crypto.randomUUID(), requestHash: "h", tenantId: tenant.id, startDate: inDays(10), endDate: inDays(12), units: 1, holdMs: 15 * 60_000 });
+    const result = await calendar.book({
+      key: crypto.randomUUID(),
+      requestHash: "h",
+      tenantId: tenant.id,
+      startDate: inDays(10),
+      endDate: inDays(12),
+      units: 1,
+      holdMs: 15 * 60_000,
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const pending = await runInDurableObject(calendar, (_i, state) => {
       void state.storage.setAlarm(Date.now() + 3_600_000);
-      return state.storage.sql.exec<{ body: string }>("SELECT body FROM outbox").toArray().map((r) => JSON.parse(r.body));
+      return state.storage.sql
+        .exec<{ body: string }>("SELECT body FROM outbox")
+        .toArray()
+        .map((r) => JSON.parse(r.body));
     });
     await evictDurableObject(calendar);
-    const survived = await runInDurableObject(calendar, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+    const survived = await runInDurableObject(
+      calendar,
+      (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+    );
     expect(survived).toBeGreaterThanOrEqual(pending.length);
     expect(pending.map((e: { type: string }) => e.type)).toContain("booking.held");
     await runDurableObjectAlarm(calendar);
-    expect(await runInDurableObject(calendar, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n)).toBe(0);
+    expect(
+      await runInDurableObject(
+        calendar,
+        (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+      ),
+    ).toBe(0);
     const held = pending.find((e: { type: string }) => e.type === "booking.held");
     // the queue delivers at least once: the same event again is deduplicated, a copy under a new id converges
     for (const body of [held, held, { ...held, id: `evt_dup${crypto.randomUUID().slice(0, 8)}` }]) {
-      await consumeEvents(createMessageBatch("roomline-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]), env);
+      await consumeEvents(
+        createMessageBatch("roomline-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]),
+        env,
+      );
     }
-    const rows = await env.DB.prepare("select count(*) as n from bookings where id = ?").bind(result.booking.id).first<{ n: number }>();
+    const rows = await env.DB.prepare("select count(*) as n from bookings where id = ?")
+      .bind(result.booking.id)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
-    const pis = await eventually(async () => { const ids = await paymentIntentsOf(result.booking.id); return ids.length ? ids : undefined; });
+    const pis = await eventually(async () => {
+      const ids = await paymentIntentsOf(result.booking.id);
+      return ids.length ? ids : undefined;
+    });
     expect(new Set(pis).size).toBe(1);
   });
 });
@@ -533,7 +767,9 @@ describe("room capacity and the calendar", () => {
     expect(res.status).toBe(409);
     expect((await json(res)).code).toBe("capacity_conflict");
     expect((await json(await call("GET", `/v1/rooms/${room.id}`))).capacity).toBe(2);
-    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 3 } })).status).toBe(200);
+    expect(
+      (await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 3 } })).status,
+    ).toBe(200);
   });
 
   it("keeps landlord capacity routes to landlords", async () => {

@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../workers/domain/ids";
-import { bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp, validProperty, validRoom } from "./helpers";
+import {
+  bookHeld,
+  call,
+  eventually,
+  inDays,
+  json,
+  landlordWithRoom,
+  mintTenant,
+  signUp,
+  validProperty,
+  validRoom,
+} from "./helpers";
 import { insertLease, pgQuery } from "./pg";
 
 describe("properties", () => {
@@ -10,26 +21,44 @@ describe("properties", () => {
     const created = await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() });
     expect(created.status).toBe(201);
     const property = await json(created);
-    expect(property).toMatchObject({ ownerId: landlord.id, status: "active", timezone: "Europe/Lisbon", address: { country: "PT", city: "Lisbon" } });
+    expect(property).toMatchObject({
+      ownerId: landlord.id,
+      status: "active",
+      timezone: "Europe/Lisbon",
+      address: { country: "PT", city: "Lisbon" },
+    });
 
     expect(await json(await call("GET", `/v1/properties/${property.id}`))).toEqual(property);
 
-    const patched = await call("PATCH", `/v1/properties/${property.id}`, { token: landlord.accessToken, body: { title: "Renovated flat" } });
+    const patched = await call("PATCH", `/v1/properties/${property.id}`, {
+      token: landlord.accessToken,
+      body: { title: "Renovated flat" },
+    });
     expect(patched.status).toBe(200);
     expect(await json(patched)).toMatchObject({ title: "Renovated flat", description: property.description });
 
     expect((await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken })).status).toBe(204);
-    const row = await env.DB.prepare("select status from properties where id = ?").bind(property.id).first<{ status: string }>();
+    const row = await env.DB.prepare("select status from properties where id = ?")
+      .bind(property.id)
+      .first<{ status: string }>();
     expect(row?.status).toBe("archived");
     expect((await call("GET", `/v1/properties/${property.id}`)).status).toBe(404);
-    expect((await json(await call("GET", `/v1/properties/${property.id}`, { token: landlord.accessToken }))).status).toBe("archived");
+    expect(
+      (await json(await call("GET", `/v1/properties/${property.id}`, { token: landlord.accessToken }))).status,
+    ).toBe("archived");
     const mine = await json(await call("GET", "/v1/properties?mine=true", { token: landlord.accessToken }));
     expect(mine.items.map((p: { id: string }) => p.id)).toContain(property.id);
   });
 
   it("validates coordinates, country, timezone and amenities", async () => {
     const landlord = await signUp("landlord");
-    const bad = { ...validProperty(), location: { lat: 91, lng: -181 }, address: { ...validProperty().address, country: "XX" }, timezone: "Mars/Olympus", amenities: [""] };
+    const bad = {
+      ...validProperty(),
+      location: { lat: 91, lng: -181 },
+      address: { ...validProperty().address, country: "XX" },
+      timezone: "Mars/Olympus",
+      amenities: [""],
+    };
     const res = await call("POST", "/v1/properties", { token: landlord.accessToken, body: bad });
     expect(res.status).toBe(422);
     const paths = (await json(res)).errors.map((e: { path: string }) => e.path).sort();
@@ -38,7 +67,8 @@ describe("properties", () => {
 
   it("accepts IANA timezones and UTC, and refuses UTC offsets and unknown zones", async () => {
     const landlord = await signUp("landlord");
-    const create = (timezone: string) => call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), timezone } });
+    const create = (timezone: string) =>
+      call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), timezone } });
     for (const timezone of ["America/New_York", "UTC", "Etc/GMT+1"]) {
       const res = await create(timezone);
       expect(res.status, timezone).toBe(201);
@@ -48,17 +78,28 @@ describe("properties", () => {
     for (const timezone of ["+01:00", "-0500", "+05", "Mars/Olympus"]) {
       const res = await create(timezone);
       expect(res.status, timezone).toBe(422);
-      expect((await json(res)).errors.map((e: { path: string }) => e.path), timezone).toEqual(["timezone"]);
+      expect(
+        (await json(res)).errors.map((e: { path: string }) => e.path),
+        timezone,
+      ).toEqual(["timezone"]);
     }
   });
 
   it("refuses mass assignment of ownerId, status and createdAt", async () => {
     const landlord = await signUp("landlord");
-    const res = await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), ownerId: "usr_other", status: "archived", createdAt: "2000-01-01T00:00:00Z" } });
+    const res = await call("POST", "/v1/properties", {
+      token: landlord.accessToken,
+      body: { ...validProperty(), ownerId: "usr_other", status: "archived", createdAt: "2000-01-01T00:00:00Z" },
+    });
     expect(res.status).toBe(422);
     expect(JSON.stringify((await json(res)).errors)).toMatch(/ownerId.*status.*createdAt|unrecognized/i);
-    const created = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
-    const patch = await call("PATCH", `/v1/properties/${created.id}`, { token: landlord.accessToken, body: { ownerId: "usr_other" } });
+    const created = await json(
+      await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }),
+    );
+    const patch = await call("PATCH", `/v1/properties/${created.id}`, {
+      token: landlord.accessToken,
+      body: { ownerId: "usr_other" },
+    });
     expect(patch.status).toBe(422);
     expect((await json(await call("GET", `/v1/properties/${created.id}`))).ownerId).toBe(landlord.id);
   });
@@ -67,9 +108,15 @@ describe("properties", () => {
     const { property } = await landlordWithRoom();
     const other = await signUp("landlord");
     const tenant = await signUp("tenant");
-    expect((await call("PATCH", `/v1/properties/${property.id}`, { token: other.accessToken, body: { title: "Mine now" } })).status).toBe(404);
+    expect(
+      (await call("PATCH", `/v1/properties/${property.id}`, { token: other.accessToken, body: { title: "Mine now" } }))
+        .status,
+    ).toBe(404);
     expect((await call("DELETE", `/v1/properties/${property.id}`, { token: other.accessToken })).status).toBe(404);
-    expect((await call("POST", `/v1/properties/${property.id}/rooms`, { token: other.accessToken, body: validRoom() })).status).toBe(404);
+    expect(
+      (await call("POST", `/v1/properties/${property.id}/rooms`, { token: other.accessToken, body: validRoom() }))
+        .status,
+    ).toBe(404);
     const asTenant = await call("POST", "/v1/properties", { token: tenant.accessToken, body: validProperty() });
     expect(asTenant.status).toBe(403);
     expect((await json(asTenant)).code).toBe("forbidden");
@@ -83,16 +130,29 @@ describe("properties", () => {
 describe("rooms", () => {
   it("adds a room with money as integer minor units and reads it back", async () => {
     const { landlord, property, room } = await landlordWithRoom();
-    expect(room).toMatchObject({ propertyId: property.id, capacity: 2, rentalMode: "monthly", price: { amount: 65000, currency: "EUR" }, deposit: { amount: 65000, currency: "EUR" }, status: "active" });
+    expect(room).toMatchObject({
+      propertyId: property.id,
+      capacity: 2,
+      rentalMode: "monthly",
+      price: { amount: 65000, currency: "EUR" },
+      deposit: { amount: 65000, currency: "EUR" },
+      status: "active",
+    });
     expect(await json(await call("GET", `/v1/rooms/${room.id}`))).toEqual(room);
     const list = await json(await call("GET", `/v1/properties/${property.id}/rooms`));
     expect(list.items).toEqual([room]);
-    const patched = await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { capacity: 3, price: { amount: 70000, currency: "EUR" } } });
+    const patched = await call("PATCH", `/v1/rooms/${room.id}`, {
+      token: landlord.accessToken,
+      body: { capacity: 3, price: { amount: 70000, currency: "EUR" } },
+    });
     expect(await json(patched)).toMatchObject({ capacity: 3, price: { amount: 70000 } });
   });
 
   it("accepts zero-decimal currencies as whole units", async () => {
-    const { room } = await landlordWithRoom({ price: { amount: 85000, currency: "JPY" }, deposit: { amount: 85000, currency: "JPY" } });
+    const { room } = await landlordWithRoom({
+      price: { amount: 85000, currency: "JPY" },
+      deposit: { amount: 85000, currency: "JPY" },
+    });
     expect(room.price).toEqual({ amount: 85000, currency: "JPY" });
   });
 
@@ -107,9 +167,15 @@ describe("rooms", () => {
       [{ minNights: 10, maxNights: 5 }, "maxNights"],
     ] as const;
     for (const [override, path] of bad) {
-      const res = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), ...override } });
+      const res = await call("POST", `/v1/properties/${property.id}/rooms`, {
+        token: landlord.accessToken,
+        body: { ...validRoom(), ...override },
+      });
       expect(res.status, path).toBe(422);
-      expect((await json(res)).errors.map((e: { path: string }) => e.path), path).toContain(path);
+      expect(
+        (await json(res)).errors.map((e: { path: string }) => e.path),
+        path,
+      ).toContain(path);
     }
   });
 
@@ -117,8 +183,12 @@ describe("rooms", () => {
     const { room } = await landlordWithRoom();
     const other = await signUp("landlord");
     const tenant = await signUp("tenant");
-    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: other.accessToken, body: { capacity: 9 } })).status).toBe(404);
-    expect((await call("PATCH", `/v1/rooms/${room.id}`, { token: tenant.accessToken, body: { capacity: 9 } })).status).toBe(403);
+    expect(
+      (await call("PATCH", `/v1/rooms/${room.id}`, { token: other.accessToken, body: { capacity: 9 } })).status,
+    ).toBe(404);
+    expect(
+      (await call("PATCH", `/v1/rooms/${room.id}`, { token: tenant.accessToken, body: { capacity: 9 } })).status,
+    ).toBe(403);
     expect((await json(await call("GET", `/v1/rooms/${room.id}`))).capacity).toBe(2);
   });
 
@@ -127,14 +197,18 @@ describe("rooms", () => {
     await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken });
     expect((await call("GET", `/v1/rooms/${room.id}`)).status).toBe(404);
     expect((await call("GET", `/v1/rooms/${room.id}`, { token: landlord.accessToken })).status).toBe(200);
-    const addRoom = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() });
+    const addRoom = await call("POST", `/v1/properties/${property.id}/rooms`, {
+      token: landlord.accessToken,
+      body: validRoom(),
+    });
     expect(addRoom.status).toBe(409);
     expect((await json(addRoom)).code).toBe("conflict");
   });
 });
 
 describe("a room's rental mode", () => {
-  const patch = (token: string, roomId: string, body: Record<string, unknown>) => call("PATCH", `/v1/rooms/${roomId}`, { token, body });
+  const patch = (token: string, roomId: string, body: Record<string, unknown>) =>
+    call("PATCH", `/v1/rooms/${roomId}`, { token, body });
 
   async function expectLocked(res: Response, liveBookings: number, liveLeases: number) {
     const body = await json(res);
@@ -144,18 +218,44 @@ describe("a room's rental mode", () => {
   }
 
   /** A row of the D1 bookings read model, as its consumer writes it. */
-  async function readModelBooking(room: { id: string; propertyId: string }, landlordId: string, over: { status: string; endDate: string; holdExpiresAt: string }) {
-    await env.DB.prepare(`insert into bookings (id, room_id, property_id, tenant_id, landlord_id, start_date, end_date, units, status, amount_due, currency, hold_expires_at)
-      values (?, ?, ?, 'usr_t0000000000000000', ?, ?, ?, 1, ?, 1000, 'EUR', ?)`)
-      .bind(newId("bkg"), room.id, room.propertyId, landlordId, inDays(-30), over.endDate, over.status, over.holdExpiresAt).run();
+  async function readModelBooking(
+    room: { id: string; propertyId: string },
+    landlordId: string,
+    over: { status: string; endDate: string; holdExpiresAt: string },
+  ) {
+    await env.DB.prepare(
+      `insert into bookings (id, room_id, property_id, tenant_id, landlord_id, start_date, end_date, units, status, amount_due, currency, hold_expires_at)
+      values (?, ?, ?, 'usr_t0000000000000000', ?, ?, ?, 1, ?, 1000, 'EUR', ?)`,
+    )
+      .bind(
+        newId("bkg"),
+        room.id,
+        room.propertyId,
+        landlordId,
+        inDays(-30),
+        over.endDate,
+        over.status,
+        over.holdExpiresAt,
+      )
+      .run();
   }
 
   it("cannot change while the room has a live booking, and can once it is cancelled", async () => {
     const { landlord, room } = await landlordWithRoom();
     const tenant = await mintTenant();
-    const booking = await bookHeld(tenant.accessToken, { roomId: room.id, startDate: inDays(30), endDate: inDays(90), units: 1 });
+    const booking = await bookHeld(tenant.accessToken, {
+      roomId: room.id,
+      startDate: inDays(30),
+      endDate: inDays(90),
+      units: 1,
+    });
     // The count reads the D1 read model, which the calendar's outbox feeds off the request path.
-    await eventually(async () => (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.some((b: { id: string }) => b.id === booking.id) || undefined);
+    await eventually(
+      async () =>
+        (await json(await call("GET", "/v1/bookings", { token: tenant.accessToken }))).items.some(
+          (b: { id: string }) => b.id === booking.id,
+        ) || undefined,
+    );
 
     await expectLocked(await patch(landlord.accessToken, room.id, { rentalMode: "nightly" }), 1, 0);
     expect((await json(await call("GET", `/v1/rooms/${room.id}`))).rentalMode).toBe("monthly");
@@ -192,8 +292,16 @@ describe("a room's rental mode", () => {
     await readModelBooking(room, landlord.id, { status: "held", endDate: inDays(40), holdExpiresAt: earlier });
     await readModelBooking(room, landlord.id, { status: "cancelled", endDate: inDays(40), holdExpiresAt: later });
     await readModelBooking(room, landlord.id, { status: "expired", endDate: inDays(40), holdExpiresAt: earlier });
-    await readModelBooking(room, landlord.id, { status: "payment_failed", endDate: inDays(40), holdExpiresAt: earlier });
-    await readModelBooking({ ...room, id: newId("room") }, landlord.id, { status: "confirmed", endDate: inDays(40), holdExpiresAt: earlier });
+    await readModelBooking(room, landlord.id, {
+      status: "payment_failed",
+      endDate: inDays(40),
+      holdExpiresAt: earlier,
+    });
+    await readModelBooking({ ...room, id: newId("room") }, landlord.id, {
+      status: "confirmed",
+      endDate: inDays(40),
+      holdExpiresAt: earlier,
+    });
     expect((await patch(landlord.accessToken, room.id, { rentalMode: "nightly" })).status).toBe(200);
 
     await readModelBooking(room, landlord.id, { status: "confirmed", endDate: inDays(1), holdExpiresAt: earlier });
@@ -214,17 +322,34 @@ describe("listing writes emit listing.changed", () => {
   it("writes one outbox event per change, sent to EVENTS", async () => {
     const { landlord, property, room } = await landlordWithRoom();
     await call("PATCH", `/v1/rooms/${room.id}`, { token: landlord.accessToken, body: { name: "Blue room" } });
-    const { results } = await env.DB.prepare("select type, payload, sent_at from outbox where payload like ? order by created_at").bind(`%${property.id}%`).all<{ type: string; payload: string; sent_at: string | null }>();
+    const { results } = await env.DB.prepare(
+      "select type, payload, sent_at from outbox where payload like ? order by created_at",
+    )
+      .bind(`%${property.id}%`)
+      .all<{ type: string; payload: string; sent_at: string | null }>();
     expect(results.map((r) => JSON.parse(r.payload).data.reason)).toEqual(["created", "room_added", "room_updated"]);
     expect(results.every((r) => r.type === "listing.changed" && r.sent_at !== null)).toBe(true);
   });
 
   it("emits updated and archived for a property's PATCH and DELETE", async () => {
     const landlord = await signUp("landlord");
-    const property = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
-    expect((await call("PATCH", `/v1/properties/${property.id}`, { token: landlord.accessToken, body: { title: "Quiet flat" } })).status).toBe(200);
+    const property = await json(
+      await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }),
+    );
+    expect(
+      (
+        await call("PATCH", `/v1/properties/${property.id}`, {
+          token: landlord.accessToken,
+          body: { title: "Quiet flat" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken })).status).toBe(204);
-    const { results } = await env.DB.prepare("select type, payload, sent_at from outbox where payload like ? order by created_at, rowid").bind(`%${property.id}%`).all<{ type: string; payload: string; sent_at: string | null }>();
+    const { results } = await env.DB.prepare(
+      "select type, payload, sent_at from outbox where payload like ? order by created_at, rowid",
+    )
+      .bind(`%${property.id}%`)
+      .all<{ type: string; payload: string; sent_at: string | null }>();
     expect(results.map((r) => JSON.parse(r.payload).data)).toEqual([
       { propertyId: property.id, reason: "created" },
       { propertyId: property.id, reason: "updated" },

@@ -12,7 +12,13 @@ function expectProblem(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type")).toBe("application/problem+json");
   return res.json().then((body: any) => {
-    expect(body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), requestId: res.headers.get("x-request-id") });
+    expect(body).toMatchObject({
+      status,
+      code,
+      title: expect.any(String),
+      detail: expect.any(String),
+      requestId: res.headers.get("x-request-id"),
+    });
     expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|SQLITE|select |insert into/i);
     return body;
   });
@@ -38,7 +44,13 @@ describe("errors", () => {
   });
 
   it("answers a schema violation with 422 and the failing fields", async () => {
-    const body = await expectProblem(await call("POST", "/v1/auth/register", { body: { email: "not-an-email", password: "short", name: "", role: "tenant" } }), 422, "validation_failed");
+    const body = await expectProblem(
+      await call("POST", "/v1/auth/register", {
+        body: { email: "not-an-email", password: "short", name: "", role: "tenant" },
+      }),
+      422,
+      "validation_failed",
+    );
     expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["email", "name", "password"]);
   });
 
@@ -47,29 +59,59 @@ describe("errors", () => {
     await expectProblem(await call("POST", "/v1/auth/login", { body: big }), 413, "payload_too_large");
 
     const chunks = [new TextEncoder().encode(big.slice(0, 600_000)), new TextEncoder().encode(big.slice(600_000))];
-    const chunked = new ReadableStream<Uint8Array>({ pull(controller) { const next = chunks.shift(); if (next) controller.enqueue(next); else controller.close(); } });
-    const streamed = await exports.default.fetch(new Request("https://api.test/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: chunked, duplex: "half" } as RequestInit));
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const streamed = await exports.default.fetch(
+      new Request("https://api.test/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chunked,
+        duplex: "half",
+      } as RequestInit),
+    );
     await expectProblem(streamed, 413, "payload_too_large");
 
-    const lying = await exports.default.fetch(new Request("https://api.test/v1/auth/login", {
-      method: "POST", headers: { "content-type": "application/json", "content-length": "20" }, body: new Blob([big]).stream(), duplex: "half",
-    } as RequestInit));
+    const lying = await exports.default.fetch(
+      new Request("https://api.test/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": "20" },
+        body: new Blob([big]).stream(),
+        duplex: "half",
+      } as RequestInit),
+    );
     await expectProblem(lying, 413, "payload_too_large");
   });
 
   it("accepts a body just under the limit", async () => {
-    const res = await call("POST", "/v1/auth/login", { body: JSON.stringify({ email: "a@b.co", password: "x".repeat(200) }) });
+    const res = await call("POST", "/v1/auth/login", {
+      body: JSON.stringify({ email: "a@b.co", password: "x".repeat(200) }),
+    });
     expect(res.status).toBe(401);
   });
 
   it("answers a wrong content type with 415", async () => {
-    await expectProblem(await call("POST", "/v1/auth/login", { body: "email=a", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    await expectProblem(
+      await call("POST", "/v1/auth/login", { body: "email=a", headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("answers an unexpected error with 500 internal_error and none of its text", async () => {
     // a D1 that fails the way a bad query does, with the SQL in the message
-    const sqlError = (query: string) => new Error(`D1_ERROR: no such column: secret_col: SQLITE_ERROR while running ${query}`);
-    const failing = { prepare: (query: string) => { throw sqlError(query); }, batch: () => Promise.reject(sqlError("batch")) };
+    const sqlError = (query: string) =>
+      new Error(`D1_ERROR: no such column: secret_col: SQLITE_ERROR while running ${query}`);
+    const failing = {
+      prepare: (query: string) => {
+        throw sqlError(query);
+      },
+      batch: () => Promise.reject(sqlError("batch")),
+    };
     const broken = { ...env, DB: failing } as unknown as Env;
     const res = await worker.fetch(new Request("https://api.test/v1/properties"), broken, createExecutionContext());
     const body = await expectProblem(res, 500, "internal_error");
@@ -77,15 +119,25 @@ describe("errors", () => {
   });
 
   it("never shows an HTTPException's own message", async () => {
-    const app = new Hono<AppEnv>().get("/", () => { throw new HTTPException(404, { message: "no row in table secret_col" }); })
-      .get("/boom", () => { throw new HTTPException(503, { message: "upstream at 10.0.0.7 said no" }); });
+    const app = new Hono<AppEnv>()
+      .get("/", () => {
+        throw new HTTPException(404, { message: "no row in table secret_col" });
+      })
+      .get("/boom", () => {
+        throw new HTTPException(503, { message: "upstream at 10.0.0.7 said no" });
+      });
     app.onError(renderError);
     const notFound = await json(await app.request("/"));
     expect(notFound).toMatchObject({ status: 404, code: "not_found", title: "Not found", detail: "Not found" });
     const boom = await app.request("/boom");
     expect(boom.status).toBe(500);
     const boomBody = await json(boom);
-    expect(boomBody).toMatchObject({ status: 500, code: "internal_error", title: "Internal error", detail: expect.any(String) });
+    expect(boomBody).toMatchObject({
+      status: 500,
+      code: "internal_error",
+      title: "Internal error",
+      detail: expect.any(String),
+    });
     expect(JSON.stringify(boomBody)).not.toContain("10.0.0.7");
   });
 
@@ -93,7 +145,12 @@ describe("errors", () => {
     const res = await env.ROOM_CHAT.getByName("room_conventions").fetch("https://chat.test/ws");
     expect(res.status).toBe(501);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await json(res)).toMatchObject({ status: 501, code: "not_implemented", title: "Not implemented", detail: "Chat is not available yet." });
+    expect(await json(res)).toMatchObject({
+      status: 501,
+      code: "not_implemented",
+      title: "Not implemented",
+      detail: "Chat is not available yet.",
+    });
   });
 });
 
@@ -108,7 +165,9 @@ describe("request ids", () => {
 
 describe("CORS", () => {
   it("allows listed origins only", async () => {
-    const allowed = await call("OPTIONS", "/v1/properties", { headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" } });
+    const allowed = await call("OPTIONS", "/v1/properties", {
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+    });
     expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     const denied = await call("GET", "/health", { headers: { origin: "https://evil.example" } });
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
@@ -119,11 +178,25 @@ describe("OpenAPI and /docs", () => {
   it("serves an OpenAPI 3.1 document covering the routes", async () => {
     const doc = await json(await call("GET", "/openapi.json"));
     expect(doc.openapi).toBe("3.1.0");
-    for (const path of ["/health", "/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout", "/v1/me", "/v1/properties", "/v1/properties/{id}", "/v1/properties/{id}/rooms", "/v1/rooms/{id}", "/.well-known/jwks.json"]) {
+    for (const path of [
+      "/health",
+      "/v1/auth/register",
+      "/v1/auth/login",
+      "/v1/auth/refresh",
+      "/v1/auth/logout",
+      "/v1/me",
+      "/v1/properties",
+      "/v1/properties/{id}",
+      "/v1/properties/{id}/rooms",
+      "/v1/rooms/{id}",
+      "/.well-known/jwks.json",
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.components.schemas.Problem).toBeDefined();
-    expect(doc.paths["/v1/properties"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CreateProperty");
+    expect(doc.paths["/v1/properties"].post.requestBody.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/CreateProperty",
+    );
   });
 
   it("serves Scalar's API reference from the worker's own assets, under a CSP that allows no other origin", async () => {
@@ -158,7 +231,10 @@ describe("pagination", () => {
     const landlord = await signUp("landlord");
     const city = `Pageville-${crypto.randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 5; i++) {
-      await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), address: { ...validProperty().address, city } } });
+      await call("POST", "/v1/properties", {
+        token: landlord.accessToken,
+        body: { ...validProperty(), address: { ...validProperty().address, city } },
+      });
     }
     const first = await json(await call("GET", `/v1/properties?city=${city}&limit=2`));
     expect(first.items).toHaveLength(2);
@@ -177,7 +253,8 @@ describe("pagination", () => {
     const landlord = await signUp("landlord");
     const city = `Defaultville-${crypto.randomUUID().slice(0, 8)}`;
     const body = { ...validProperty(), address: { ...validProperty().address, city } };
-    for (let i = 0; i < 21; i++) expect((await call("POST", "/v1/properties", { token: landlord.accessToken, body })).status).toBe(201);
+    for (let i = 0; i < 21; i++)
+      expect((await call("POST", "/v1/properties", { token: landlord.accessToken, body })).status).toBe(201);
     const first = await json(await call("GET", `/v1/properties?city=${city}`));
     expect(first.items).toHaveLength(20);
     expect(first.nextCursor).toEqual(expect.any(String));

@@ -49,7 +49,14 @@ describe("EVENTS consumer", () => {
 
     // redelivering the whole batch re-runs only the one that failed
     const { seen: second, table: healthy } = countingHandlers();
-    await consumeEvents(createMessageBatch("roomline-events", events.map((e) => message(e, 4))), env, healthy);
+    await consumeEvents(
+      createMessageBatch(
+        "roomline-events",
+        events.map((e) => message(e, 4)),
+      ),
+      env,
+      healthy,
+    );
     expect(seen).toEqual(events.map((e) => e.id));
     expect(second).toEqual([events[1]!.id]);
   });
@@ -77,11 +84,17 @@ describe("EVENTS consumer", () => {
   it("takes over the claim of a consumer that died while handling", async () => {
     const event = newEvent("listing.changed", { propertyId: "prop_orphan", reason: "updated" });
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
-    await env.DB.prepare("insert into processed_events (event_id, type, status, claimed_at) values (?, ?, 'claimed', ?)").bind(event.id, event.type, old).run();
+    await env.DB.prepare(
+      "insert into processed_events (event_id, type, status, claimed_at) values (?, ?, 'claimed', ?)",
+    )
+      .bind(event.id, event.type, old)
+      .run();
     const { seen, table } = countingHandlers();
     await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, table);
     expect(seen).toEqual([event.id]);
-    expect(await env.DB.prepare("select status from processed_events where event_id = ?").bind(event.id).first()).toEqual({ status: "done" });
+    expect(
+      await env.DB.prepare("select status from processed_events where event_id = ?").bind(event.id).first(),
+    ).toEqual({ status: "done" });
   });
 
   it("sends an unparseable message to dead letters instead of retrying it forever", async () => {
@@ -100,7 +113,9 @@ describe("EVENTS consumer", () => {
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([msg.id]);
-    const row = await env.DB.prepare("select queue, attempts, body from dead_letters where message_id = ?").bind(msg.id).first<{ queue: string; attempts: number; body: string }>();
+    const row = await env.DB.prepare("select queue, attempts, body from dead_letters where message_id = ?")
+      .bind(msg.id)
+      .first<{ queue: string; attempts: number; body: string }>();
     expect(row?.queue).toBe("roomline-events-dlq");
     expect(row?.attempts).toBe(6);
     expect(JSON.parse(row!.body).id).toBe(event.id);
@@ -119,11 +134,24 @@ describe("listing.changed projection", () => {
     const event: DomainEvent = newEvent("listing.changed", { propertyId: property.id, reason: "created" });
     const ctx = createExecutionContext();
     await worker.queue(createMessageBatch("roomline-events", [message(event)]), env, ctx);
-    const listing = () => env.DB.prepare("select room_id, city, price_amount, currency, active from listings where room_id = ?").bind(room.id).first();
-    expect(await listing()).toEqual({ room_id: room.id, city: "Lisbon", price_amount: 65000, currency: "EUR", active: 1 });
+    const listing = () =>
+      env.DB.prepare("select room_id, city, price_amount, currency, active from listings where room_id = ?")
+        .bind(room.id)
+        .first();
+    expect(await listing()).toEqual({
+      room_id: room.id,
+      city: "Lisbon",
+      price_amount: 65000,
+      currency: "EUR",
+      active: 1,
+    });
 
     await call("DELETE", `/v1/properties/${property.id}`, { token: landlord.accessToken });
-    await handlers["listing.changed"](newEvent("listing.changed", { propertyId: property.id, reason: "archived" }), env, (await import("../../workers/data/d1")).d1(env));
+    await handlers["listing.changed"](
+      newEvent("listing.changed", { propertyId: property.id, reason: "archived" }),
+      env,
+      (await import("../../workers/data/d1")).d1(env),
+    );
     expect((await listing())?.active).toBe(0);
   });
 });
@@ -132,17 +160,31 @@ describe("outbox sweep (cron)", () => {
   it("sends events whose send after the write never happened", async () => {
     const event = newEvent("listing.changed", { propertyId: "prop_lost", reason: "created" });
     const old = new Date(Date.now() - 5 * 60_000).toISOString();
-    await env.DB.prepare("insert into outbox (id, type, payload, created_at) values (?, ?, ?, ?)").bind(event.id, event.type, JSON.stringify(event), old).run();
-    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }), env, createExecutionContext());
-    const row = await env.DB.prepare("select sent_at from outbox where id = ?").bind(event.id).first<{ sent_at: string | null }>();
+    await env.DB.prepare("insert into outbox (id, type, payload, created_at) values (?, ?, ?, ?)")
+      .bind(event.id, event.type, JSON.stringify(event), old)
+      .run();
+    await worker.scheduled(
+      createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }),
+      env,
+      createExecutionContext(),
+    );
+    const row = await env.DB.prepare("select sent_at from outbox where id = ?")
+      .bind(event.id)
+      .first<{ sent_at: string | null }>();
     expect(row?.sent_at).not.toBeNull();
   });
 
   it("marks a full page of events sent (more ids than D1 binds in one statement)", async () => {
-    const events = Array.from({ length: 100 }, (_, i) => newEvent("listing.changed", { propertyId: `prop_page${i}`, reason: "created" }));
+    const events = Array.from({ length: 100 }, (_, i) =>
+      newEvent("listing.changed", { propertyId: `prop_page${i}`, reason: "created" }),
+    );
     await announce(env, d1(env), events);
     const ids = events.map((e) => e.id);
-    const unsent = await env.DB.prepare(`select count(*) as n from outbox where sent_at is null and id in (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>();
+    const unsent = await env.DB.prepare(
+      `select count(*) as n from outbox where sent_at is null and id in (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(...ids)
+      .first<{ n: number }>();
     expect(unsent?.n).toBe(0);
   });
 });

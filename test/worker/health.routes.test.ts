@@ -35,7 +35,11 @@ describe("Postgres unreachable during a request", () => {
   it("answers 503 dependency_unavailable with Retry-After, without internals", async () => {
     const token = await tokenFor("usr_x");
     const broken = { ...env, PG: { ...env.PG, connectionString: "postgres://nobody:x@127.0.0.1:1/none" } } as Env;
-    const res = await worker.fetch(new Request("https://api.test/v1/leases", { headers: { authorization: `Bearer ${token}` } }), broken, createExecutionContext());
+    const res = await worker.fetch(
+      new Request("https://api.test/v1/leases", { headers: { authorization: `Bearer ${token}` } }),
+      broken,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("5");
     const body = await json(res);

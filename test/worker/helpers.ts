@@ -7,7 +7,12 @@ export function uniqueIp(): string {
   return `10.${(counter >> 16) & 255}.${(counter >> 8) & 255}.${counter & 255}`;
 }
 
-export interface CallOptions { body?: unknown; token?: string; headers?: Record<string, string>; ip?: string }
+export interface CallOptions {
+  body?: unknown;
+  token?: string;
+  headers?: Record<string, string>;
+  ip?: string;
+}
 
 /** Calls the worker's own fetch handler, as a client would. */
 export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
@@ -15,7 +20,8 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   if (opts.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
   headers.set("cf-connecting-ip", opts.ip ?? uniqueIp());
-  const body = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+  const body =
+    opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
   return exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
 }
 
@@ -23,7 +29,14 @@ export async function json<T = any>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 
-export interface TestUser { id: string; email: string; password: string; accessToken: string; refreshToken: string; role: string }
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  role: string;
+}
 
 /** Registers a fresh user through the API. */
 export async function signUp(role: "tenant" | "landlord" = "tenant"): Promise<TestUser> {
@@ -56,8 +69,13 @@ export const validRoom = () => ({
 /** A landlord with one property and one room, made through the API. */
 export async function landlordWithRoom(room: Record<string, unknown> = {}) {
   const landlord = await signUp("landlord");
-  const property = await json(await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }));
-  const res = await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: { ...validRoom(), ...room } });
+  const property = await json(
+    await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }),
+  );
+  const res = await call("POST", `/v1/properties/${property.id}/rooms`, {
+    token: landlord.accessToken,
+    body: { ...validRoom(), ...room },
+  });
   if (res.status !== 201) throw new Error(`room failed: ${res.status} ${await res.text()}`);
   return { landlord, property, room: await json(res) };
 }
@@ -72,7 +90,11 @@ export function withoutRequestId(body: Record<string, unknown>) {
 export async function tokenFor(id: string, role: "tenant" | "landlord" = "tenant"): Promise<string> {
   const { env } = await import("cloudflare:workers");
   const { loadKeyRing, signAccessToken } = await import("../../workers/domain/tokens");
-  return signAccessToken(await loadKeyRing(env.JWT_PRIVATE_KEYS), { id, role }, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  return signAccessToken(
+    await loadKeyRing(env.JWT_PRIVATE_KEYS),
+    { id, role },
+    { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+  );
 }
 
 /** A tenant identity with a real signed access token, without the cost of signing up. */

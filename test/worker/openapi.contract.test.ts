@@ -24,7 +24,7 @@ import {
   type TestUser,
 } from "./helpers";
 import { insertLease, pgQuery } from "./pg";
-import { customerPays, deliver, stripeEvent } from "./stripe";
+import { customerPays, deliver, loseStripeAnswers, stripeEvent } from "./stripe";
 
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const MALFORMED_ID = "x".repeat(65);
@@ -364,6 +364,21 @@ describe("operations", () => {
       headers: key(),
     });
     expectProblem(declined, 402, "payment_declined");
+    const lost = loseStripeAnswers("timeout");
+    const pending = await checked("POST", path, {
+      token,
+      body: { amount: { amount: 10_000, currency: "EUR" }, paymentMethod: "pm_card_visa" },
+      headers: key(),
+    });
+    lost.restore();
+    expect(pending.status).toBe(202);
+    expect(pending.body).toMatchObject({ status: "pending", code: "payment_pending" });
+    const tooMuch = { amount: { amount: 500_000, currency: "EUR" }, paymentMethod: "pm_card_visa" };
+    expectProblem(await checked("POST", path, { token, body: tooMuch, headers: key() }), 422, "amount_too_large");
+    const rest = { amount: { amount: 80_000, currency: "EUR" }, paymentMethod: "pm_card_visa" };
+    expect((await checked("POST", path, { token, body: rest, headers: key() })).status).toBe(201);
+    const more = { amount: { amount: 1, currency: "EUR" }, paymentMethod: "pm_card_visa" };
+    expectProblem(await checked("POST", path, { token, body: more, headers: key() }), 409, "nothing_owed");
   });
 });
 

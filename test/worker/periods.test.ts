@@ -7,12 +7,24 @@ import { periodRent, periodStart, periodsDue } from "../../workers/domain/period
 describe("billing periods", () => {
   it("bills on the start day, and on the last day of months too short for it", () => {
     const terms = { startDate: "2027-01-31", billingDay: 31, endDate: null };
-    expect([0, 1, 2, 3, 13].map((k) => periodStart(terms, k))).toEqual(["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2028-02-29"]);
+    expect([0, 1, 2, 3, 13].map((k) => periodStart(terms, k))).toEqual([
+      "2027-01-31",
+      "2027-02-28",
+      "2027-03-31",
+      "2027-04-30",
+      "2028-02-29",
+    ]);
   });
 
   it("handles a lease starting on 29 February", () => {
     const terms = { startDate: "2028-02-29", billingDay: 29, endDate: null };
-    expect([0, 1, 11, 12, 48].map((k) => periodStart(terms, k))).toEqual(["2028-02-29", "2028-03-29", "2029-01-29", "2029-02-28", "2032-02-29"]);
+    expect([0, 1, 11, 12, 48].map((k) => periodStart(terms, k))).toEqual([
+      "2028-02-29",
+      "2028-03-29",
+      "2029-01-29",
+      "2029-02-28",
+      "2032-02-29",
+    ]);
   });
 
   it("returns every missed period (catch-up) and nothing already invoiced", () => {
@@ -21,7 +33,9 @@ describe("billing periods", () => {
     expect(periodsDue(terms, "2027-04-08", 7, "2027-03-15").map((p) => p.start)).toEqual(["2027-04-15"]);
     expect(periodsDue(terms, "2027-04-07", 7, "2027-03-15")).toEqual([]);
     expect(periodsDue(terms, "2027-01-01", 7, null)).toEqual([]);
-    expect(periodsDue(terms, "2027-01-08", 7, null)).toEqual([{ index: 0, start: "2027-01-15", end: "2027-02-15", fullEnd: "2027-02-15" }]);
+    expect(periodsDue(terms, "2027-01-08", 7, null)).toEqual([
+      { index: 0, start: "2027-01-15", end: "2027-02-15", fullEnd: "2027-02-15" },
+    ]);
   });
 
   it("stops at the end date and shortens the last period", () => {
@@ -76,13 +90,19 @@ describe("late fees", () => {
   });
 
   it("charges a fixed or percent fee as one step", () => {
-    expect(lateFeeSteps({ graceDays: 5, kind: "fixed", amount: 2500 }, 100_000, 9)).toEqual([{ step: 1, amount: 2500 }]);
-    expect(lateFeeSteps({ graceDays: 0, kind: "percent", percentBps: 500 }, 99_999, 1)).toEqual([{ step: 1, amount: 4999 }]);
+    expect(lateFeeSteps({ graceDays: 5, kind: "fixed", amount: 2500 }, 100_000, 9)).toEqual([
+      { step: 1, amount: 2500 },
+    ]);
+    expect(lateFeeSteps({ graceDays: 0, kind: "percent", percentBps: 500 }, 99_999, 1)).toEqual([
+      { step: 1, amount: 4999 },
+    ]);
   });
 
   it("charges daily steps up to the cap", () => {
     expect(lateFeeSteps({ graceDays: 2, kind: "daily", amount: 1000, cap: 2500 }, 100_000, 10)).toEqual([
-      { step: 1, amount: 1000 }, { step: 2, amount: 1000 }, { step: 3, amount: 500 },
+      { step: 1, amount: 1000 },
+      { step: 2, amount: 1000 },
+      { step: 3, amount: 500 },
     ]);
   });
 

@@ -10,13 +10,24 @@ const calendar = () => env.ROOM_CALENDAR.getByName(`room_${crypto.randomUUID()}`
 
 function request(over: Partial<HoldRequest> & { startDate: string; endDate: string }): HoldRequest {
   return {
-    bookingId: `bkg_${crypto.randomUUID()}`, tenantId: "usr_t", units: 1, today: TODAY, holdMs: 15 * 60_000,
-    room: { capacity: 2, minNights: null, maxNights: null }, ...over,
+    bookingId: `bkg_${crypto.randomUUID()}`,
+    tenantId: "usr_t",
+    units: 1,
+    today: TODAY,
+    holdMs: 15 * 60_000,
+    room: { capacity: 2, minNights: null, maxNights: null },
+    ...over,
   };
 }
 
 /** Units taken per day, computed from the holds the calendar reports, and from its availability. */
-async function checkInvariant(stub: DurableObjectStub<RoomCalendar>, bookingIds: string[], capacity: number, from: string, to: string) {
+async function checkInvariant(
+  stub: DurableObjectStub<RoomCalendar>,
+  bookingIds: string[],
+  capacity: number,
+  from: string,
+  to: string,
+) {
   const taken = new Map<string, number>();
   for (const id of bookingIds) {
     const hold = await stub.getHold(id);
@@ -47,25 +58,61 @@ describe("RoomCalendar holds", () => {
 
   it("gives 200 simultaneous holds on a room of capacity 2 exactly 2 successes", async () => {
     const stub = calendar();
-    const results = await Promise.all(Array.from({ length: 200 }, () => stub.hold(request({ startDate: addDays(TODAY, 10), endDate: addDays(TODAY, 12) }))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        stub.hold(request({ startDate: addDays(TODAY, 10), endDate: addDays(TODAY, 12) })),
+      ),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(2);
     expect(results.filter((r) => !r.ok && r.code === "room_unavailable")).toHaveLength(198);
   });
 
   it("keeps every day within capacity for random concurrent overlapping ranges (many seeds)", async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.integer({ min: 1, max: 4 }),
-      fc.array(fc.record({ start: fc.integer({ min: 0, max: 30 }), nights: fc.integer({ min: 1, max: 10 }), units: fc.integer({ min: 1, max: 3 }), then: fc.constantFrom("keep", "confirm", "release") }), { minLength: 5, maxLength: 40 }),
-      async (capacity, ops) => {
-        const stub = calendar();
-        const room = { capacity, minNights: null, maxNights: null };
-        const reqs = ops.map((o) => request({ startDate: addDays(TODAY, o.start), endDate: addDays(TODAY, o.start + o.nights), units: o.units, room }));
-        await Promise.all(reqs.map((r) => stub.hold(r)));
-        await Promise.all(reqs.map((r, i) => ops[i]!.then === "confirm" ? stub.confirm(r.bookingId) : ops[i]!.then === "release" ? stub.release(r.bookingId, "cancelled") : null));
-        await Promise.all(reqs.map((r) => stub.hold({ ...r, bookingId: `${r.bookingId}-again` })));
-        await checkInvariant(stub, reqs.flatMap((r) => [r.bookingId, `${r.bookingId}-again`]), capacity, TODAY, addDays(TODAY, 42));
-      },
-    ), { numRuns: 40, seed: 20261121 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(
+          fc.record({
+            start: fc.integer({ min: 0, max: 30 }),
+            nights: fc.integer({ min: 1, max: 10 }),
+            units: fc.integer({ min: 1, max: 3 }),
+            then: fc.constantFrom("keep", "confirm", "release"),
+          }),
+          { minLength: 5, maxLength: 40 },
+        ),
+        async (capacity, ops) => {
+          const stub = calendar();
+          const room = { capacity, minNights: null, maxNights: null };
+          const reqs = ops.map((o) =>
+            request({
+              startDate: addDays(TODAY, o.start),
+              endDate: addDays(TODAY, o.start + o.nights),
+              units: o.units,
+              room,
+            }),
+          );
+          await Promise.all(reqs.map((r) => stub.hold(r)));
+          await Promise.all(
+            reqs.map((r, i) =>
+              ops[i]!.then === "confirm"
+                ? stub.confirm(r.bookingId)
+                : ops[i]!.then === "release"
+                  ? stub.release(r.bookingId, "cancelled")
+                  : null,
+            ),
+          );
+          await Promise.all(reqs.map((r) => stub.hold({ ...r, bookingId: `${r.bookingId}-again` })));
+          await checkInvariant(
+            stub,
+            reqs.flatMap((r) => [r.bookingId, `${r.bookingId}-again`]),
+            capacity,
+            TODAY,
+            addDays(TODAY, 42),
+          );
+        },
+      ),
+      { numRuns: 40, seed: 20261121 },
+    );
   });
 
   it("is idempotent on the booking id", async () => {
@@ -84,7 +131,9 @@ describe("RoomCalendar holds", () => {
     expect((await stub.release(req.bookingId, "payment_failed")).previous).toBe("held");
     expect(await stub.hold(req)).toMatchObject({ ok: false, code: "room_unavailable" });
     expect((await stub.getHold(req.bookingId))?.status).toBe("payment_failed");
-    expect((await stub.availability(addDays(TODAY, 1), addDays(TODAY, 3), req.room)).map((d) => d.available)).toEqual([2, 2]);
+    expect((await stub.availability(addDays(TODAY, 1), addDays(TODAY, 3), req.room)).map((d) => d.available)).toEqual([
+      2, 2,
+    ]);
   });
 
   it("remembers that a cancelled booking had been confirmed, and keeps a started one for notice", async () => {
@@ -102,11 +151,22 @@ describe("RoomCalendar holds", () => {
   it("refuses past dates, the far future, and stays outside min/max nights", async () => {
     const stub = calendar();
     const room = { capacity: 1, minNights: 3, maxNights: 10 };
-    expect(await stub.hold(request({ startDate: addDays(TODAY, -1), endDate: addDays(TODAY, 3), room }))).toMatchObject({ ok: false, code: "invalid_range" });
-    expect(await stub.hold(request({ startDate: addDays(TODAY, 800), endDate: addDays(TODAY, 805), room }))).toMatchObject({ ok: false, code: "invalid_range" });
-    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), room }))).toMatchObject({ ok: false, code: "invalid_range" });
-    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 12), room }))).toMatchObject({ ok: false, code: "invalid_range" });
-    expect((await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 4), room }))).ok).toBe(true);
+    expect(await stub.hold(request({ startDate: addDays(TODAY, -1), endDate: addDays(TODAY, 3), room }))).toMatchObject(
+      { ok: false, code: "invalid_range" },
+    );
+    expect(
+      await stub.hold(request({ startDate: addDays(TODAY, 800), endDate: addDays(TODAY, 805), room })),
+    ).toMatchObject({ ok: false, code: "invalid_range" });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), room }))).toMatchObject({
+      ok: false,
+      code: "invalid_range",
+    });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 12), room }))).toMatchObject(
+      { ok: false, code: "invalid_range" },
+    );
+    expect((await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 4), room }))).ok).toBe(
+      true,
+    );
   });
 });
 
@@ -119,7 +179,9 @@ describe("RoomCalendar expiry", () => {
     await stub.hold(short);
     await stub.hold(long);
     // its time runs out (without waiting a minute), then the scheduled alarm fires
-    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, short.bookingId); });
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, short.bookingId);
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     await runInDurableObject(stub, (instance: RoomCalendar) => instance.alarm());
     expect((await stub.getHold(short.bookingId))?.status).toBe("expired");
@@ -135,7 +197,9 @@ describe("RoomCalendar expiry", () => {
     const stub = calendar();
     const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 60_000 });
     await stub.hold(req);
-    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId); });
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId);
+    });
     expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: false, code: "hold_not_active" });
     expect((await stub.getHold(req.bookingId))?.status).toBe("expired");
   });
@@ -144,7 +208,9 @@ describe("RoomCalendar expiry", () => {
     const stub = calendar();
     const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), holdMs: 60_000 });
     await stub.hold(req);
-    await runInDurableObject(stub, (_i, state) => { state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId); });
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", Date.now() - 1, req.bookingId);
+    });
     await evictDurableObject(stub);
     await runDurableObjectAlarm(stub);
     await runDurableObjectAlarm(stub);
@@ -162,7 +228,8 @@ describe("RoomCalendar expiry", () => {
     await runInDurableObject(stub, (_i, state) => {
       // what the first version of the object had: no confirmed_at, nothing of the later steps
       state.storage.sql.exec("ALTER TABLE holds DROP COLUMN confirmed_at");
-      for (const column of ["booking", "payment_intent_id", "client_secret"]) state.storage.sql.exec(`ALTER TABLE holds DROP COLUMN ${column}`);
+      for (const column of ["booking", "payment_intent_id", "client_secret"])
+        state.storage.sql.exec(`ALTER TABLE holds DROP COLUMN ${column}`);
       state.storage.sql.exec("ALTER TABLE outbox DROP COLUMN at");
       state.storage.sql.exec("DROP TABLE terms");
       state.storage.sql.exec("DROP TABLE requests");
@@ -171,7 +238,10 @@ describe("RoomCalendar expiry", () => {
     await evictDurableObject(stub);
     // a booking the old code confirmed still counts as paid
     expect((await stub.getHold(paid.bookingId))?.confirmedAt).toEqual(expect.any(String));
-    expect(await stub.confirm(req.bookingId)).toMatchObject({ ok: true, hold: { status: "confirmed", confirmedAt: expect.any(String) } });
+    expect(await stub.confirm(req.bookingId)).toMatchObject({
+      ok: true,
+      hold: { status: "confirmed", confirmedAt: expect.any(String) },
+    });
   });
 
   it("keeps its state across eviction", async () => {
@@ -181,7 +251,10 @@ describe("RoomCalendar expiry", () => {
     await stub.confirm(req.bookingId);
     await evictDurableObject(stub);
     expect((await stub.getHold(req.bookingId))?.status).toBe("confirmed");
-    expect(await stub.hold(request({ startDate: addDays(TODAY, 2), endDate: addDays(TODAY, 3) }))).toMatchObject({ ok: false, code: "room_unavailable" });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 2), endDate: addDays(TODAY, 3) }))).toMatchObject({
+      ok: false,
+      code: "room_unavailable",
+    });
   });
 });
 
@@ -193,29 +266,69 @@ describe("RoomCalendar capacity changes", () => {
     const req = request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 3), units: 2, room });
     await stub.hold(req);
     await stub.confirm(req.bookingId);
-    expect(await stub.configure({ ...room, capacity: 1 })).toEqual({ ok: false, code: "capacity_conflict", days: [{ date: addDays(TODAY, 1), taken: 2 }, { date: addDays(TODAY, 2), taken: 2 }] });
+    expect(await stub.configure({ ...room, capacity: 1 })).toEqual({
+      ok: false,
+      code: "capacity_conflict",
+      days: [
+        { date: addDays(TODAY, 1), taken: 2 },
+        { date: addDays(TODAY, 2), taken: 2 },
+      ],
+    });
     expect(await stub.configure({ ...room, capacity: 2 })).toEqual({ ok: true });
-    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), room }))).toMatchObject({ ok: false });
+    expect(await stub.hold(request({ startDate: addDays(TODAY, 1), endDate: addDays(TODAY, 2), room }))).toMatchObject({
+      ok: false,
+    });
   });
 });
 
 describe("RoomCalendar terms", () => {
   const terms = (over: Record<string, unknown> = {}) => ({
-    version: new Date().toISOString(), active: true, roomId: "room_0000000000000000t", propertyId: "prop_0000000000000000t",
-    ownerId: "usr_0000000000000000t", timezone: "Europe/Lisbon", rentalMode: "nightly" as const, priceAmount: 5000,
-    depositAmount: 0, currency: "EUR", capacity: 2, minNights: null, maxNights: null, ...over,
+    version: new Date().toISOString(),
+    active: true,
+    roomId: "room_0000000000000000t",
+    propertyId: "prop_0000000000000000t",
+    ownerId: "usr_0000000000000000t",
+    timezone: "Europe/Lisbon",
+    rentalMode: "nightly" as const,
+    priceAmount: 5000,
+    depositAmount: 0,
+    currency: "EUR",
+    capacity: 2,
+    minNights: null,
+    maxNights: null,
+    ...over,
   });
 
   it("prices and holds a booking from its own terms, refuses a rental-mode change while it lives, ignores older versions", async () => {
     const stub = calendar();
     expect(await stub.setTerms(terms())).toEqual({ ok: true });
-    const booked = await stub.book({ key: "key-terms-1", requestHash: "h", tenantId: "usr_t", startDate: addDays(TODAY, 3), endDate: addDays(TODAY, 5), units: 1, holdMs: 60_000 });
+    const booked = await stub.book({
+      key: "key-terms-1",
+      requestHash: "h",
+      tenantId: "usr_t",
+      startDate: addDays(TODAY, 3),
+      endDate: addDays(TODAY, 5),
+      units: 1,
+      holdMs: 60_000,
+    });
     expect(booked).toMatchObject({ ok: true, booking: { amountDue: 10000, currency: "EUR", status: "held" } });
     const later = new Date(Date.now() + 1000).toISOString();
-    expect(await stub.setTerms(terms({ version: later, rentalMode: "monthly" }))).toEqual({ ok: false, code: "rental_mode_locked", liveBookings: 1 });
+    expect(await stub.setTerms(terms({ version: later, rentalMode: "monthly" }))).toEqual({
+      ok: false,
+      code: "rental_mode_locked",
+      liveBookings: 1,
+    });
     // an older push never overwrites newer terms
     expect(await stub.setTerms(terms({ version: "2000-01-01T00:00:00.000Z", priceAmount: 1 }))).toEqual({ ok: true });
-    const second = await stub.book({ key: "key-terms-2", requestHash: "h", tenantId: "usr_t", startDate: addDays(TODAY, 3), endDate: addDays(TODAY, 4), units: 1, holdMs: 60_000 });
+    const second = await stub.book({
+      key: "key-terms-2",
+      requestHash: "h",
+      tenantId: "usr_t",
+      startDate: addDays(TODAY, 3),
+      endDate: addDays(TODAY, 4),
+      units: 1,
+      holdMs: 60_000,
+    });
     expect(second).toMatchObject({ ok: true, booking: { amountDue: 5000 } });
   });
 });

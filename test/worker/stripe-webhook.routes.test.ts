@@ -3,21 +3,35 @@ import { describe, expect, it } from "vitest";
 import { call, eventually, json } from "./helpers";
 import { deliver, signature, stripePost } from "./stripe";
 
-const event = () => ({ id: `evt_${crypto.randomUUID().replaceAll("-", "")}`, object: "event", type: "customer.created", created: Math.floor(Date.now() / 1000), data: { object: { id: "cus_1", object: "customer", metadata: {} } } });
+const event = () => ({
+  id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+  object: "event",
+  type: "customer.created",
+  created: Math.floor(Date.now() / 1000),
+  data: { object: { id: "cus_1", object: "customer", metadata: {} } },
+});
 
 describe("POST /v1/webhooks/stripe", () => {
   it("accepts a correctly signed event it acts on and records it once in Postgres", async () => {
     const pi = await json(await stripePost("/v1/payment_intents", { amount: "1000", currency: "eur" }));
-    const e = { ...event(), type: "payment_intent.canceled", data: { object: { id: pi.id, object: "payment_intent", metadata: {} } } };
+    const e = {
+      ...event(),
+      type: "payment_intent.canceled",
+      data: { object: { id: pi.id, object: "payment_intent", metadata: {} } },
+    };
     expect(await json(await deliver(e))).toEqual({ received: true, duplicate: false });
     const { withPg } = await import("../../workers/data/pg");
     // once the consumer has applied it, a redelivery is a duplicate
     await eventually(async () => {
-      const done = await withPg(env, (_db, client) => client.query("select 1 from stripe_events where id = $1 and processed_at is not null", [e.id]));
+      const done = await withPg(env, (_db, client) =>
+        client.query("select 1 from stripe_events where id = $1 and processed_at is not null", [e.id]),
+      );
       return done.rows.length ? true : undefined;
     });
     expect(await json(await deliver(e))).toEqual({ received: true, duplicate: true });
-    const rows = await withPg(env, (_db, client) => client.query("select type from stripe_events where id = $1", [e.id]));
+    const rows = await withPg(env, (_db, client) =>
+      client.query("select type from stripe_events where id = $1", [e.id]),
+    );
     expect(rows.rows).toEqual([{ type: "payment_intent.canceled" }]);
   });
 
@@ -33,7 +47,10 @@ describe("POST /v1/webhooks/stripe", () => {
     const e = event();
     const payload = JSON.stringify(e);
     const sig = await signature(payload, env.STRIPE_WEBHOOK_SECRETS.split(",")[0]!);
-    const res = await call("POST", "/v1/webhooks/stripe", { body: payload.replace("customer.created", "customer.deleted"), headers: { "stripe-signature": sig } });
+    const res = await call("POST", "/v1/webhooks/stripe", {
+      body: payload.replace("customer.created", "customer.deleted"),
+      headers: { "stripe-signature": sig },
+    });
     expect(res.status).toBe(400);
     expect((await json(res)).code).toBe("invalid_signature");
   });

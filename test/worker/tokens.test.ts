@@ -46,13 +46,17 @@ describe("access tokens on the wire", () => {
 
     const bad: Record<string, string> = {
       algNone: `${encode({ alg: "none", typ: "at+jwt", kid: signingKey.kid })}.${payload}.`,
-      hs256WithPublicKey: await new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: signingKey.kid }).sign(hmacKey),
+      hs256WithPublicKey: await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: signingKey.kid })
+        .sign(hmacKey),
       expired: await forge({ sub: user.id, iat: now - 3600, nbf: now - 3600, exp: now - 60 }),
       notYetValid: await forge({ sub: user.id, nbf: now + 600, exp: now + 1200 }),
       wrongIssuer: await forge({ sub: user.id, iss: "https://evil.example" }),
       wrongAudience: await forge({ sub: user.id, aud: "someone-else" }),
       wrongTyp: await forge({ sub: user.id }, { typ: "JWT" }),
-      unknownKid: await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "unknown-kid", typ: "at+jwt" }).sign(await importJWK({ ...stranger, alg: "ES256" }, "ES256")),
+      unknownKid: await new SignJWT(claims)
+        .setProtectedHeader({ alg: "ES256", kid: "unknown-kid", typ: "at+jwt" })
+        .sign(await importJWK({ ...stranger, alg: "ES256" }, "ES256")),
       tamperedPayload: `${header}.${encode({ ...claims, role: "admin" })}.${signature}`,
       garbage: "not-a-jwt",
     };
@@ -86,12 +90,19 @@ describe("algorithm pin", () => {
     // signature below is valid; only `algorithms: [ALG]` in verifyAccessToken stands in the way.
     const { publicKey, privateKey } = await generateKeyPair("ES384", { extractable: true });
     const publicJwk = { ...(await exportJWK(publicKey)), kid: "p384" };
-    const ring = { ...(await loadKeyRing(env.JWT_PRIVATE_KEYS)), verify: createLocalJWKSet({ keys: [publicJwk] }) } satisfies KeyRing;
+    const ring = {
+      ...(await loadKeyRing(env.JWT_PRIVATE_KEYS)),
+      verify: createLocalJWKSet({ keys: [publicJwk] }),
+    } satisfies KeyRing;
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ role: "admin" })
       .setProtectedHeader({ alg: "ES384", kid: "p384", typ: "at+jwt" })
-      .setSubject("usr_es384").setIssuer(settings.issuer).setAudience(settings.audience)
-      .setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 900)
+      .setSubject("usr_es384")
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 900)
       .sign(privateKey);
     expect(await verifyAccessToken(ring, token, settings)).toBeNull();
   });
@@ -121,7 +132,9 @@ describe("key rotation", () => {
     const res = await call("GET", "/.well-known/jwks.json");
     expect(res.status).toBe(200);
     const { keys } = await json(res);
-    expect(keys).toEqual([{ kty: "EC", crv: "P-256", kid: signingKey.kid, x: signingKey.x, y: signingKey.y, alg: "ES256", use: "sig" }]);
+    expect(keys).toEqual([
+      { kty: "EC", crv: "P-256", kid: signingKey.kid, x: signingKey.x, y: signingKey.y, alg: "ES256", use: "sig" },
+    ]);
   });
 });
 

@@ -1,11 +1,17 @@
-import type Stripe from "stripe";
 import type { DomainEvent } from "../../schema/events";
 import { finishBillingRun, startBillingRun } from "../data/billing-runs";
 import { claimAction, claimActions, lateFeesCharged, recordActionOutcome } from "../data/invoice-actions";
 import { insertDueInvoices, openInvoices, type IssuedInvoice, type OpenInvoice } from "../data/invoices";
 import { post } from "../data/ledger";
-import { activeLeasesPage, endActiveLease, leasesEndingBy, lockLeaseEnds, type BillableLease } from "../data/leases";
-import { recordInvoicePayment } from "../data/payments";
+import {
+  activeLeasesPage,
+  endActiveLease,
+  leasesEndingBy,
+  lockLease,
+  lockLeaseEnds,
+  type BillableLease,
+} from "../data/leases";
+import { insertAttempt, type PaymentAttempt } from "../data/payment-attempts";
 import { withPg, type PgDb } from "../data/pg";
 import { addDays, todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -16,6 +22,7 @@ import { d1 } from "../data/d1";
 import { announce, newEvent } from "../outbox";
 import { log } from "../log";
 import { chargeSavedCard } from "../payments/rent-charges";
+import { settleCharge } from "../services/invoices";
 
 /** Invoices are issued this many days before their period starts (and are due on that day). */
 export const INVOICE_LEAD_DAYS = 7;
@@ -31,7 +38,13 @@ const ISSUE_LANES = 2;
 /** Late-fee steps claimed and posted per transaction. */
 const FEE_CHUNK = 2000;
 
-export interface BillingSummary { invoicesCreated: number; remindersSent: number; feesApplied: number; chargesAttempted: number; leasesEnded: number }
+export interface BillingSummary {
+  invoicesCreated: number;
+  remindersSent: number;
+  feesApplied: number;
+  chargesAttempted: number;
+  leasesEnded: number;
+}
 
 /**
  * The rent run. Its clock is the trigger's scheduled time, never "now", so any run can be
@@ -40,7 +53,11 @@ export interface BillingSummary { invoicesCreated: number; remindersSent: number
  * posting per reference), so runs that repeat or overlap create each thing once. `scope`
  * re-runs one lease (an operator's replay); the cron always runs them all.
  */
-export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId?: string } = {}): Promise<BillingSummary> {
+export async function runBilling(
+  env: Env,
+  scheduledTime: Date,
+  scope: { leaseId?: string } = {},
+): Promise<BillingSummary> {
   return withPg(env, async (db) => {
     const runId = await startBillingRun(db, scheduledTime);
     const today = localDates(scheduledTime);
@@ -60,7 +77,9 @@ export async function runBilling(env: Env, scheduledTime: Date, scope: { leaseId
       return summary;
     } finally {
       // What was done is announced even when a later step throws: each notice belongs to a change already committed.
-      await announce(env, d1(env), events).catch((err: unknown) => log("error", "billing notices not announced", { count: events.length, err: String(err) }));
+      await announce(env, d1(env), events).catch((err: unknown) =>
+        log("error", "billing notices not announced", { count: events.length, err: String(err) }),
+      );
     }
   });
 }
@@ -75,7 +94,13 @@ function localDates(at: Date): (timeZone: string) => string {
  * Issues what is due, a keyset page of leases per transaction. Pages are handed out in key order
  * to `ISSUE_LANES` lanes, each on its own connection, so Postgres works on two pages at once.
  */
-async function issueInvoices(env: Env, db: PgDb, today: (tz: string) => string, events: DomainEvent[], leaseId?: string): Promise<number> {
+async function issueInvoices(
+  env: Env,
+  db: PgDb,
+  today: (tz: string) => string,
+  events: DomainEvent[],
+  leaseId?: string,
+): Promise<number> {
   let after = "";
   let stopped = false;
   let reading: Promise<unknown> = Promise.resolve();
@@ -95,7 +120,16 @@ async function issueInvoices(env: Env, db: PgDb, today: (tz: string) => string, 
       for (let page = await nextPage(conn); page.length > 0; page = await nextPage(conn)) {
         const issued = await issuePage(conn, page, today);
         created += issued.length;
-        events.push(...issued.map((i) => newEvent("invoice.issued", { invoiceId: i.id, leaseId: i.leaseId, amount: i.rentAmount, currency: i.currency })));
+        events.push(
+          ...issued.map((i) =>
+            newEvent("invoice.issued", {
+              invoiceId: i.id,
+              leaseId: i.leaseId,
+              amount: i.rentAmount,
+              currency: i.currency,
+            }),
+          ),
+        );
       }
       return created;
     } catch (err) {
@@ -114,93 +148,230 @@ async function issueInvoices(env: Env, db: PgDb, today: (tz: string) => string, 
 /** Invoices the periods due on one page of leases, with their ledger postings, in one transaction. */
 async function issuePage(db: PgDb, page: BillableLease[], today: (tz: string) => string): Promise<IssuedInvoice[]> {
   const due = (l: BillableLease, endDate: string | null) =>
-    periodsDue({ startDate: l.startDate, billingDay: l.billingDay, endDate }, today(l.timezone), INVOICE_LEAD_DAYS, l.lastPeriod);
-  const billable = page.map((lease) => ({ lease, periods: due(lease, lease.endDate) })).filter((b) => b.periods.length > 0);
+    periodsDue(
+      { startDate: l.startDate, billingDay: l.billingDay, endDate },
+      today(l.timezone),
+      INVOICE_LEAD_DAYS,
+      l.lastPeriod,
+    );
+  const billable = page
+    .map((lease) => ({ lease, periods: due(lease, lease.endDate) }))
+    .filter((b) => b.periods.length > 0);
   if (billable.length === 0) return [];
   return db.transaction(async (tx) => {
     // A notice (which holds its lease FOR UPDATE) may have moved an end date since the page was read.
-    const ends = await lockLeaseEnds(tx, billable.map((b) => b.lease.id));
+    const ends = await lockLeaseEnds(
+      tx,
+      billable.map((b) => b.lease.id),
+    );
     const rows = billable.flatMap(({ lease, periods }) => {
       const endDate = ends.has(lease.id) ? ends.get(lease.id)! : lease.endDate;
       return (endDate === lease.endDate ? periods : due(lease, endDate)).map((p) => invoiceRow(lease, p));
     });
     const fresh = await insertDueInvoices(tx, rows);
-    await post(tx, fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)));
+    await post(
+      tx,
+      fresh.map((i) => invoicePosting(i.leaseId, i.id, i.rentAmount, i.currency, `${i.periodStart}…${i.periodEnd}`)),
+    );
     return fresh;
   });
 }
 
 function invoiceRow(lease: BillableLease, p: Period) {
-  return { id: newId("inv"), leaseId: lease.id, periodStart: p.start, periodEnd: p.end, dueDate: p.start, rentAmount: periodRent(lease.rentAmount, p), currency: lease.currency };
+  return {
+    id: newId("inv"),
+    leaseId: lease.id,
+    periodStart: p.start,
+    periodEnd: p.end,
+    dueDate: p.start,
+    rentAmount: periodRent(lease.rentAmount, p),
+    currency: lease.currency,
+  };
 }
 
 /** One reminder per invoice, `reminderDays` before it is due (REMINDER_DAYS in wrangler.toml). */
-async function sendReminders(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, reminderDays: number, events: DomainEvent[]): Promise<number> {
+async function sendReminders(
+  db: PgDb,
+  open: OpenInvoice[],
+  today: (tz: string) => string,
+  reminderDays: number,
+  events: DomainEvent[],
+): Promise<number> {
   const due = open.filter((inv) => {
     const t = today(inv.timezone);
     return t >= addDays(inv.dueDate, -reminderDays) && t <= inv.dueDate;
   });
-  const claimed = await claimActions(db, due.map((inv) => ({ inv, invoiceId: inv.id, kind: "reminder" as const, step: 0 })));
-  events.push(...claimed.map(({ inv }) => newEvent("invoice.reminder", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency })));
+  const claimed = await claimActions(
+    db,
+    due.map((inv) => ({ inv, invoiceId: inv.id, kind: "reminder" as const, step: 0 })),
+  );
+  events.push(
+    ...claimed.map(({ inv }) =>
+      newEvent("invoice.reminder", {
+        invoiceId: inv.id,
+        leaseId: inv.leaseId,
+        amount: inv.outstanding,
+        currency: inv.currency,
+      }),
+    ),
+  );
   return claimed.length;
 }
 
 /** Each late-fee step is claimed and posted in one transaction per chunk: a claim without its posting never commits. */
-async function applyLateFees(db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+async function applyLateFees(
+  db: PgDb,
+  open: OpenInvoice[],
+  today: (tz: string) => string,
+  events: DomainEvent[],
+): Promise<number> {
   // Only invoices past their grace period can owe a fee; their charged steps are read in one query.
   const overdue = open.filter((inv) => daysLate(inv.dueDate, today(inv.timezone)) > inv.lateFeeRule.graceDays);
-  const charged = await lateFeesCharged(db, overdue.map((inv) => inv.id));
+  const charged = await lateFeesCharged(
+    db,
+    overdue.map((inv) => inv.id),
+  );
   // In invoice order, so runs at once cut the same chunks and claim them in the same order.
-  const steps = overdue.toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).flatMap((inv) =>
-    lateFeeSteps(inv.lateFeeRule, inv.rentAmount, daysLate(inv.dueDate, today(inv.timezone)), charged.get(inv.id)).map((s) => ({ inv, ...s })));
+  const steps = overdue
+    .toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .flatMap((inv) =>
+      lateFeeSteps(
+        inv.lateFeeRule,
+        inv.rentAmount,
+        daysLate(inv.dueDate, today(inv.timezone)),
+        charged.get(inv.id),
+      ).map((s) => ({ inv, ...s })),
+    );
   let applied = 0;
   for (let i = 0; i < steps.length; i += FEE_CHUNK) {
     const chunk = steps.slice(i, i + FEE_CHUNK);
     const fresh = await db.transaction(async (tx) => {
-      const fees = await claimActions(tx, chunk.map((s) => ({ ...s, invoiceId: s.inv.id, kind: "late_fee" as const })));
-      await post(tx, fees.map(({ inv, step, amount }) => lateFeePosting(inv.leaseId, inv.id, step, amount, inv.currency)));
+      const fees = await claimActions(
+        tx,
+        chunk.map((s) => ({ ...s, invoiceId: s.inv.id, kind: "late_fee" as const })),
+      );
+      await post(
+        tx,
+        fees.map(({ inv, step, amount }) => lateFeePosting(inv.leaseId, inv.id, step, amount, inv.currency)),
+      );
       return fees;
     });
     applied += fresh.length;
-    events.push(...fresh.map(({ inv, amount }) => newEvent("invoice.late_fee", { invoiceId: inv.id, leaseId: inv.leaseId, amount, currency: inv.currency })));
+    events.push(
+      ...fresh.map(({ inv, amount }) =>
+        newEvent("invoice.late_fee", { invoiceId: inv.id, leaseId: inv.leaseId, amount, currency: inv.currency }),
+      ),
+    );
   }
   return applied;
 }
 
 /**
- * Charges the saved card of tenants who have one, once per scheduled attempt. The idempotency
- * key is derived from the invoice and the attempt, so a run that repeats never charges twice.
+ * Charges the saved card of tenants who have one, once per scheduled attempt. Each attempt is
+ * claimed, and its amount decided, in one transaction with the lease locked (`claimCharge`); the
+ * idempotency key is the invoice and the attempt, so a run that repeats never charges twice.
  */
-async function chargeSavedCards(env: Env, db: PgDb, open: OpenInvoice[], today: (tz: string) => string, events: DomainEvent[]): Promise<number> {
+async function chargeSavedCards(
+  env: Env,
+  db: PgDb,
+  open: OpenInvoice[],
+  today: (tz: string) => string,
+  events: DomainEvent[],
+): Promise<number> {
   let attempted = 0;
   for (const inv of open.filter((i) => i.stripeCustomerId && i.stripePaymentMethodId)) {
     const late = daysLate(inv.dueDate, today(inv.timezone));
     if (today(inv.timezone) < inv.dueDate) continue;
     const step = CHARGE_SCHEDULE.filter((d) => d <= late).length - 1;
-    if (step < 0 || !(await claimAction(db, inv.id, "charge", step))) continue;
+    if (step < 0) continue;
+    const claimed = await claimCharge(db, inv, step);
+    if (!claimed) continue;
     attempted++;
-    let pi: Stripe.PaymentIntent;
-    try {
-      pi = await chargeSavedCard(env, {
-        invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency,
-        customerId: inv.stripeCustomerId!, paymentMethodId: inv.stripePaymentMethodId!,
-      }, step);
-    } catch (err) {
-      const reason = (err instanceof Error ? err.message : String(err)).slice(0, 200);
-      await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`);
-      const finalAttempt = step === CHARGE_SCHEDULE.length - 1;
-      log("warn", "off-session charge failed", { invoiceId: inv.id, step, finalAttempt, reason });
-      events.push(newEvent("invoice.charge_failed", { invoiceId: inv.id, leaseId: inv.leaseId, amount: inv.outstanding, currency: inv.currency, attempt: step + 1, finalAttempt, reason }));
+    const { attempt, customerId } = claimed;
+    const outcome = await chargeSavedCard(env, {
+      attemptId: attempt.id,
+      invoiceId: inv.id,
+      leaseId: inv.leaseId,
+      amount: attempt.amount,
+      currency: inv.currency,
+      customerId,
+      paymentMethodId: attempt.paymentMethod,
+    });
+    // The money may have moved: if recording it fails here, its webhook (or the reconciliation) records it.
+    const settled = await settleCharge(db, attempt, outcome).catch((err: unknown) => {
+      log("error", "off-session charge not recorded; its webhook will", {
+        invoiceId: inv.id,
+        attemptId: attempt.id,
+        err: String(err),
+      });
+      return null;
+    });
+    if (outcome.kind === "unknown") {
+      // Not a failure: Stripe may have charged. The attempt stays pending (its amount counted as paid) until settled.
+      await recordActionOutcome(db, inv.id, "charge", step, `pending: ${outcome.reason}`.slice(0, 200));
+      log("warn", "off-session charge outcome unknown", {
+        invoiceId: inv.id,
+        step,
+        attemptId: attempt.id,
+        reason: outcome.reason,
+      });
       continue;
     }
-    await recordActionOutcome(db, inv.id, "charge", step, pi.status);
-    // The money was taken: if recording it fails here, the webhook for the same PaymentIntent records it.
-    if (pi.status === "succeeded") {
-      await recordInvoicePayment(db, { id: inv.id, leaseId: inv.leaseId, currency: inv.currency }, pi.id, pi.amount_received, "off_session")
-        .catch((err: unknown) => log("error", "off-session payment not recorded; its webhook will", { invoiceId: inv.id, paymentIntentId: pi.id, err: String(err) }));
+    if (outcome.kind === "answered" && settled?.status !== "failed") {
+      await recordActionOutcome(db, inv.id, "charge", step, outcome.intent.status);
+      continue;
     }
+    const reason = (outcome.kind === "answered" ? (settled?.outcome ?? outcome.intent.status) : outcome.reason).slice(
+      0,
+      200,
+    );
+    await recordActionOutcome(db, inv.id, "charge", step, `failed: ${reason}`);
+    const finalAttempt = step === CHARGE_SCHEDULE.length - 1;
+    log("warn", "off-session charge failed", { invoiceId: inv.id, step, finalAttempt, reason });
+    events.push(
+      newEvent("invoice.charge_failed", {
+        invoiceId: inv.id,
+        leaseId: inv.leaseId,
+        amount: attempt.amount,
+        currency: inv.currency,
+        attempt: step + 1,
+        finalAttempt,
+        reason,
+      }),
+    );
   }
   return attempted;
+}
+
+/**
+ * Claims attempt `step` of an invoice's off-session charge and decides its amount, in one
+ * transaction with the lease locked (as a tenant's payment decides): what is owed on the
+ * invoice now, read inside it, so fees this run posted are charged and a payment made (or in
+ * flight) since the run read its open invoices is not charged again. The attempt is written in
+ * the same transaction. Null when the step was claimed before or nothing is owed any more.
+ */
+async function claimCharge(
+  db: PgDb,
+  inv: OpenInvoice,
+  step: number,
+): Promise<{ attempt: PaymentAttempt; customerId: string } | null> {
+  return db.transaction(async (tx) => {
+    const lease = await lockLease(tx, inv.leaseId);
+    if (!lease?.stripeCustomerId || !lease.stripePaymentMethodId) return null;
+    const [now] = await openInvoices(tx, { leaseId: inv.leaseId, invoiceId: inv.id, lessPending: true });
+    if (!now || now.outstanding <= 0) return null;
+    if (!(await claimAction(tx, inv.id, "charge", step))) return null;
+    const attempt = await insertAttempt(tx, {
+      id: `invoice-${inv.id}-charge-${step}`,
+      leaseId: inv.leaseId,
+      invoiceId: inv.id,
+      source: "off_session",
+      amount: now.outstanding,
+      currency: inv.currency,
+      paymentMethod: lease.stripePaymentMethodId,
+    });
+    return attempt ? { attempt, customerId: lease.stripeCustomerId } : null;
+  });
 }
 
 /**
@@ -216,7 +387,10 @@ async function endLeases(env: Env, db: PgDb, at: Date, events: DomainEvent[]): P
     try {
       await env.LANDLORD_DESK.getByName(l.landlordId).release(l.bookingId);
     } catch (err) {
-      log("warn", "lease end deferred: contract release failed", { leaseId: l.id, reason: err instanceof Error ? err.message : String(err) });
+      log("warn", "lease end deferred: contract release failed", {
+        leaseId: l.id,
+        reason: err instanceof Error ? err.message : String(err),
+      });
       continue;
     }
     // A concurrent run may have ended it meanwhile: only the run that flips the status announces it.

@@ -1,12 +1,39 @@
 import { log } from "../log";
+import { reconcilePaymentAttempts } from "../services/invoices";
 import { runBilling } from "./billing";
 import { sweepOutbox } from "./outbox-sweep";
+import { runReconciliation } from "./reconcile";
+import { purgeExpired } from "./retention";
 
 /** Cron expressions from wrangler.toml mapped to their jobs. */
 export const CRON_JOBS: Record<string, (env: Env, scheduledTime: Date) => Promise<unknown>> = {
-  "*/5 * * * *": (env) => sweepOutbox(env),
+  "*/5 * * * *": (env, scheduledTime) => everyFiveMinutes(env, scheduledTime),
   "0 * * * *": (env, scheduledTime) => runBilling(env, scheduledTime),
 };
+
+/**
+ * The five-minute jobs, side by side: the outbox sweep, payment reconciliation and retention each
+ * bound their own time or rows, and one failing does not stop the others (it fails the run after).
+ */
+async function everyFiveMinutes(env: Env, scheduledTime: Date): Promise<Record<string, unknown>> {
+  const jobs = {
+    outboxSweep: sweepOutbox(env),
+    reconciliation: runReconciliation(env, scheduledTime),
+    paymentAttempts: reconcilePaymentAttempts(env, scheduledTime),
+    retention: purgeExpired(env, scheduledTime),
+  };
+  const names = Object.keys(jobs);
+  const settled = await Promise.allSettled(Object.values(jobs));
+  const result = Object.fromEntries(
+    settled.map((s, i) => [names[i], s.status === "fulfilled" ? s.value : { failed: String(s.reason).slice(0, 300) }]),
+  );
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) {
+    log("error", "five-minute job failed", { result });
+    throw failed.reason;
+  }
+  return result;
+}
 
 /** Runs the job of `controller.cron`, using the trigger's scheduled time as the clock. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
@@ -16,5 +43,9 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     return;
   }
   const result = await job(env, new Date(controller.scheduledTime));
-  log("info", "cron done", { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString(), result });
+  log("info", "cron done", {
+    cron: controller.cron,
+    scheduledTime: new Date(controller.scheduledTime).toISOString(),
+    result,
+  });
 }

@@ -2,7 +2,10 @@ import { eq } from "drizzle-orm";
 import { billingRuns } from "../../schema/pg";
 import type { PgTx as Tx } from "./pg";
 
-export type BillingRunCounts = Pick<typeof billingRuns.$inferInsert, "invoicesCreated" | "remindersSent" | "feesApplied" | "chargesAttempted" | "leasesEnded">;
+export type BillingRunCounts = Pick<
+  typeof billingRuns.$inferInsert,
+  "invoicesCreated" | "remindersSent" | "feesApplied" | "chargesAttempted" | "leasesEnded"
+>;
 
 /** Records that a billing run for `scheduledFor` started; returns its id. */
 export async function startBillingRun(db: Tx, scheduledFor: Date): Promise<number> {
@@ -12,5 +15,8 @@ export async function startBillingRun(db: Tx, scheduledFor: Date): Promise<numbe
 
 /** Records what a billing run did, and that it finished. */
 export async function finishBillingRun(db: Tx, id: number, counts: BillingRunCounts): Promise<void> {
-  await db.update(billingRuns).set({ ...counts, finishedAt: new Date() }).where(eq(billingRuns.id, id));
+  await db
+    .update(billingRuns)
+    .set({ ...counts, finishedAt: new Date() })
+    .where(eq(billingRuns.id, id));
 }

@@ -16,21 +16,46 @@ export async function findBooking(db: D1Db, id: string): Promise<BookingRow | un
 }
 
 /** Newest first; `as` decides whether the caller is the tenant or the landlord of the booking. */
-export async function listBookings(db: D1Db, userId: string, as: "tenant" | "landlord", beforeId: string | null, limit: number): Promise<BookingRow[]> {
+export async function listBookings(
+  db: D1Db,
+  userId: string,
+  as: "tenant" | "landlord",
+  beforeId: string | null,
+  limit: number,
+): Promise<BookingRow[]> {
   const where: SQL[] = [eq(as === "tenant" ? bookings.tenantId : bookings.landlordId, userId)];
   if (beforeId) where.push(lt(bookings.id, beforeId));
-  return db.select().from(bookings).where(and(...where)).orderBy(desc(bookings.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(bookings)
+    .where(and(...where))
+    .orderBy(desc(bookings.id))
+    .limit(limit + 1);
 }
 
 /**
  * Moves a booking forward. Statuses only advance (held → any end state, confirmed → cancelled),
  * so duplicate and reordered events cannot take a booking back.
  */
-export async function advanceBooking(db: D1Db, id: string, status: Exclude<BookingStatus, "held">, refundedAmount?: number): Promise<void> {
-  const forward = status === "cancelled" ? or(eq(bookings.status, "held"), eq(bookings.status, "confirmed")) : eq(bookings.status, "held");
-  await db.update(bookings).set({ status, updatedAt: new Date().toISOString() }).where(and(eq(bookings.id, id), forward));
+export async function advanceBooking(
+  db: D1Db,
+  id: string,
+  status: Exclude<BookingStatus, "held">,
+  refundedAmount?: number,
+): Promise<void> {
+  const forward =
+    status === "cancelled"
+      ? or(eq(bookings.status, "held"), eq(bookings.status, "confirmed"))
+      : eq(bookings.status, "held");
+  await db
+    .update(bookings)
+    .set({ status, updatedAt: new Date().toISOString() })
+    .where(and(eq(bookings.id, id), forward));
   if (refundedAmount !== undefined) {
-    await db.update(bookings).set({ refundedAmount: sql`max(${bookings.refundedAmount}, ${refundedAmount})` }).where(eq(bookings.id, id));
+    await db
+      .update(bookings)
+      .set({ refundedAmount: sql`max(${bookings.refundedAmount}, ${refundedAmount})` })
+      .where(eq(bookings.id, id));
   }
 }
 
@@ -50,40 +75,75 @@ export function paymentIntentUpdate(db: D1Db, id: string, paymentIntentId: strin
  */
 export async function countLiveBookings(db: D1Db, landlordId: string, roomId: string, now: Date): Promise<number> {
   const today = now.toISOString().slice(0, 10);
-  const row = await db.select({ n: count() }).from(bookings).where(and(
-    eq(bookings.landlordId, landlordId),
-    eq(bookings.roomId, roomId),
-    gt(bookings.endDate, today),
-    or(eq(bookings.status, "confirmed"), and(eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString()))),
-  )).get();
+  const row = await db
+    .select({ n: count() })
+    .from(bookings)
+    .where(
+      and(
+        eq(bookings.landlordId, landlordId),
+        eq(bookings.roomId, roomId),
+        gt(bookings.endDate, today),
+        or(
+          eq(bookings.status, "confirmed"),
+          and(eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString())),
+        ),
+      ),
+    )
+    .get();
   return row?.n ?? 0;
 }
 
 /** A tenant's holds still waiting for payment, as the read model has them (it trails the calendars by the outbox's lag). */
 export async function countLiveHolds(db: D1Db, tenantId: string, now = new Date()): Promise<number> {
-  const row = await db.select({ n: sql<number>`count(*)` }).from(bookings)
-    .where(and(eq(bookings.tenantId, tenantId), eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString()))).get();
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(bookings)
+    .where(
+      and(eq(bookings.tenantId, tenantId), eq(bookings.status, "held"), gt(bookings.holdExpiresAt, now.toISOString())),
+    )
+    .get();
   return row?.n ?? 0;
 }
 
 /** Where a page of held bookings ended: the next page starts after it. */
-export interface HeldCursor { createdAt: string; id: string }
+export interface HeldCursor {
+  createdAt: string;
+  id: string;
+}
 
 /**
  * Bookings the read model still shows held that were made before `createdBefore`, oldest first,
  * after `cursor`: the reconciliation cron's candidates (indexed on status and age).
  */
-export async function heldBookingsBefore(db: D1Db, createdBefore: string, cursor: HeldCursor | null, limit: number): Promise<BookingRow[]> {
-  const after = cursor ? or(gt(bookings.createdAt, cursor.createdAt), and(eq(bookings.createdAt, cursor.createdAt), gt(bookings.id, cursor.id))) : undefined;
-  return db.select().from(bookings).where(and(eq(bookings.status, "held"), lt(bookings.createdAt, createdBefore), after))
-    .orderBy(asc(bookings.createdAt), asc(bookings.id)).limit(limit);
+export async function heldBookingsBefore(
+  db: D1Db,
+  createdBefore: string,
+  cursor: HeldCursor | null,
+  limit: number,
+): Promise<BookingRow[]> {
+  const after = cursor
+    ? or(
+        gt(bookings.createdAt, cursor.createdAt),
+        and(eq(bookings.createdAt, cursor.createdAt), gt(bookings.id, cursor.id)),
+      )
+    : undefined;
+  return db
+    .select()
+    .from(bookings)
+    .where(and(eq(bookings.status, "held"), lt(bookings.createdAt, createdBefore), after))
+    .orderBy(asc(bookings.createdAt), asc(bookings.id))
+    .limit(limit);
 }
 
 /** The read-model rows of these bookings, by id (D1 binds at most 100 parameters per statement). */
 export async function findBookings(db: D1Db, ids: string[]): Promise<Map<string, BookingRow>> {
   const found = new Map<string, BookingRow>();
   for (let i = 0; i < ids.length; i += 99) {
-    for (const row of await db.select().from(bookings).where(inArray(bookings.id, ids.slice(i, i + 99)))) found.set(row.id, row);
+    for (const row of await db
+      .select()
+      .from(bookings)
+      .where(inArray(bookings.id, ids.slice(i, i + 99))))
+      found.set(row.id, row);
   }
   return found;
 }

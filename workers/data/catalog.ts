@@ -12,30 +12,60 @@ export async function findProperty(db: D1Db, id: string): Promise<PropertyRow | 
 
 /** A room with the property it belongs to. */
 export async function findRoom(db: D1Db, id: string): Promise<{ room: RoomRow; property: PropertyRow } | undefined> {
-  const row = await db.select({ room: rooms, property: properties }).from(rooms)
-    .innerJoin(properties, eq(rooms.propertyId, properties.id)).where(eq(rooms.id, id)).get();
+  const row = await db
+    .select({ room: rooms, property: properties })
+    .from(rooms)
+    .innerJoin(properties, eq(rooms.propertyId, properties.id))
+    .where(eq(rooms.id, id))
+    .get();
   return row ?? undefined;
 }
 
-export interface PropertyFilter { ownerId?: string; city?: string; country?: string; includeArchived: boolean }
+export interface PropertyFilter {
+  ownerId?: string;
+  city?: string;
+  country?: string;
+  includeArchived: boolean;
+}
 
 /** A page of properties in id (= creation) order after `afterId`, fetching one extra row. */
-export async function listProperties(db: D1Db, filter: PropertyFilter, afterId: string | null, limit: number): Promise<PropertyRow[]> {
+export async function listProperties(
+  db: D1Db,
+  filter: PropertyFilter,
+  afterId: string | null,
+  limit: number,
+): Promise<PropertyRow[]> {
   const where: SQL[] = [];
   if (!filter.includeArchived) where.push(eq(properties.status, "active"));
   if (filter.ownerId) where.push(eq(properties.ownerId, filter.ownerId));
   if (filter.city) where.push(eq(properties.city, filter.city));
   if (filter.country) where.push(eq(properties.country, filter.country));
   if (afterId) where.push(gt(properties.id, afterId));
-  return db.select().from(properties).where(and(...where)).orderBy(asc(properties.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(properties)
+    .where(and(...where))
+    .orderBy(asc(properties.id))
+    .limit(limit + 1);
 }
 
 /** A page of a property's rooms in id order after `afterId`, fetching one extra row. */
-export async function listRooms(db: D1Db, propertyId: string, includeArchived: boolean, afterId: string | null, limit: number): Promise<RoomRow[]> {
+export async function listRooms(
+  db: D1Db,
+  propertyId: string,
+  includeArchived: boolean,
+  afterId: string | null,
+  limit: number,
+): Promise<RoomRow[]> {
   const where: SQL[] = [eq(rooms.propertyId, propertyId)];
   if (!includeArchived) where.push(eq(rooms.status, "active"));
   if (afterId) where.push(gt(rooms.id, afterId));
-  return db.select().from(rooms).where(and(...where)).orderBy(asc(rooms.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(rooms)
+    .where(and(...where))
+    .orderBy(asc(rooms.id))
+    .limit(limit + 1);
 }
 
 /** Every room of a property, archived ones too. */
@@ -74,7 +104,10 @@ export async function upsertListings(db: D1Db, rows: (typeof listings.$inferInse
 
 /** Ids of every room of a landlord's properties, archived or not (their calendars may hold bookings). */
 export async function roomIdsOfOwner(db: D1Db, ownerId: string): Promise<string[]> {
-  const rows = await db.select({ id: rooms.id }).from(rooms).innerJoin(properties, eq(rooms.propertyId, properties.id))
+  const rows = await db
+    .select({ id: rooms.id })
+    .from(rooms)
+    .innerJoin(properties, eq(rooms.propertyId, properties.id))
     .where(eq(properties.ownerId, ownerId));
   return rows.map((r) => r.id);
 }

@@ -15,17 +15,33 @@ export async function copyInvoiceActions(db: Tx, fromId: string, toId: string): 
 }
 
 /** Late-fee steps already charged, per invoice, so a changed rule still respects its cap. */
-export async function lateFeesCharged(db: Tx, invoiceIds: string[]): Promise<Map<string, { step: number; amount: number }[]>> {
+export async function lateFeesCharged(
+  db: Tx,
+  invoiceIds: string[],
+): Promise<Map<string, { step: number; amount: number }[]>> {
   const charged = new Map<string, { step: number; amount: number }[]>();
   for (let i = 0; i < invoiceIds.length; i += CHUNK) {
-    const rows = await db.select({ invoiceId: invoiceActions.invoiceId, step: invoiceActions.step, amount: invoiceActions.amount }).from(invoiceActions)
-      .where(and(eq(invoiceActions.kind, "late_fee"), sql`${invoiceActions.invoiceId} = ANY(${sql.param(invoiceIds.slice(i, i + CHUNK))}::text[])`));
-    for (const r of rows) charged.set(r.invoiceId, [...(charged.get(r.invoiceId) ?? []), { step: r.step, amount: r.amount ?? 0 }]);
+    const rows = await db
+      .select({ invoiceId: invoiceActions.invoiceId, step: invoiceActions.step, amount: invoiceActions.amount })
+      .from(invoiceActions)
+      .where(
+        and(
+          eq(invoiceActions.kind, "late_fee"),
+          sql`${invoiceActions.invoiceId} = ANY(${sql.param(invoiceIds.slice(i, i + CHUNK))}::text[])`,
+        ),
+      );
+    for (const r of rows)
+      charged.set(r.invoiceId, [...(charged.get(r.invoiceId) ?? []), { step: r.step, amount: r.amount ?? 0 }]);
   }
   return charged;
 }
 
-export interface ActionClaim { invoiceId: string; kind: InvoiceActionKind; step: number; amount?: number | null }
+export interface ActionClaim {
+  invoiceId: string;
+  kind: InvoiceActionKind;
+  step: number;
+  amount?: number | null;
+}
 
 /**
  * Claims many actions at once, a few thousand per statement from arrays (unnest); returns the
@@ -34,7 +50,9 @@ export interface ActionClaim { invoiceId: string; kind: InvoiceActionKind; step:
  */
 export async function claimActions<C extends ActionClaim>(db: Tx, claims: C[]): Promise<C[]> {
   const key = (c: { invoiceId: string; kind: string; step: number }) => `${c.invoiceId}|${c.kind}|${c.step}`;
-  const sorted = claims.map((c) => ({ ...c, key: key(c) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = claims
+    .map((c) => ({ ...c, key: key(c) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const fresh = new Set<string>();
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const chunk = sorted.slice(i, i + CHUNK);
@@ -49,12 +67,31 @@ export async function claimActions<C extends ActionClaim>(db: Tx, claims: C[]): 
 }
 
 /** Claims an action (reminder, fee step, charge attempt) for an invoice; false when it was done before. */
-export async function claimAction(db: Tx, invoiceId: string, kind: InvoiceActionKind, step: number, amount: number | null = null): Promise<boolean> {
-  const rows = await db.insert(invoiceActions).values({ invoiceId, kind, step, amount }).onConflictDoNothing().returning({ step: invoiceActions.step });
+export async function claimAction(
+  db: Tx,
+  invoiceId: string,
+  kind: InvoiceActionKind,
+  step: number,
+  amount: number | null = null,
+): Promise<boolean> {
+  const rows = await db
+    .insert(invoiceActions)
+    .values({ invoiceId, kind, step, amount })
+    .onConflictDoNothing()
+    .returning({ step: invoiceActions.step });
   return rows.length === 1;
 }
 
 /** Records how a charge attempt ended (the PaymentIntent status, or why it failed). */
-export async function recordActionOutcome(db: Tx, invoiceId: string, kind: "charge", step: number, outcome: string): Promise<void> {
-  await db.update(invoiceActions).set({ outcome }).where(and(eq(invoiceActions.invoiceId, invoiceId), eq(invoiceActions.kind, kind), eq(invoiceActions.step, step)));
+export async function recordActionOutcome(
+  db: Tx,
+  invoiceId: string,
+  kind: "charge",
+  step: number,
+  outcome: string,
+): Promise<void> {
+  await db
+    .update(invoiceActions)
+    .set({ outcome })
+    .where(and(eq(invoiceActions.invoiceId, invoiceId), eq(invoiceActions.kind, kind), eq(invoiceActions.step, step)));
 }

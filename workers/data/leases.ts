@@ -28,7 +28,12 @@ export async function findLeaseByBooking(db: Tx, bookingId: string): Promise<Lea
 export async function listLeases(db: Tx, userId: string, beforeId: string | null, limit: number): Promise<LeaseRow[]> {
   const where: SQL[] = [or(eq(leases.tenantId, userId), eq(leases.landlordId, userId))!];
   if (beforeId) where.push(lt(leases.id, beforeId));
-  return db.select().from(leases).where(and(...where)).orderBy(desc(leases.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(leases)
+    .where(and(...where))
+    .orderBy(desc(leases.id))
+    .limit(limit + 1);
 }
 
 /** Inserts the lease of a booking; undefined when the booking has one already (one lease per booking). */
@@ -45,11 +50,23 @@ export async function updateLease(db: Tx, id: string, changes: Partial<NewLease>
 
 /** What the billing run needs of an active lease, with the start of the last period invoiced (null before the first). */
 export interface BillableLease {
-  id: string; startDate: string; billingDay: number; endDate: string | null; timezone: string; rentAmount: number; currency: string; lastPeriod: string | null;
+  id: string;
+  startDate: string;
+  billingDay: number;
+  endDate: string | null;
+  timezone: string;
+  rentAmount: number;
+  currency: string;
+  lastPeriod: string | null;
 }
 
 /** A keyset page of active leases in id order after `afterId`, for the billing run. */
-export async function activeLeasesPage(db: Tx, afterId: string, limit: number, onlyLeaseId?: string): Promise<BillableLease[]> {
+export async function activeLeasesPage(
+  db: Tx,
+  afterId: string,
+  limit: number,
+  onlyLeaseId?: string,
+): Promise<BillableLease[]> {
   // Raw SQL for the correlated subquery: drizzle renders columns unqualified in a select list,
   // where "id" would bind to the invoice's own id and the subquery would never find one.
   const result = await db.execute<Record<string, unknown>>(sql`
@@ -59,8 +76,14 @@ export async function activeLeasesPage(db: Tx, afterId: string, limit: number, o
     WHERE l.status = 'active' AND l.id > ${afterId} ${onlyLeaseId ? sql`AND l.id = ${onlyLeaseId}` : sql``}
     ORDER BY l.id LIMIT ${limit}`);
   return result.rows.map((r) => ({
-    id: String(r.id), startDate: String(r.start_date), billingDay: Number(r.billing_day), endDate: (r.end_date as string | null) ?? null,
-    timezone: String(r.timezone), rentAmount: Number(r.rent_amount), currency: String(r.currency), lastPeriod: (r.last_period as string | null) ?? null,
+    id: String(r.id),
+    startDate: String(r.start_date),
+    billingDay: Number(r.billing_day),
+    endDate: (r.end_date as string | null) ?? null,
+    timezone: String(r.timezone),
+    rentAmount: Number(r.rent_amount),
+    currency: String(r.currency),
+    lastPeriod: (r.last_period as string | null) ?? null,
   }));
 }
 
@@ -73,12 +96,20 @@ export async function lockLeaseEnds(db: Tx, ids: string[]): Promise<Map<string, 
 
 /** Active leases whose end date has come by `at`, each in its own timezone. */
 export async function leasesEndingBy(db: Tx, at: Date): Promise<Pick<LeaseRow, "id" | "bookingId" | "landlordId">[]> {
-  return db.select({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId }).from(leases)
-    .where(sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`);
+  return db
+    .select({ id: leases.id, bookingId: leases.bookingId, landlordId: leases.landlordId })
+    .from(leases)
+    .where(
+      sql`${leases.status} = 'active' AND ${leases.endDate} <= (${at.toISOString()}::timestamptz AT TIME ZONE ${leases.timezone})::date`,
+    );
 }
 
 /** Ends an active lease; false when it was not active (a concurrent run ended it first). */
 export async function endActiveLease(db: Tx, id: string): Promise<boolean> {
-  const flipped = await db.update(leases).set({ status: "ended" }).where(and(eq(leases.id, id), eq(leases.status, "active"))).returning({ id: leases.id });
+  const flipped = await db
+    .update(leases)
+    .set({ status: "ended" })
+    .where(and(eq(leases.id, id), eq(leases.status, "active")))
+    .returning({ id: leases.id });
   return flipped.length > 0;
 }

@@ -5,11 +5,24 @@ import type { PgTx as Tx } from "./pg";
 
 /** Opens the accounts of a lease (and the platform's for its currency) if they do not exist. */
 export async function openLeaseAccounts(db: Tx, leaseId: string, currency: string): Promise<void> {
-  const kinds: AccountKind[] = ["tenant_receivable", "landlord_payable", "deposits_held", "platform_fees", "cash_at_stripe"];
-  await db.insert(ledgerAccounts).values(kinds.map((kind) => ({
-    id: accountId(kind, { leaseId, currency }), kind, currency,
-    leaseId: kind === "platform_fees" || kind === "cash_at_stripe" ? null : leaseId,
-  }))).onConflictDoNothing();
+  const kinds: AccountKind[] = [
+    "tenant_receivable",
+    "landlord_payable",
+    "deposits_held",
+    "platform_fees",
+    "cash_at_stripe",
+  ];
+  await db
+    .insert(ledgerAccounts)
+    .values(
+      kinds.map((kind) => ({
+        id: accountId(kind, { leaseId, currency }),
+        kind,
+        currency,
+        leaseId: kind === "platform_fees" || kind === "cash_at_stripe" ? null : leaseId,
+      })),
+    )
+    .onConflictDoNothing();
 }
 
 /**
@@ -25,7 +38,9 @@ export async function post(db: Tx, postings: Posting[]): Promise<Posting[]> {
     const sum = p.entries.reduce((s, e) => s + e.amount, 0);
     if (sum !== 0) throw new Error(`unbalanced posting ${p.reference}: ${sum}`);
   }
-  const entries = postings.flatMap((p, i) => p.entries.map((e) => ({ posting: i + 1, accountId: e.accountId, amount: e.amount })));
+  const entries = postings.flatMap((p, i) =>
+    p.entries.map((e) => ({ posting: i + 1, accountId: e.accountId, amount: e.amount })),
+  );
   const byPosting = <T>(field: (p: Posting) => T) => sql.param(postings.map(field));
   const byEntry = <T>(field: (e: (typeof entries)[number]) => T) => sql.param(entries.map(field));
   const result = await db.execute<{ reference: string }>(sql`
@@ -54,24 +69,40 @@ export async function findTransaction(db: Tx, reference: string) {
   const [t] = await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.reference, reference));
   if (!t) return null;
   const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.transactionId, t.id));
-  return { id: t.id, reference: t.reference, leaseId: t.leaseId ?? "", description: t.description, currency: entries[0]?.currency ?? "", entries: entries.map((e) => ({ accountId: e.accountId, amount: e.amount })) };
+  return {
+    id: t.id,
+    reference: t.reference,
+    leaseId: t.leaseId ?? "",
+    description: t.description,
+    currency: entries[0]?.currency ?? "",
+    entries: entries.map((e) => ({ accountId: e.accountId, amount: e.amount })),
+  };
 }
-
 
 /** The balance of one account: the sum of its entries. */
 export async function accountBalance(db: Tx, account: string): Promise<number> {
-  const [row] = await db.select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)` }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account));
+  const [row] = await db
+    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)` })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, account));
   return Number(row?.total ?? 0);
 }
 
 /** The lines of one account in posting order, with the running balance after each. */
 export async function accountLines(db: Tx, account: string) {
-  const rows = await db.select({
-    transactionId: ledgerTransactions.id, kind: ledgerTransactions.kind, reference: ledgerTransactions.reference,
-    description: ledgerTransactions.description, postedAt: ledgerTransactions.postedAt, amount: ledgerEntries.amount,
-  }).from(ledgerEntries).innerJoin(ledgerTransactions, eq(ledgerEntries.transactionId, ledgerTransactions.id))
-    .where(eq(ledgerEntries.accountId, account)).orderBy(asc(ledgerTransactions.id));
+  const rows = await db
+    .select({
+      transactionId: ledgerTransactions.id,
+      kind: ledgerTransactions.kind,
+      reference: ledgerTransactions.reference,
+      description: ledgerTransactions.description,
+      postedAt: ledgerTransactions.postedAt,
+      amount: ledgerEntries.amount,
+    })
+    .from(ledgerEntries)
+    .innerJoin(ledgerTransactions, eq(ledgerEntries.transactionId, ledgerTransactions.id))
+    .where(eq(ledgerEntries.accountId, account))
+    .orderBy(asc(ledgerTransactions.id));
   let balance = 0;
   return rows.map((r) => ({ ...r, postedAt: r.postedAt.toISOString(), balance: (balance += r.amount) }));
 }
-

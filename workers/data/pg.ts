@@ -35,7 +35,10 @@ export async function withPg<T>(env: Env, work: (db: PgDb, client: Client) => Pr
     stream: () => new EndingSafeSocket(false) as unknown as import("node:net").Socket,
   });
   await client.connect().catch((err: unknown) => {
-    throw new AppError("dependency_unavailable", "The database is unavailable; retry shortly.", { cause: err, headers: { "retry-after": "5" } });
+    throw new AppError("dependency_unavailable", "The database is unavailable; retry shortly.", {
+      cause: err,
+      headers: { "retry-after": "5" },
+    });
   });
   try {
     return await work(drizzle(client, { schema }), client);

@@ -7,6 +7,8 @@ import { AppError } from "../errors";
 export async function enforceRateLimit(limiter: RateLimit, keys: string[], periodSeconds = 60): Promise<void> {
   const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key })));
   if (outcomes.some((o) => !o.success)) {
-    throw new AppError("rate_limited", "Too many attempts; try again later.", { headers: { "retry-after": String(periodSeconds) } });
+    throw new AppError("rate_limited", "Too many attempts; try again later.", {
+      headers: { "retry-after": String(periodSeconds) },
+    });
   }
 }

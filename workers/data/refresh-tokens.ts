@@ -1,4 +1,4 @@
-import { and, eq, exists, getTableColumns, isNull } from "drizzle-orm";
+import { and, asc, eq, exists, getTableColumns, gte, inArray, isNull, lt, notExists } from "drizzle-orm";
 import { refreshTokenFamilies, refreshTokens } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -20,10 +20,12 @@ export async function insertRefreshToken(db: D1Db, row: NewToken): Promise<void>
 
 /** The token with its family's revocation; a token without a family is not found (fail closed). */
 export async function findRefreshToken(db: D1Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-  return db.select({ ...getTableColumns(refreshTokens), familyRevokedAt: refreshTokenFamilies.revokedAt })
+  return db
+    .select({ ...getTableColumns(refreshTokens), familyRevokedAt: refreshTokenFamilies.revokedAt })
     .from(refreshTokens)
     .innerJoin(refreshTokenFamilies, eq(refreshTokenFamilies.id, refreshTokens.familyId))
-    .where(eq(refreshTokens.tokenHash, tokenHash)).get();
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .get();
 }
 
 /**
@@ -32,16 +34,50 @@ export async function findRefreshToken(db: D1Db, tokenHash: string): Promise<Ref
  * the family condition is what refuses a token rotated into a family revoked meanwhile.
  */
 export async function claimRefreshToken(db: D1Db, id: string, at: string): Promise<boolean> {
-  const liveFamily = db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies)
+  const liveFamily = db
+    .select({ id: refreshTokenFamilies.id })
+    .from(refreshTokenFamilies)
     .where(and(eq(refreshTokenFamilies.id, refreshTokens.familyId), isNull(refreshTokenFamilies.revokedAt)));
-  const claimed = await db.update(refreshTokens).set({ usedAt: at })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), exists(liveFamily)))
+  const claimed = await db
+    .update(refreshTokens)
+    .set({ usedAt: at })
+    .where(
+      and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), exists(liveFamily)),
+    )
     .returning({ id: refreshTokens.id });
   return claimed.length === 1;
 }
 
 /** Revokes every token of the family, including any rotated into it later. */
 export async function revokeFamily(db: D1Db, familyId: string, at: string): Promise<void> {
-  await db.update(refreshTokenFamilies).set({ revokedAt: at })
+  await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: at })
     .where(and(eq(refreshTokenFamilies.id, familyId), isNull(refreshTokenFamilies.revokedAt)));
+}
+
+/**
+ * Deletes up to `limit` refresh tokens past their expiry (spent, revoked or never used: an expired
+ * token is refused whatever its state) and the families left with no live token; the number of
+ * tokens deleted. One batch, so a family never loses its last token without going too.
+ */
+export async function purgeExpiredRefreshTokens(db: D1Db, now: string, limit: number): Promise<number> {
+  const expired = (column: typeof refreshTokens.id | typeof refreshTokens.familyId) =>
+    db
+      .select({ id: column })
+      .from(refreshTokens)
+      .where(lt(refreshTokens.expiresAt, now))
+      .orderBy(asc(refreshTokens.expiresAt))
+      .limit(limit);
+  const live = db
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, refreshTokenFamilies.id), gte(refreshTokens.expiresAt, now)));
+  const [, tokens] = await db.batch([
+    db
+      .delete(refreshTokenFamilies)
+      .where(and(inArray(refreshTokenFamilies.id, expired(refreshTokens.familyId)), notExists(live))),
+    db.delete(refreshTokens).where(inArray(refreshTokens.id, expired(refreshTokens.id))),
+  ]);
+  return tokens.meta.changes ?? 0;
 }

@@ -35,14 +35,19 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
     throw new RangeError(`PBKDF2 iterations must be 1..${PBKDF2_MAX_ITERATIONS} (the Workers production cap)`);
   }
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    HASH_BYTES * 8,
+  );
   return new Uint8Array(bits);
 }
 
 function parse(stored: string): { iterations: number; salt: Uint8Array; hash: Uint8Array } | null {
   const [scheme, iter, salt, hash] = stored.split("$");
   const iterations = Number(iter);
-  if (scheme !== SCHEME || !salt || !hash || !Number.isInteger(iterations) || iterations > PBKDF2_MAX_ITERATIONS) return null;
+  if (scheme !== SCHEME || !salt || !hash || !Number.isInteger(iterations) || iterations > PBKDF2_MAX_ITERATIONS)
+    return null;
   return { iterations, salt: unb64(salt), hash: unb64(hash) };
 }
 

@@ -6,7 +6,11 @@ import { addDays, daysBetween } from "./dates";
  * 28 or 29 February, then 31 March). Periods are local calendar days in the lease's timezone,
  * so DST changes cannot move a period: only "today" needs the timezone.
  */
-export interface BillingTerms { startDate: string; billingDay: number; endDate: string | null }
+export interface BillingTerms {
+  startDate: string;
+  billingDay: number;
+  endDate: string | null;
+}
 
 /** The start of period `k` (0 is the lease start). */
 export function periodStart(terms: BillingTerms, k: number): string {
@@ -20,7 +24,12 @@ export function periodStart(terms: BillingTerms, k: number): string {
 }
 
 /** A billing period; `end` is cut short by the lease's end, `fullEnd` is where it would have ended. */
-export interface Period { index: number; start: string; end: string; fullEnd: string }
+export interface Period {
+  index: number;
+  start: string;
+  end: string;
+  fullEnd: string;
+}
 
 /** The rent of a period: in full, or for a period the lease's end cuts short, by its days (rounded down, in the tenant's favour). */
 export function periodRent(rent: number, period: { start: string; end: string; fullEnd: string }): number {
@@ -33,7 +42,12 @@ export function periodRent(rent: number, period: { start: string; end: string; f
  * comes after `afterStart` (the last one invoiced) and before the lease's end. A skipped run is
  * caught up by the next, which returns every period it missed.
  */
-export function periodsDue(terms: BillingTerms, localToday: string, leadDays: number, afterStart: string | null): Period[] {
+export function periodsDue(
+  terms: BillingTerms,
+  localToday: string,
+  leadDays: number,
+  afterStart: string | null,
+): Period[] {
   const horizon = addDays(localToday, leadDays);
   const out: Period[] = [];
   let k = afterStart ? monthsFrom(terms.startDate, afterStart) + 1 : 0;
@@ -42,7 +56,12 @@ export function periodsDue(terms: BillingTerms, localToday: string, leadDays: nu
     if (start > horizon || (terms.endDate !== null && start >= terms.endDate)) break;
     const next = periodStart(terms, k + 1);
     if (afterStart === null || start > afterStart) {
-      out.push({ index: k, start, end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next, fullEnd: next });
+      out.push({
+        index: k,
+        start,
+        end: terms.endDate !== null && terms.endDate < next ? terms.endDate : next,
+        fullEnd: next,
+      });
     }
     start = next;
   }

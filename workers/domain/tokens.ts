@@ -1,4 +1,12 @@
-import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from "jose";
 import { z } from "zod";
 
 /**
@@ -12,7 +20,10 @@ const TYP = "at+jwt";
 
 export const Role = z.enum(["tenant", "landlord", "admin"]);
 export type Role = z.infer<typeof Role>;
-export interface AuthUser { id: string; role: Role }
+export interface AuthUser {
+  id: string;
+  role: Role;
+}
 
 export interface KeyRing {
   /** The first key of JWT_PRIVATE_KEYS signs; every key listed verifies (rotation window). */
@@ -21,7 +32,14 @@ export interface KeyRing {
   publicJwks: JSONWebKeySet;
 }
 
-const PrivateJwk = z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), kid: z.string().min(1), d: z.string(), x: z.string(), y: z.string() });
+const PrivateJwk = z.object({
+  kty: z.literal("EC"),
+  crv: z.literal("P-256"),
+  kid: z.string().min(1),
+  d: z.string(),
+  x: z.string(),
+  y: z.string(),
+});
 const rings = new Map<string, Promise<KeyRing>>();
 
 /** Parses JWT_PRIVATE_KEYS (a JSON array of private JWKs) once per isolate. */
@@ -45,7 +63,10 @@ async function buildKeyRing(json: string): Promise<KeyRing> {
   return { signing: { kid: first.kid, key }, verify: createLocalJWKSet(publicJwks), publicJwks };
 }
 
-export interface TokenSettings { issuer: string; audience: string }
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+}
 
 /** The issuer and audience every token is signed with and pinned to, from `[vars]`. */
 export function tokenSettings(env: { JWT_ISSUER: string; JWT_AUDIENCE: string }): TokenSettings {
@@ -53,7 +74,12 @@ export function tokenSettings(env: { JWT_ISSUER: string; JWT_AUDIENCE: string })
 }
 
 /** Signs a short-lived access token for `user`. */
-export async function signAccessToken(ring: KeyRing, user: AuthUser, settings: TokenSettings, now = Date.now()): Promise<string> {
+export async function signAccessToken(
+  ring: KeyRing,
+  user: AuthUser,
+  settings: TokenSettings,
+  now = Date.now(),
+): Promise<string> {
   const iat = Math.floor(now / 1000);
   return new SignJWT({ role: user.role })
     .setProtectedHeader({ alg: ALG, kid: ring.signing.kid, typ: TYP })
@@ -68,7 +94,11 @@ export async function signAccessToken(ring: KeyRing, user: AuthUser, settings: T
 }
 
 /** Returns the token's user, or null for any token that is not ours, current and intact. */
-export async function verifyAccessToken(ring: KeyRing, token: string, settings: TokenSettings): Promise<AuthUser | null> {
+export async function verifyAccessToken(
+  ring: KeyRing,
+  token: string,
+  settings: TokenSettings,
+): Promise<AuthUser | null> {
   try {
     const { payload } = await jwtVerify(token, ring.verify, {
       algorithms: [ALG],

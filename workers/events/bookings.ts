@@ -4,7 +4,8 @@ import type { D1Db } from "../data/d1";
 import { compensateExpiredHold, recordFromCalendar, recordHeldBookings, rowOf } from "../services/bookings";
 import { createLeaseFromBooking, unwindLeaseOnCancel } from "../services/leases";
 
-type BookingEventType = "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.payment_failed";
+type BookingEventType =
+  "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.payment_failed";
 
 /** Keeps the D1 bookings read model in step with the saga; statuses only move forward. */
 export async function projectBooking(event: EventOf<BookingEventType>, env: Env, db: D1Db): Promise<void> {
@@ -32,14 +33,18 @@ export async function recordHeld(event: EventOf<"booking.held">, env: Env, db: D
  */
 export async function recordHeldBatch(events: EventOf<"booking.held">[], env: Env, db: D1Db): Promise<Set<string>> {
   const withSnapshot = events.filter((e) => e.data.booking);
-  const failed = await recordHeldBookings({ env, db }, withSnapshot.map((e) => e.data.booking!));
+  const failed = await recordHeldBookings(
+    { env, db },
+    withSnapshot.map((e) => e.data.booking!),
+  );
   return new Set(withSnapshot.filter((e) => failed.has(e.data.bookingId)).map((e) => e.id));
 }
 
 /** An expired hold (announced by the calendar) also gives back the contract and cancels the payment. */
 export async function expireBooking(event: EventOf<"booking.expired">, env: Env, db: D1Db): Promise<void> {
   if (event.data.booking) await insertBooking(db, rowOf(event.data.booking)); // expired before its held event was consumed
-  if (event.data.refundedAmount === undefined) await compensateExpiredHold({ env, db }, event.data.bookingId, event.data.booking);
+  if (event.data.refundedAmount === undefined)
+    await compensateExpiredHold({ env, db }, event.data.bookingId, event.data.booking);
   await projectBooking(event, env, db);
 }
 

@@ -3,7 +3,14 @@ import { d1, type D1Db } from "../data/d1";
 import { CLAIM_STALE_MS, claimEvent, dropClaim, finishEvent } from "../data/processed-events";
 import { log } from "../log";
 import { recordDeadLetter } from "./dead-letter";
-import { cancelBookingLedger, confirmBookingLease, expireBooking, projectBooking, recordHeld, recordHeldBatch } from "./bookings";
+import {
+  cancelBookingLedger,
+  confirmBookingLease,
+  expireBooking,
+  projectBooking,
+  recordHeld,
+  recordHeldBatch,
+} from "./bookings";
 import { logNotice } from "./notices";
 import { projectListing } from "./listing";
 import { applyStripeEvent } from "./payments";
@@ -24,6 +31,7 @@ export const handlers: Handlers = {
   "invoice.late_fee": logNotice,
   "invoice.charge_failed": logNotice,
   "lease.ended": logNotice,
+  "refund.failed": logNotice,
 };
 
 /**
@@ -41,14 +49,16 @@ const BUSY_RETRY_SECONDS = CLAIM_STALE_MS / 1000 + 30;
  */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, table: Handlers = handlers): Promise<void> {
   const db = d1(env);
-  const parsed = await Promise.all(batch.messages.map(async (msg) => {
-    const result = DomainEvent.safeParse(msg.body);
-    if (result.success) return { msg, event: result.data };
-    // Retrying cannot fix a malformed message: keep it for a human and move on.
-    await recordDeadLetter(db, batch.queue, msg, "unparseable event");
-    msg.ack();
-    return null;
-  }));
+  const parsed = await Promise.all(
+    batch.messages.map(async (msg) => {
+      const result = DomainEvent.safeParse(msg.body);
+      if (result.success) return { msg, event: result.data };
+      // Retrying cannot fix a malformed message: keep it for a human and move on.
+      await recordDeadLetter(db, batch.queue, msg, "unparseable event");
+      msg.ack();
+      return null;
+    }),
+  );
   const valid = parsed.filter((p) => p !== null);
   const held = table === handlers ? valid.filter((p) => p.event.type === "booking.held") : [];
   if (held.length > 0) await consumeHeld(held as { msg: Message<unknown>; event: EventOf<"booking.held"> }[], env, db);
@@ -67,7 +77,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
       }
       msg.ack();
     } catch (err) {
-      log("error", "event handler failed", { eventId: event.id, type: event.type, attempts: msg.attempts, err: String(err) });
+      log("error", "event handler failed", {
+        eventId: event.id,
+        type: event.type,
+        attempts: msg.attempts,
+        err: String(err),
+      });
       if (claim === "run") await dropClaim(db, event.id).catch(() => undefined); // else the claim goes stale and is taken over
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
     }
@@ -75,10 +90,18 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
 }
 
 /** New holds in one go (see recordHeldBatch); a failure retries only the events it concerns. */
-async function consumeHeld(held: { msg: Message<unknown>; event: EventOf<"booking.held"> }[], env: Env, db: D1Db): Promise<void> {
+async function consumeHeld(
+  held: { msg: Message<unknown>; event: EventOf<"booking.held"> }[],
+  env: Env,
+  db: D1Db,
+): Promise<void> {
   let retry: Set<string>;
   try {
-    retry = await recordHeldBatch(held.map((h) => h.event), env, db);
+    retry = await recordHeldBatch(
+      held.map((h) => h.event),
+      env,
+      db,
+    );
   } catch (err) {
     log("error", "held bookings failed", { count: held.length, err: String(err) });
     retry = new Set(held.map((h) => h.event.id));
@@ -98,4 +121,3 @@ function dispatch(table: Handlers, event: DomainEvent, env: Env, db: D1Db): Prom
   const handler = table[event.type] as (e: DomainEvent, env: Env, db: D1Db) => Promise<void>;
   return handler(event, env, db);
 }
-

@@ -5,7 +5,10 @@ import { loadKeyRing, tokenSettings, verifyAccessToken, type AuthUser, type Role
 import { AppError, BEARER_CHALLENGE } from "../errors";
 
 /** One answer for every bad token, so a client cannot probe why a token failed. */
-const unauthorized = () => new AppError("unauthorized", "A valid access token is required.", { headers: { "www-authenticate": BEARER_CHALLENGE } });
+const unauthorized = () =>
+  new AppError("unauthorized", "A valid access token is required.", {
+    headers: { "www-authenticate": BEARER_CHALLENGE },
+  });
 
 /** The roles of each `requireAuth` middleware, so the OpenAPI document can say who may call a route. */
 const requiredRoles = new WeakMap<object, readonly Role[]>();
@@ -15,7 +18,8 @@ export function requireAuth(...roles: Role[]) {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const user = await authenticate(c);
     if (!user) throw unauthorized();
-    if (roles.length > 0 && !roles.includes(user.role)) throw new AppError("forbidden", `This needs the ${roles.join(" or ")} role.`);
+    if (roles.length > 0 && !roles.includes(user.role))
+      throw new AppError("forbidden", `This needs the ${roles.join(" or ")} role.`);
     c.set("user", user);
     await next();
   });

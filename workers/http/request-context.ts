@@ -17,5 +17,11 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
   c.res.headers.set("x-request-id", requestId);
-  log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+  log("info", "request", {
+    requestId,
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    ms: Date.now() - started,
+  });
 });

@@ -21,11 +21,17 @@ export function stripeClient(env: Env): Stripe {
 function buildClient(env: Env): Stripe {
   const base = env.STRIPE_API_BASE ? new URL(env.STRIPE_API_BASE) : null;
   return new Stripe(env.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient(),
+    // The global fetch, looked up at each call rather than captured once: this client outlives the
+    // request that built it, and whatever fetch the runtime offers then (tests' included) is the one used.
+    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
     maxNetworkRetries: 2,
     // Stripe's own default is 80 s; a booking waits at most 30 s before giving up and compensating.
     timeout: 30_000,
-    ...(base && { host: base.hostname, port: Number(base.port || (base.protocol === "https:" ? 443 : 80)), protocol: base.protocol === "https:" ? "https" as const : "http" as const }),
+    ...(base && {
+      host: base.hostname,
+      port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+      protocol: base.protocol === "https:" ? ("https" as const) : ("http" as const),
+    }),
   });
 }
 
@@ -39,12 +45,17 @@ const TOLERANCE_SECONDS = 300;
  * signature dated ahead of our clock is refused too.
  */
 export async function verifyWebhook(env: Env, rawBody: string, signature: string | undefined): Promise<Stripe.Event> {
-  const invalid = new AppError("invalid_signature", "The Stripe signature is missing, invalid or outside the time window.");
+  const invalid = new AppError(
+    "invalid_signature",
+    "The Stripe signature is missing, invalid or outside the time window.",
+  );
   if (!signature) throw invalid;
   const timestamp = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
   if (!Number.isFinite(timestamp) || timestamp > Date.now() / 1000 + 60) throw invalid;
   const stripe = stripeClient(env);
-  for (const secret of env.STRIPE_WEBHOOK_SECRETS.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const secret of env.STRIPE_WEBHOOK_SECRETS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       return await stripe.webhooks.constructEventAsync(rawBody, signature, secret, TOLERANCE_SECONDS, crypto);
     } catch {

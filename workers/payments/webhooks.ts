@@ -23,10 +23,22 @@ export async function acceptStripeEvent(env: Env, event: Stripe.Event): Promise<
   return "queued";
 }
 
-/** The queue message for a Stripe event: only what the consumer needs to look the PaymentIntent up again. */
-function toQueueEvent(event: Stripe.Event): EventOf<"stripe.event_received"> {
-  const object = event.data.object as { id?: string; object?: string; payment_intent?: string | null; metadata?: Record<string, string> };
-  const paymentIntentId = object.object === "payment_intent" ? object.id ?? null : typeof object.payment_intent === "string" ? object.payment_intent : null;
+/**
+ * The queue message for a Stripe event: only what the consumer needs to look the PaymentIntent up
+ * again (a refund's event names the PaymentIntent it refunds). Also how the reconciliation hands a
+ * recorded, never applied event back to the queue.
+ */
+export function toQueueEvent(
+  event: Pick<Stripe.Event, "id" | "type" | "created" | "data">,
+): EventOf<"stripe.event_received"> {
+  const object = event.data.object as {
+    id?: string;
+    object?: string;
+    payment_intent?: string | { id: string } | null;
+    metadata?: Record<string, string>;
+  };
+  const named = typeof object.payment_intent === "string" ? object.payment_intent : (object.payment_intent?.id ?? null);
+  const paymentIntentId = object.object === "payment_intent" ? (object.id ?? null) : named;
   return {
     id: event.id,
     type: "stripe.event_received",

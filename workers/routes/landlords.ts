@@ -8,15 +8,30 @@ import * as landlordService from "../services/landlords";
 const tags = ["landlords"];
 
 export const landlords = router()
-  .openapi(createRoute({
-    method: "get", path: "/me/capacity", tags, security: bearer, summary: "My contract capacity and availability",
-    middleware: [requireAuth("landlord")] as const,
-    responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403) },
-  }), async (c) => c.json(await landlordService.capacityOf(c.var.deps, c.var.user), 200))
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/me/capacity",
+      tags,
+      security: bearer,
+      summary: "My contract capacity and availability",
+      middleware: [requireAuth("landlord")] as const,
+      responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403) },
+    }),
+    async (c) => c.json(await landlordService.capacityOf(c.var.deps, c.var.user), 200),
+  )
 
-  .openapi(createRoute({
-    method: "put", path: "/me/capacity", tags, security: bearer, summary: "Set how many contracts I can carry (null: no cap)",
-    middleware: [requireAuth("landlord")] as const,
-    request: jsonBody(SetCapacity),
-    responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403, 422) },
-  }), async (c) => c.json(await landlordService.setCapacity(c.var.deps, c.var.user, c.req.valid("json").totalCapacity), 200));
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/me/capacity",
+      tags,
+      security: bearer,
+      summary: "Set how many contracts I can carry (null: no cap)",
+      middleware: [requireAuth("landlord")] as const,
+      request: jsonBody(SetCapacity),
+      responses: { 200: jsonResponse(Capacity, "Capacity"), ...errors(401, 403, 422) },
+    }),
+    async (c) =>
+      c.json(await landlordService.setCapacity(c.var.deps, c.var.user, c.req.valid("json").totalCapacity), 200),
+  );

@@ -10,12 +10,23 @@ const Received = z.object({
   ignored: z.literal(true).optional(),
 });
 
-export const webhooks = router()
-  .openapi(createRoute({
-    method: "post", path: "/stripe", tags: ["payments"], summary: "Stripe webhooks (signature-verified)",
+export const webhooks = router().openapi(
+  createRoute({
+    method: "post",
+    path: "/stripe",
+    tags: ["payments"],
+    summary: "Stripe webhooks (signature-verified)",
     request: { headers: z.object({ "stripe-signature": z.string().optional() }) },
-    responses: { 200: { description: "Recorded", content: { "application/json": { schema: Received } } }, ...errors(400) },
-  }), async (c) => {
+    responses: {
+      200: { description: "Recorded", content: { "application/json": { schema: Received } } },
+      ...errors(400),
+    },
+  }),
+  async (c) => {
     const raw = new TextDecoder().decode(c.var.rawBody ?? new Uint8Array());
-    return c.json({ received: true as const, ...(await receiveStripeWebhook(c.env, raw, c.req.header("stripe-signature"))) }, 200);
-  });
+    return c.json(
+      { received: true as const, ...(await receiveStripeWebhook(c.env, raw, c.req.header("stripe-signature"))) },
+      200,
+    );
+  },
+);

@@ -1,8 +1,23 @@
-import type { BookRefusal, BookRequest, BookResult, CalendarBooking, HoldView } from "../../durable-objects/room-calendar";
+import type {
+  BookRefusal,
+  BookRequest,
+  BookResult,
+  CalendarBooking,
+  HoldView,
+} from "../../durable-objects/room-calendar";
 import type { BookingView, CreateBookingInput } from "../../schema/api/bookings";
 import type { BookingSnapshot } from "../../schema/events";
 import type { Deps } from "../deps";
-import { advanceBooking, countLiveHolds, findBooking, insertBooking, listBookings as queryBookings, paymentIntentUpdate, setPaymentIntent, type BookingRow } from "../data/bookings";
+import {
+  advanceBooking,
+  countLiveHolds,
+  findBooking,
+  insertBooking,
+  listBookings as queryBookings,
+  paymentIntentUpdate,
+  setPaymentIntent,
+  type BookingRow,
+} from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/d1";
 import { toPage } from "../domain/cursor";
@@ -17,10 +32,19 @@ import { refundedFor } from "../payments/refunds";
 import { syncRoomTerms } from "./room-terms";
 
 /** Who a booking's money and rooms belong to: what the saga needs to reach its objects. */
-export interface BookingRef { bookingId: string; roomId: string; landlordId: string; paymentIntentId: string | null }
+export interface BookingRef {
+  bookingId: string;
+  roomId: string;
+  landlordId: string;
+  paymentIntentId: string | null;
+}
 
 /** What the tenant is told about paying for a booking: a client secret once the PaymentIntent exists. */
-export type PaymentView = { status: "preparing" | "requires_payment" | "paid" | "closed"; paymentIntentId?: string; clientSecret?: string };
+export type PaymentView = {
+  status: "preparing" | "requires_payment" | "paid" | "closed";
+  paymentIntentId?: string;
+  clientSecret?: string;
+};
 
 const REFUSALS: Record<Exclude<BookRefusal, "terms_missing">, ErrorCode> = {
   not_found: "not_found",
@@ -38,15 +62,25 @@ const REFUSALS: Record<Exclude<BookRefusal, "terms_missing">, ErrorCode> = {
  * demand by `bookingPayment`. The rate limiter runs beside the calendar call; a tenant over it gets
  * the hold taken back. Only a calendar that never received its room's terms costs more (a D1 read).
  */
-export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateBookingInput, idempotency: { key: string; requestHash: string }) {
+export async function createBooking(
+  deps: Deps,
+  tenant: AuthUser,
+  input: CreateBookingInput,
+  idempotency: { key: string; requestHash: string },
+) {
   const { env } = deps;
   // Both run beside the calendar call; a tenant over either limit gets the new hold taken back.
   const limited = env.BOOKING_LIMITER.limit({ key: `tenant:${tenant.id}` });
   const liveHolds = countLiveHolds(deps.db, tenant.id);
   const calendar = env.ROOM_CALENDAR.getByName(input.roomId);
   const request: BookRequest = {
-    ...idempotency, tenantId: tenant.id, startDate: input.startDate, endDate: input.endDate, units: input.units,
-    holdMs: holdMinutes(env) * 60_000, maxHoldNights: Number(env.MAX_HOLD_NIGHTS) || undefined,
+    ...idempotency,
+    tenantId: tenant.id,
+    startDate: input.startDate,
+    endDate: input.endDate,
+    units: input.units,
+    holdMs: holdMinutes(env) * 60_000,
+    maxHoldNights: Number(env.MAX_HOLD_NIGHTS) || undefined,
   };
   let result = await calendar.book(request);
   if (!result.ok && result.code === "terms_missing") {
@@ -60,7 +94,10 @@ export async function createBooking(deps: Deps, tenant: AuthUser, input: CreateB
   const maxHolds = Number(env.MAX_LIVE_HOLDS) || 3;
   if (result.ok && !result.replayed && (await liveHolds) >= maxHolds) {
     await takeBack(deps, input.roomId, result, tenant, idempotency.key);
-    throw new AppError("too_many_holds", `You already have ${maxHolds} bookings waiting for payment; pay or cancel one first.`);
+    throw new AppError(
+      "too_many_holds",
+      `You already have ${maxHolds} bookings waiting for payment; pay or cancel one first.`,
+    );
   }
   if (!result.ok) throw refusal(result.code as Exclude<BookRefusal, "terms_missing">, result.detail);
   return { view: { ...calendarView(result.booking), payment: paymentOf(result.booking) }, replayed: result.replayed };
@@ -85,7 +122,8 @@ async function takeBack(deps: Deps, roomId: string, result: BookResult, tenant: 
 export async function bookingPayment(deps: Deps, viewer: AuthUser, id: string): Promise<PaymentView> {
   const booking = await calendarBooking(deps, id);
   if (!booking || booking.tenantId !== viewer.id) throw new AppError("not_found", "No such booking.");
-  if (booking.status === "held" && !booking.paymentIntentId) return paymentOf((await openPayment(deps, booking)) ?? booking);
+  if (booking.status === "held" && !booking.paymentIntentId)
+    return paymentOf((await openPayment(deps, booking)) ?? booking);
   return paymentOf(booking);
 }
 
@@ -102,27 +140,39 @@ export async function openPayment(deps: Deps, booking: BookingSnapshot): Promise
   }
   if (current && current.status !== "held") return current;
   const payment = await createBookingPayment(deps.env, {
-    bookingId: booking.id, roomId: booking.roomId, landlordId: booking.landlordId, tenantId: booking.tenantId,
-    amount: booking.amountDue, currency: booking.currency,
+    bookingId: booking.id,
+    roomId: booking.roomId,
+    landlordId: booking.landlordId,
+    tenantId: booking.tenantId,
+    amount: booking.amountDue,
+    currency: booking.currency,
   }).catch((err: unknown) => {
-    throw new AppError("payment_provider_error", "The payment could not be started yet; ask again shortly.", { cause: err });
+    throw new AppError("payment_provider_error", "The payment could not be started yet; ask again shortly.", {
+      cause: err,
+    });
   });
-  const attached = await calendar.attachPayment(booking.id, { paymentIntentId: payment.id, clientSecret: payment.clientSecret });
+  const attached = await calendar.attachPayment(booking.id, {
+    paymentIntentId: payment.id,
+    clientSecret: payment.clientSecret,
+  });
   if (!attached.attached) await cancelPaymentIntent(deps.env, booking.id, payment.id);
   await setPaymentIntent(deps.db, booking.id, payment.id);
   return attached.booking;
 }
 
 function paymentOf(b: CalendarBooking): PaymentView {
-  if (b.status === "confirmed") return { status: "paid", ...(b.paymentIntentId && { paymentIntentId: b.paymentIntentId }) };
+  if (b.status === "confirmed")
+    return { status: "paid", ...(b.paymentIntentId && { paymentIntentId: b.paymentIntentId }) };
   if (b.status !== "held") return { status: "closed" };
   if (!b.paymentIntentId || !b.clientSecret) return { status: "preparing" };
   return { status: "requires_payment", paymentIntentId: b.paymentIntentId, clientSecret: b.clientSecret };
 }
 
 function refusal(code: Exclude<BookRefusal, "terms_missing">, detail: string): AppError {
-  if (code === "invalid_range") return new AppError("validation_failed", detail, { errors: [{ path: "startDate", message: detail }] });
-  if (code === "idempotency_in_progress") return new AppError(REFUSALS[code], detail, { headers: { "retry-after": "1" } });
+  if (code === "invalid_range")
+    return new AppError("validation_failed", detail, { errors: [{ path: "startDate", message: detail }] });
+  if (code === "idempotency_in_progress")
+    return new AppError(REFUSALS[code], detail, { headers: { "retry-after": "1" } });
   return new AppError(REFUSALS[code], detail);
 }
 
@@ -132,7 +182,13 @@ async function calendarBooking(deps: Deps, id: string): Promise<CalendarBooking 
   if (roomId) return deps.env.ROOM_CALENDAR.getByName(roomId).getBooking(id);
   const row = await findBooking(deps.db, id);
   if (!row) return null;
-  return { ...row, confirmedAt: null, clientSecret: null, rentAmount: row.rentAmount ?? 0, depositAmount: row.depositAmount ?? 0 };
+  return {
+    ...row,
+    confirmedAt: null,
+    clientSecret: null,
+    rentAmount: row.rentAmount ?? 0,
+    depositAmount: row.depositAmount ?? 0,
+  };
 }
 
 function holdMinutes(env: Env): number {
@@ -145,7 +201,13 @@ export async function getBooking(deps: Deps, viewer: AuthUser, id: string): Prom
 }
 
 export async function listBookings(deps: Deps, viewer: AuthUser, q: { limit: number; cursor: string | null }) {
-  const rows = await queryBookings(deps.db, viewer.id, viewer.role === "landlord" ? "landlord" : "tenant", q.cursor, q.limit);
+  const rows = await queryBookings(
+    deps.db,
+    viewer.id,
+    viewer.role === "landlord" ? "landlord" : "tenant",
+    q.cursor,
+    q.limit,
+  );
   const page = toPage(rows, q.limit);
   return { items: page.items.map(toBookingView), nextCursor: page.nextCursor };
 }
@@ -164,19 +226,35 @@ export async function cancelBooking(deps: Deps, viewer: AuthUser, id: string): P
   const found = await findRoom(db, booking.roomId);
   const today = todayIn(found?.property.timezone ?? "UTC");
   const startedBy = found?.room.rentalMode === "monthly" ? today : undefined;
-  const { previous, hold, refused } = await env.ROOM_CALENDAR.getByName(booking.roomId).release(id, "cancelled", { startedBy });
+  const { previous, hold, refused } = await env.ROOM_CALENDAR.getByName(booking.roomId).release(id, "cancelled", {
+    startedBy,
+  });
   if (refused) throw new AppError("lease_started", "This tenancy has begun: give notice on its lease instead.");
   const resuming = previous === "cancelled" && booking.status !== "cancelled";
-  if (previous !== "held" && previous !== "confirmed" && !resuming) return toBookingView((await findBooking(db, id)) ?? booking);
+  if (previous !== "held" && previous !== "confirmed" && !resuming)
+    return toBookingView((await findBooking(db, id)) ?? booking);
   let refunded = 0;
   if (previous === "confirmed" || hold?.confirmedAt) {
     // Resuming, the refund an earlier attempt already made stands, whatever today's policy would say.
-    const already = resuming && booking.paymentIntentId ? await refundedFor(env, booking.paymentIntentId, { bookingId: id, purpose: "cancel" }) : null;
+    const already =
+      resuming && booking.paymentIntentId
+        ? await refundedFor(env, booking.paymentIntentId, { bookingId: id, purpose: "cancel" })
+        : null;
     const byLandlord = viewer.id === booking.landlordId;
-    refunded = already ?? refundOnCancel(booking.amountDue, { freeCancellationDays: found?.room.freeCancellationDays ?? 0 }, { today, startDate: booking.startDate, byLandlord });
+    refunded =
+      already ??
+      refundOnCancel(
+        booking.amountDue,
+        { freeCancellationDays: found?.room.freeCancellationDays ?? 0 },
+        { today, startDate: booking.startDate, byLandlord },
+      );
     if (already === null) await refundPayment(env, booking.id, booking.paymentIntentId, refunded, "cancel");
   } else {
-    await cancelPaymentIntent(env, booking.id, booking.paymentIntentId ?? (await calendarBooking(deps, id))?.paymentIntentId ?? null);
+    await cancelPaymentIntent(
+      env,
+      booking.id,
+      booking.paymentIntentId ?? (await calendarBooking(deps, id))?.paymentIntentId ?? null,
+    );
   }
   await env.LANDLORD_DESK.getByName(booking.landlordId).release(id);
   await announce(deps.env, deps.db, [newEvent("booking.cancelled", { bookingId: id, refundedAmount: refunded })]);
@@ -200,7 +278,9 @@ export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountRece
   }
   if (result.hold?.confirmedAt) return;
   if (amountReceived > 0) await refundPayment(deps.env, ref.bookingId, ref.paymentIntentId, amountReceived, "late");
-  await announce(deps.env, deps.db, [newEvent(`booking.${endedAs(result.hold)}`, { bookingId: ref.bookingId, refundedAmount: amountReceived })]);
+  await announce(deps.env, deps.db, [
+    newEvent(`booking.${endedAs(result.hold)}`, { bookingId: ref.bookingId, refundedAmount: amountReceived }),
+  ]);
 }
 
 /**
@@ -209,13 +289,16 @@ export async function confirmPaidBooking(deps: Deps, ref: BookingRef, amountRece
  * attempt ended it but died before telling the read model.
  */
 export async function failBooking(deps: Deps, ref: BookingRef, reason: "payment_failed" | "cancelled"): Promise<void> {
-  const { previous, hold } = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).release(ref.bookingId, reason, { onlyHeld: true });
+  const { previous, hold } = await deps.env.ROOM_CALENDAR.getByName(ref.roomId).release(ref.bookingId, reason, {
+    onlyHeld: true,
+  });
   if (!hold || previous === "confirmed") return;
   await deps.env.LANDLORD_DESK.getByName(ref.landlordId).release(ref.bookingId);
   await cancelPaymentIntent(deps.env, ref.bookingId, ref.paymentIntentId);
   const status = endedAs(hold);
   // An expiry is announced by the calendar's own outbox.
-  const unannounced = previous === "held" || (status !== "expired" && (await findBooking(deps.db, ref.bookingId))?.status === "held");
+  const unannounced =
+    previous === "held" || (status !== "expired" && (await findBooking(deps.db, ref.bookingId))?.status === "held");
   if (unannounced) await announce(deps.env, deps.db, [newEvent(`booking.${status}`, { bookingId: ref.bookingId })]);
 }
 
@@ -224,7 +307,9 @@ export async function compensateExpiredHold(deps: Deps, bookingId: string, snaps
   const booking = snapshot ?? (await findBooking(deps.db, bookingId));
   if (!booking) return; // the saga died before recording it: the desk reservation lapses on its own
   await deps.env.LANDLORD_DESK.getByName(booking.landlordId).release(bookingId);
-  const paymentIntentId = (await calendarBooking(deps, bookingId))?.paymentIntentId ?? ("paymentIntentId" in booking ? booking.paymentIntentId : null);
+  const paymentIntentId =
+    (await calendarBooking(deps, bookingId))?.paymentIntentId ??
+    ("paymentIntentId" in booking ? booking.paymentIntentId : null);
   await cancelPaymentIntent(deps.env, bookingId, paymentIntentId);
 }
 
@@ -241,7 +326,9 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
   await db.batch([first, ...rest]);
   const outcomes = await Promise.allSettled(snapshots.map((b) => attachNewPayment(deps, b)));
   const failed = new Set(snapshots.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id));
-  const updates = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value)] : []));
+  const updates = outcomes.flatMap((o, i) =>
+    o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value)] : [],
+  );
   const [u, ...us] = updates;
   if (u) await db.batch([u, ...us]);
   return failed;
@@ -250,9 +337,17 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
 /** Opens a hold's PaymentIntent and records it on the calendar; a hold that ended meanwhile gets it cancelled. */
 async function attachNewPayment(deps: Deps, b: BookingSnapshot): Promise<string> {
   const payment = await createBookingPayment(deps.env, {
-    bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, tenantId: b.tenantId, amount: b.amountDue, currency: b.currency,
+    bookingId: b.id,
+    roomId: b.roomId,
+    landlordId: b.landlordId,
+    tenantId: b.tenantId,
+    amount: b.amountDue,
+    currency: b.currency,
   });
-  const attached = await deps.env.ROOM_CALENDAR.getByName(b.roomId).attachPayment(b.id, { paymentIntentId: payment.id, clientSecret: payment.clientSecret });
+  const attached = await deps.env.ROOM_CALENDAR.getByName(b.roomId).attachPayment(b.id, {
+    paymentIntentId: payment.id,
+    clientSecret: payment.clientSecret,
+  });
   if (!attached.attached) await cancelPaymentIntent(deps.env, b.id, payment.id);
   return payment.id;
 }
@@ -275,7 +370,8 @@ async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env)
     // As the read model will first show it: statuses move when the saga's events are applied.
     if (held) booking = rowOf({ ...held, status: "held" });
   }
-  if (!booking || (booking.tenantId !== viewer.id && booking.landlordId !== viewer.id)) throw new AppError("not_found", "No such booking.");
+  if (!booking || (booking.tenantId !== viewer.id && booking.landlordId !== viewer.id))
+    throw new AppError("not_found", "No such booking.");
   return booking;
 }
 
@@ -296,10 +392,23 @@ export async function recordFromCalendar(deps: Deps, id: string, viewer?: AuthUs
 export function rowOf(b: CalendarBooking | (BookingSnapshot & { status?: BookingRow["status"] })): BookingRow {
   const live = "paymentIntentId" in b ? b : null;
   return {
-    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId,
-    startDate: b.startDate, endDate: b.endDate, units: b.units, status: b.status ?? "held", amountDue: b.amountDue,
-    rentAmount: b.rentAmount, depositAmount: b.depositAmount, currency: b.currency, refundedAmount: 0,
-    paymentIntentId: live?.paymentIntentId ?? null, holdExpiresAt: b.holdExpiresAt, createdAt: b.createdAt,
+    id: b.id,
+    roomId: b.roomId,
+    propertyId: b.propertyId,
+    tenantId: b.tenantId,
+    landlordId: b.landlordId,
+    startDate: b.startDate,
+    endDate: b.endDate,
+    units: b.units,
+    status: b.status ?? "held",
+    amountDue: b.amountDue,
+    rentAmount: b.rentAmount,
+    depositAmount: b.depositAmount,
+    currency: b.currency,
+    refundedAmount: 0,
+    paymentIntentId: live?.paymentIntentId ?? null,
+    holdExpiresAt: b.holdExpiresAt,
+    createdAt: b.createdAt,
     updatedAt: live?.updatedAt ?? b.createdAt,
   };
 }
@@ -310,9 +419,19 @@ function calendarView(b: CalendarBooking): BookingView {
 
 export function toBookingView(b: BookingRow): BookingView {
   return {
-    id: b.id, roomId: b.roomId, propertyId: b.propertyId, tenantId: b.tenantId, landlordId: b.landlordId,
-    startDate: b.startDate, endDate: b.endDate, units: b.units, status: b.status, holdExpiresAt: b.holdExpiresAt,
-    amountDue: { amount: b.amountDue, currency: b.currency }, refunded: { amount: b.refundedAmount, currency: b.currency },
-    createdAt: b.createdAt, updatedAt: b.updatedAt,
+    id: b.id,
+    roomId: b.roomId,
+    propertyId: b.propertyId,
+    tenantId: b.tenantId,
+    landlordId: b.landlordId,
+    startDate: b.startDate,
+    endDate: b.endDate,
+    units: b.units,
+    status: b.status,
+    holdExpiresAt: b.holdExpiresAt,
+    amountDue: { amount: b.amountDue, currency: b.currency },
+    refunded: { amount: b.refundedAmount, currency: b.currency },
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
   };
 }

@@ -1,7 +1,13 @@
 import type { z } from "zod";
 import type { Login, Register, Session, User } from "../../schema/api/auth";
 import type { Deps } from "../deps";
-import { findRefreshToken, claimRefreshToken, insertFamilyWithToken, insertRefreshToken, revokeFamily } from "../data/refresh-tokens";
+import {
+  findRefreshToken,
+  claimRefreshToken,
+  insertFamilyWithToken,
+  insertRefreshToken,
+  revokeFamily,
+} from "../data/refresh-tokens";
 import { findUser, findUserByEmail, insertUser, updatePasswordHash, type UserRow } from "../data/users";
 import { newId, randomToken, sha256Hex } from "../domain/ids";
 import { hashPassword, needsRehash, verifyPassword } from "../domain/password";
@@ -18,7 +24,10 @@ let decoyHash: Promise<string> | undefined;
 export async function register(deps: Deps, input: z.infer<typeof Register>, ip: string): Promise<SessionView> {
   await enforceRateLimit(deps.env.REGISTER_LIMITER, [`ip:${ip}`, `email:${input.email}`]);
   const user = await insertUser(deps.db, {
-    id: newId("usr"), email: input.email, name: input.name, role: input.role,
+    id: newId("usr"),
+    email: input.email,
+    name: input.name,
+    role: input.role,
     passwordHash: await hashPassword(input.password),
   });
   if (!user) throw new AppError("email_taken", "An account with this email already exists.");
@@ -29,7 +38,10 @@ export async function register(deps: Deps, input: z.infer<typeof Register>, ip: 
 export async function login(deps: Deps, input: z.infer<typeof Login>, ip: string): Promise<SessionView> {
   await enforceRateLimit(deps.env.LOGIN_LIMITER, [`ip:${ip}`, `email:${input.email}`]);
   const user = await findUserByEmail(deps.db, input.email);
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await (decoyHash ??= hashPassword(randomToken()))));
+  const ok = await verifyPassword(
+    input.password,
+    user?.passwordHash ?? (await (decoyHash ??= hashPassword(randomToken()))),
+  );
   if (!user || !ok) throw new AppError("invalid_credentials", "Email or password is wrong.");
   if (needsRehash(user.passwordHash)) await updatePasswordHash(deps.db, user.id, await hashPassword(input.password));
   return openSession(deps, user);
@@ -71,13 +83,22 @@ export async function me(deps: Deps, caller: AuthUser): Promise<z.infer<typeof U
 async function openSession(deps: Deps, user: UserRow, familyId?: string): Promise<SessionView> {
   const refreshToken = `rt_${randomToken()}`;
   const row = {
-    id: newId("rtk"), familyId: familyId ?? newId("fam"), userId: user.id, tokenHash: await sha256Hex(refreshToken),
+    id: newId("rtk"),
+    familyId: familyId ?? newId("fam"),
+    userId: user.id,
+    tokenHash: await sha256Hex(refreshToken),
     expiresAt: new Date(Date.now() + REFRESH_TTL_MS).toISOString(),
   };
   await (familyId ? insertRefreshToken(deps.db, row) : insertFamilyWithToken(deps.db, user.id, row));
   const ring = await loadKeyRing(deps.env.JWT_PRIVATE_KEYS);
   const accessToken = await signAccessToken(ring, { id: user.id, role: user.role }, tokenSettings(deps.env));
-  return { user: toUserView(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  return {
+    user: toUserView(user),
+    accessToken,
+    refreshToken,
+    tokenType: "Bearer",
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+  };
 }
 
 function toUserView(u: UserRow): z.infer<typeof User> {

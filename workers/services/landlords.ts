@@ -17,7 +17,8 @@ export async function capacityOf(deps: Deps, landlord: AuthUser): Promise<Capaci
 export async function setCapacity(deps: Deps, landlord: AuthUser, totalCapacity: number | null): Promise<CapacityView> {
   const desk = deps.env.LANDLORD_DESK.getByName(landlord.id);
   const roomIds = await roomIdsOfOwner(deps.db, landlord.id);
-  const tell = (capped: boolean) => Promise.all(roomIds.map((id) => deps.env.ROOM_CALENDAR.getByName(id).setCapped(capped)));
+  const tell = (capped: boolean) =>
+    Promise.all(roomIds.map((id) => deps.env.ROOM_CALENDAR.getByName(id).setCapped(capped)));
   if (totalCapacity === null) {
     const view = await desk.setCapacity(null);
     await tell(false);

@@ -3,19 +3,41 @@ import { findBooking, type BookingRow } from "../data/bookings";
 import { findRoom, type PropertyRow, type RoomRow } from "../data/catalog";
 import type { D1Db } from "../data/d1";
 import { copyInvoiceActions } from "../data/invoice-actions";
-import { insertInvoice, voidInvoiceSpanning, voidInvoicesFrom, type InvoiceRow } from "../data/invoices";
+import {
+  insertInvoice,
+  keepLateFeeRule,
+  voidInvoiceSpanning,
+  voidInvoicesFrom,
+  type InvoiceRow,
+} from "../data/invoices";
 import { accountLines, findTransaction, openLeaseAccounts, post } from "../data/ledger";
 import {
-  findLease, findLeaseByBooking, insertLease, listLeases as queryLeases, lockLease, updateLease,
-  type LeaseRow, type NewLease, type PartialPolicy,
+  findLease,
+  findLeaseByBooking,
+  insertLease,
+  listLeases as queryLeases,
+  lockLease,
+  updateLease,
+  type LeaseRow,
+  type NewLease,
+  type PartialPolicy,
 } from "../data/leases";
 import { insertPayment } from "../data/payments";
 import { withPg, type PgDb } from "../data/pg";
+import { enforceRateLimit } from "../data/rate-limits";
 import { toPage } from "../domain/cursor";
 import { todayIn } from "../domain/dates";
 import { newId } from "../domain/ids";
-import type { LateFeeRule } from "../domain/late-fees";
-import { accountId, depositHeldPosting, depositReturnPosting, invoicePosting, paymentPosting, refundPosting, reversalOf } from "../domain/ledger";
+import { lateFeeRuleProblems, type LateFeeRule } from "../domain/late-fees";
+import {
+  accountId,
+  depositHeldPosting,
+  depositReturnPosting,
+  invoicePosting,
+  paymentPosting,
+  refundPosting,
+  reversalOf,
+} from "../domain/ledger";
 import { fullPeriodEnd, periodRent, periodStart } from "../domain/periods";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
@@ -31,19 +53,26 @@ export const DEFAULT_PARTIAL_POLICY: PartialPolicy = "allow_any";
  * already covered the deposit and the first month: the first invoice is issued and paid, and the
  * deposit is held, in the same Postgres transaction as the lease itself.
  */
-export async function createLeaseFromBooking(env: Env, d1: D1Db, bookingId: string, paymentIntentId: string | null): Promise<LeaseRow | null> {
+export async function createLeaseFromBooking(
+  env: Env,
+  d1: D1Db,
+  bookingId: string,
+  paymentIntentId: string | null,
+): Promise<LeaseRow | null> {
   const booking = await findBooking(d1, bookingId);
   if (!booking) throw new Error(`booking ${bookingId} not in the read model yet`);
   const found = await findRoom(d1, booking.roomId);
   if (!found || found.room.rentalMode !== "monthly") return null;
   const lease = leaseOf(booking, found.room, found.property);
-  return withPg(env, (db) => db.transaction(async (tx) => {
-    const created = await insertLease(tx, lease);
-    if (!created) return (await findLeaseByBooking(tx, bookingId)) ?? null;
-    await openLeaseAccounts(tx, created.id, created.currency);
-    await post(tx, await firstMonth(tx, created, paymentIntentId));
-    return created;
-  }));
+  return withPg(env, (db) =>
+    db.transaction(async (tx) => {
+      const created = await insertLease(tx, lease);
+      if (!created) return (await findLeaseByBooking(tx, bookingId)) ?? null;
+      await openLeaseAccounts(tx, created.id, created.currency);
+      await post(tx, await firstMonth(tx, created, paymentIntentId));
+      return created;
+    }),
+  );
 }
 
 /** The lease a booking becomes, on the terms the tenant paid for at the hold, not the room's price now. */
@@ -52,9 +81,21 @@ function leaseOf(booking: BookingRow, room: RoomRow, property: PropertyRow): New
   const rent = booking.rentAmount ?? room.priceAmount * booking.units;
   const deposit = booking.depositAmount ?? room.depositAmount;
   return {
-    id: newId("lse"), bookingId: booking.id, tenantId: booking.tenantId, landlordId: booking.landlordId, roomId: room.id, propertyId: property.id,
-    startDate: booking.startDate, endDate: booking.endDate, rentAmount: rent, depositAmount: deposit, currency: booking.currency,
-    billingDay: Number(booking.startDate.slice(8, 10)), timezone: property.timezone, lateFeeRule: DEFAULT_LATE_FEE, partialPolicy: DEFAULT_PARTIAL_POLICY,
+    id: newId("lse"),
+    bookingId: booking.id,
+    tenantId: booking.tenantId,
+    landlordId: booking.landlordId,
+    roomId: room.id,
+    propertyId: property.id,
+    startDate: booking.startDate,
+    endDate: booking.endDate,
+    rentAmount: rent,
+    depositAmount: deposit,
+    currency: booking.currency,
+    billingDay: Number(booking.startDate.slice(8, 10)),
+    timezone: property.timezone,
+    lateFeeRule: DEFAULT_LATE_FEE,
+    partialPolicy: DEFAULT_PARTIAL_POLICY,
   };
 }
 
@@ -63,12 +104,27 @@ async function firstMonth(tx: PgDb, lease: LeaseRow, paymentIntentId: string | n
   const terms = { startDate: lease.startDate, billingDay: lease.billingDay, endDate: lease.endDate };
   const rent = lease.rentAmount;
   const first = await insertInvoice(tx, {
-    id: newId("inv"), leaseId: lease.id, periodStart: lease.startDate, periodEnd: minDate(periodStart(terms, 1), lease.endDate),
-    dueDate: lease.startDate, rentAmount: rent, currency: lease.currency,
+    id: newId("inv"),
+    leaseId: lease.id,
+    periodStart: lease.startDate,
+    periodEnd: minDate(periodStart(terms, 1), lease.endDate),
+    dueDate: lease.startDate,
+    rentAmount: rent,
+    currency: lease.currency,
   });
-  const postings = [invoicePosting(lease.id, first.id, rent, lease.currency, `${first.periodStart}…${first.periodEnd}`)];
+  const postings = [
+    invoicePosting(lease.id, first.id, rent, lease.currency, `${first.periodStart}…${first.periodEnd}`),
+  ];
   if (!paymentIntentId) return postings;
-  await insertPayment(tx, { id: newId("pay"), invoiceId: first.id, leaseId: lease.id, amount: rent, currency: lease.currency, paymentIntentId, source: "booking" });
+  await insertPayment(tx, {
+    id: newId("pay"),
+    invoiceId: first.id,
+    leaseId: lease.id,
+    amount: rent,
+    currency: lease.currency,
+    paymentIntentId,
+    source: "booking",
+  });
   postings.push(paymentPosting(lease.id, paymentIntentId, rent, lease.currency, "First month, paid with the booking"));
   if (lease.depositAmount > 0) postings.push(depositHeldPosting(lease.id, lease.depositAmount, lease.currency));
   return postings;
@@ -79,19 +135,24 @@ async function firstMonth(tx: PgDb, lease: LeaseRow, paymentIntentId: string | n
  * goes back out of cash (rent first, then the deposit). The lease ends.
  */
 export async function unwindLeaseOnCancel(env: Env, bookingId: string, refundedAmount: number): Promise<void> {
-  await withPg(env, (db) => db.transaction(async (tx) => {
-    const lease = await findLeaseByBooking(tx, bookingId);
-    if (!lease) return;
-    await updateLease(tx, lease.id, { status: "ended", endDate: lease.startDate });
-    if (refundedAmount <= 0) return;
-    const postings = [];
-    await voidInvoices(tx, await voidInvoicesFrom(tx, lease.id, lease.startDate));
-    const rentBack = Math.min(refundedAmount, lease.rentAmount);
-    if (rentBack > 0) postings.push(refundPosting(lease.id, `${bookingId}:rent`, rentBack, lease.currency, "Booking cancelled: rent refunded"));
-    const depositBack = Math.min(refundedAmount - rentBack, lease.depositAmount);
-    if (depositBack > 0) postings.push(depositReturnPosting(lease.id, depositBack, lease.currency));
-    await post(tx, postings);
-  }));
+  await withPg(env, (db) =>
+    db.transaction(async (tx) => {
+      const lease = await findLeaseByBooking(tx, bookingId);
+      if (!lease) return;
+      await updateLease(tx, lease.id, { status: "ended", endDate: lease.startDate });
+      if (refundedAmount <= 0) return;
+      const postings = [];
+      await voidInvoices(tx, await voidInvoicesFrom(tx, lease.id, lease.startDate));
+      const rentBack = Math.min(refundedAmount, lease.rentAmount);
+      if (rentBack > 0)
+        postings.push(
+          refundPosting(lease.id, `${bookingId}:rent`, rentBack, lease.currency, "Booking cancelled: rent refunded"),
+        );
+      const depositBack = Math.min(refundedAmount - rentBack, lease.depositAmount);
+      if (depositBack > 0) postings.push(depositReturnPosting(lease.id, depositBack, lease.currency));
+      await post(tx, postings);
+    }),
+  );
 }
 
 /** Reverses the ledger posting of each invoice just voided (the reversal is unique per invoice, so a repeat posts nothing). */
@@ -109,18 +170,38 @@ async function voidInvoices(tx: PgDb, voided: InvoiceRow[]): Promise<void> {
  * and the billing run charges it off-session.
  */
 export async function savePaymentMethod(deps: Deps, tenant: AuthUser, leaseId: string, paymentMethod: string) {
+  // Attaching a card verifies it at Stripe: without a limit, a free way to test stolen cards.
+  await enforceRateLimit(deps.env.CARD_LIMITER, [`tenant:${tenant.id}`]);
   return withPg(deps.env, async (db) => {
     const lease = await findLease(db, leaseId);
     if (!lease || lease.tenantId !== tenant.id) throw new AppError("not_found", "No such lease.");
     const customer = await createCardCustomer(deps.env, { tenantId: tenant.id, leaseId, paymentMethod });
-    const updated = await updateLease(db, leaseId, { stripeCustomerId: customer.id, stripePaymentMethodId: paymentMethod });
+    const updated = await updateLease(db, leaseId, {
+      stripeCustomerId: customer.id,
+      stripePaymentMethodId: paymentMethod,
+    });
     return leaseView(updated!);
   });
 }
 
-/** The landlord sets the late-fee rule; the billing job applies it from its next run. */
+/**
+ * The landlord sets the late-fee rule, bounded by the lease's rent (`lateFeeRuleProblems`, 422).
+ * The billing job applies it from its next run to rent that falls due from today on: invoices
+ * already past their due date keep the rule they fell due under, in the same transaction, so a
+ * rule is never applied to rent that was late before it existed.
+ */
 export async function setLateFeeRule(deps: Deps, landlord: AuthUser, leaseId: string, rule: LateFeeRule) {
-  return updateTerms(deps, landlord, leaseId, { lateFeeRule: rule });
+  return withPg(deps.env, (db) =>
+    db.transaction(async (tx) => {
+      const lease = await lockLease(tx, leaseId);
+      if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
+      const problems = lateFeeRuleProblems(rule, lease.rentAmount);
+      if (problems.length > 0)
+        throw new AppError("validation_failed", "The late fee is out of bounds for this lease.", { errors: problems });
+      await keepLateFeeRule(tx, leaseId, lease.lateFeeRule, todayIn(lease.timezone));
+      return leaseView((await updateLease(tx, leaseId, { lateFeeRule: rule }))!);
+    }),
+  );
 }
 
 /**
@@ -132,7 +213,12 @@ export async function setPaymentPolicy(deps: Deps, landlord: AuthUser, leaseId: 
 }
 
 /** A term only the lease's own landlord may change; to anyone else the lease does not exist. */
-async function updateTerms(deps: Deps, landlord: AuthUser, leaseId: string, terms: Partial<Pick<LeaseRow, "lateFeeRule" | "partialPolicy">>) {
+async function updateTerms(
+  deps: Deps,
+  landlord: AuthUser,
+  leaseId: string,
+  terms: Partial<Pick<LeaseRow, "partialPolicy">>,
+) {
   return withPg(deps.env, async (db) => {
     const lease = await findLease(db, leaseId);
     if (!lease || lease.landlordId !== landlord.id) throw new AppError("not_found", "No such lease.");
@@ -169,19 +255,37 @@ export async function giveNotice(deps: Deps, user: AuthUser, leaseId: string, en
 function checkNotice(lease: LeaseRow, endDate: string): void {
   if (lease.status !== "active") throw new AppError("conflict", "The lease has already ended.");
   const today = todayIn(lease.timezone);
-  if (endDate <= today || endDate <= lease.startDate) throw new AppError("validation_failed", "The end date must be after today and the start.", { errors: [{ path: "endDate", message: "must be in the future" }] });
-  if (lease.endDate && endDate > lease.endDate) throw new AppError("validation_failed", "Notice can only bring the end forward.", { errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }] });
+  if (endDate <= today || endDate <= lease.startDate)
+    throw new AppError("validation_failed", "The end date must be after today and the start.", {
+      errors: [{ path: "endDate", message: "must be in the future" }],
+    });
+  if (lease.endDate && endDate > lease.endDate)
+    throw new AppError("validation_failed", "Notice can only bring the end forward.", {
+      errors: [{ path: "endDate", message: `must be ≤ ${lease.endDate}` }],
+    });
 }
 
 /** Reverses the invoice a notice cut short and issues one for the days up to `endDate` instead. */
 async function rebillCutPeriod(tx: PgDb, lease: LeaseRow, cut: InvoiceRow, endDate: string): Promise<void> {
   await voidInvoices(tx, [cut]);
-  const fullEnd = fullPeriodEnd({ startDate: lease.startDate, billingDay: lease.billingDay, endDate: null }, cut.periodStart);
+  const fullEnd = fullPeriodEnd(
+    { startDate: lease.startDate, billingDay: lease.billingDay, endDate: null },
+    cut.periodStart,
+  );
   const rent = periodRent(lease.rentAmount, { start: cut.periodStart, end: endDate, fullEnd });
   const replacement = await insertInvoice(tx, {
-    id: newId("inv"), leaseId: lease.id, periodStart: cut.periodStart, periodEnd: endDate, dueDate: cut.dueDate, rentAmount: rent, currency: cut.currency,
+    id: newId("inv"),
+    leaseId: lease.id,
+    periodStart: cut.periodStart,
+    periodEnd: endDate,
+    dueDate: cut.dueDate,
+    rentAmount: rent,
+    currency: cut.currency,
+    lateFeeRule: cut.lateFeeRule,
   });
-  await post(tx, [invoicePosting(lease.id, replacement.id, rent, cut.currency, `${cut.periodStart}…${endDate} (ends early)`)]);
+  await post(tx, [
+    invoicePosting(lease.id, replacement.id, rent, cut.currency, `${cut.periodStart}…${endDate} (ends early)`),
+  ]);
   // Late fees and charge attempts already made stay with the period: never charged twice.
   await copyInvoiceActions(tx, cut.id, replacement.id);
 }
@@ -205,8 +309,15 @@ export async function statement(deps: Deps, user: AuthUser, leaseId: string) {
     const lease = await visibleLease(db, user, leaseId);
     const lines = await accountLines(db, accountId("tenant_receivable", { leaseId, currency: lease.currency }));
     return {
-      leaseId, currency: lease.currency,
-      lines: lines.map((l) => ({ postedAt: l.postedAt, kind: l.kind, description: l.description, amount: l.amount, balance: l.balance })),
+      leaseId,
+      currency: lease.currency,
+      lines: lines.map((l) => ({
+        postedAt: l.postedAt,
+        kind: l.kind,
+        description: l.description,
+        amount: l.amount,
+        balance: l.balance,
+      })),
       balance: lines.at(-1)?.balance ?? 0,
     };
   });
@@ -215,7 +326,8 @@ export async function statement(deps: Deps, user: AuthUser, leaseId: string) {
 /** The lease if `user` is its tenant or landlord; to anyone else it does not exist. */
 export async function visibleLease(db: PgDb, user: AuthUser, id: string): Promise<LeaseRow> {
   const lease = await findLease(db, id);
-  if (!lease || (lease.tenantId !== user.id && lease.landlordId !== user.id)) throw new AppError("not_found", "No such lease.");
+  if (!lease || (lease.tenantId !== user.id && lease.landlordId !== user.id))
+    throw new AppError("not_found", "No such lease.");
   return lease;
 }
 
@@ -224,9 +336,21 @@ const minDate = (a: string, b: string | null) => (b !== null && b < a ? b : a);
 /** A lease as the API shows it. */
 export function leaseView(l: LeaseRow) {
   return {
-    id: l.id, bookingId: l.bookingId, tenantId: l.tenantId, landlordId: l.landlordId, roomId: l.roomId, propertyId: l.propertyId,
-    startDate: l.startDate, endDate: l.endDate, rent: { amount: l.rentAmount, currency: l.currency }, deposit: { amount: l.depositAmount, currency: l.currency },
-    billingDay: l.billingDay, timezone: l.timezone, lateFeeRule: l.lateFeeRule, partialPolicy: l.partialPolicy, status: l.status,
+    id: l.id,
+    bookingId: l.bookingId,
+    tenantId: l.tenantId,
+    landlordId: l.landlordId,
+    roomId: l.roomId,
+    propertyId: l.propertyId,
+    startDate: l.startDate,
+    endDate: l.endDate,
+    rent: { amount: l.rentAmount, currency: l.currency },
+    deposit: { amount: l.depositAmount, currency: l.currency },
+    billingDay: l.billingDay,
+    timezone: l.timezone,
+    lateFeeRule: l.lateFeeRule,
+    partialPolicy: l.partialPolicy,
+    status: l.status,
     autopay: l.stripePaymentMethodId !== null,
   };
 }

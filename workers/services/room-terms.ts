@@ -8,9 +8,17 @@ export function termsOf(room: RoomRow, property: PropertyRow): RoomTerms {
   return {
     version: property.updatedAt > room.updatedAt ? property.updatedAt : room.updatedAt,
     active: room.status === "active" && property.status === "active",
-    roomId: room.id, propertyId: property.id, ownerId: property.ownerId, timezone: property.timezone,
-    rentalMode: room.rentalMode, priceAmount: room.priceAmount, depositAmount: room.depositAmount, currency: room.currency,
-    capacity: room.capacity, minNights: room.minNights, maxNights: room.maxNights,
+    roomId: room.id,
+    propertyId: property.id,
+    ownerId: property.ownerId,
+    timezone: property.timezone,
+    rentalMode: room.rentalMode,
+    priceAmount: room.priceAmount,
+    depositAmount: room.depositAmount,
+    currency: room.currency,
+    capacity: room.capacity,
+    minNights: room.minNights,
+    maxNights: room.maxNights,
   };
 }
 
@@ -18,16 +26,28 @@ export function termsOf(room: RoomRow, property: PropertyRow): RoomTerms {
  * Pushes a room's terms to its calendar (refused with 409 `capacity_conflict` when its capacity is
  * below what is booked); `withCap` also tells a new room's calendar whether its landlord caps contracts.
  */
-export async function pushRoomTerms(deps: Deps, room: RoomRow, property: PropertyRow, opts: { withCap?: boolean } = {}): Promise<void> {
+export async function pushRoomTerms(
+  deps: Deps,
+  room: RoomRow,
+  property: PropertyRow,
+  opts: { withCap?: boolean } = {},
+): Promise<void> {
   const calendar = deps.env.ROOM_CALENDAR.getByName(room.id);
   const set = await calendar.setTerms(termsOf(room, property));
   if (!set.ok && set.code === "rental_mode_locked") {
-    throw new AppError("rental_mode_locked", `The rental mode cannot change while the room has ${set.liveBookings} live booking(s).`, {
-      members: { liveBookings: set.liveBookings, liveLeases: 0 },
-    });
+    throw new AppError(
+      "rental_mode_locked",
+      `The rental mode cannot change while the room has ${set.liveBookings} live booking(s).`,
+      {
+        members: { liveBookings: set.liveBookings, liveLeases: 0 },
+      },
+    );
   }
   if (!set.ok) {
-    const days = set.days.slice(0, 10).map((d) => `${d.date} (${d.taken} taken)`).join(", ");
+    const days = set.days
+      .slice(0, 10)
+      .map((d) => `${d.date} (${d.taken} taken)`)
+      .join(", ");
     throw new AppError("capacity_conflict", `Capacity ${room.capacity} is below what is already booked on: ${days}.`);
   }
   if (!opts.withCap) return;

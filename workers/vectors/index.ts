@@ -7,7 +7,17 @@
 export type MetadataValue = string | number | boolean;
 export type MetadataFilter = Record<
   string,
-  MetadataValue | { $eq?: MetadataValue; $ne?: MetadataValue; $in?: MetadataValue[]; $nin?: MetadataValue[]; $lt?: number; $lte?: number; $gt?: number; $gte?: number }
+  | MetadataValue
+  | {
+      $eq?: MetadataValue;
+      $ne?: MetadataValue;
+      $in?: MetadataValue[];
+      $nin?: MetadataValue[];
+      $lt?: number;
+      $lte?: number;
+      $gt?: number;
+      $gte?: number;
+    }
 >;
 
 export interface ListingVector {
@@ -24,6 +34,9 @@ export interface VectorMatch {
 
 export interface VectorIndex {
   upsert(vectors: ListingVector[]): Promise<void>;
-  query(vector: number[], options: { topK: number; filter?: MetadataFilter; returnMetadata?: boolean }): Promise<VectorMatch[]>;
+  query(
+    vector: number[],
+    options: { topK: number; filter?: MetadataFilter; returnMetadata?: boolean },
+  ): Promise<VectorMatch[]>;
   deleteByIds(ids: string[]): Promise<void>;
 }

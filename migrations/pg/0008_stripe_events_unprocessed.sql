@@ -1,0 +1,1 @@
+CREATE INDEX "stripe_events_unprocessed" ON "stripe_events" USING btree ("received_at","id") WHERE "stripe_events"."processed_at" IS NULL;
