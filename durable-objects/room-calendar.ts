@@ -97,7 +97,13 @@ export type BookRefusal =
 export type BookResult =
   { ok: true; replayed: boolean; booking: CalendarBooking } | { ok: false; code: BookRefusal; detail: string };
 
-type PriorRequest = { request_hash: string; booking_id: string; state: string; refusal: string | null };
+type PriorRequest = {
+  request_hash: string;
+  booking_id: string;
+  state: string;
+  refusal: string | null;
+  created_at: number;
+};
 
 /** A contract the landlord's desk should count, handed over when the landlord sets a cap. */
 export interface LiveContract {
@@ -110,6 +116,8 @@ export interface LiveContract {
 export const RESERVATION_GRACE_MS = 5 * 60_000;
 /** Outbox rows wait at most this long, so a busy room sends its events in batches. */
 const FLUSH_MS = 50;
+/** A key still pending after this long belongs to an attempt whose object died during its desk call. */
+const PENDING_STALE_MS = 60_000;
 /** Idempotency keys live 24 hours, as Stripe's do. */
 const REQUEST_TTL_MS = 24 * 3_600_000;
 
@@ -249,7 +257,7 @@ export class RoomCalendar extends DurableObject<Env> {
   async book(req: BookRequest): Promise<BookResult> {
     const prior = this.#sql
       .exec<PriorRequest>(
-        "SELECT request_hash, booking_id, state, refusal FROM requests WHERE tenant_id = ? AND key = ?",
+        "SELECT request_hash, booking_id, state, refusal, created_at FROM requests WHERE tenant_id = ? AND key = ?",
         req.tenantId,
         req.key,
       )
@@ -281,6 +289,8 @@ export class RoomCalendar extends DurableObject<Env> {
       if (!capped) this.#enqueue("booking.held", snapshot);
     });
     if (capped) {
+      // Scheduled before the desk call: if the object dies meanwhile, the hold still expires by alarm.
+      this.#scheduleAlarm();
       const refusal = await this.#reserveAtDesk(terms.ownerId, snapshot, req);
       if (refusal) return this.#refuse(req, refusal);
     }
@@ -510,6 +520,15 @@ export class RoomCalendar extends DurableObject<Env> {
         ok: false,
         code: "idempotency_key_reused",
         detail: "This Idempotency-Key was used with a different request.",
+      };
+    }
+    if (prior.state === "pending" && Date.now() - prior.created_at > PENDING_STALE_MS) {
+      // The object died while the desk answered: that attempt's hold expires by alarm; this one starts afresh.
+      this.#sql.exec("DELETE FROM requests WHERE booking_id = ? AND state = 'pending'", prior.booking_id);
+      return {
+        ok: false,
+        code: "room_unavailable",
+        detail: "An earlier attempt with this key was interrupted; retry with a new key.",
       };
     }
     if (prior.state === "pending") {

@@ -110,7 +110,7 @@ describe("charged twice: a lost answer is pending, and its retry reaches the sam
     expect(await balance(receivable(lease.id))).toBe(0);
   });
 
-  it("the webhook records a pending payment, and the reconciliation settles its attempt without charging", async () => {
+  it("the webhook records a pending payment and settles its attempt; the reconciliation then has nothing to do and never charges", async () => {
     const { invoice, token, lease } = await invoiced();
     const lost = loseStripeAnswers("timeout");
     expect((await pay(token, invoice.id, 60_000)).status).toBe(202);
@@ -121,10 +121,10 @@ describe("charged twice: a lost answer is pending, and its retry reaches the sam
     expect(await json(await call("GET", `/v1/invoices/${invoice.id}`, { token }))).toMatchObject({
       outstanding: { amount: 40_000 },
     });
-    expect((await attemptsOf(invoice.id)).map((a) => a.status)).toEqual(["pending"]);
+    await eventually(async () => ((await attemptsOf(invoice.id))[0]?.status === "succeeded" ? true : undefined));
     const later = new Date(Date.now() + 10 * 60_000);
     expect(await reconcilePaymentAttempts(env, later, { leaseId: lease.id })).toEqual({
-      settled: 1,
+      settled: 0,
       abandoned: 0,
       pending: 0,
     });
