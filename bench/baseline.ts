@@ -8,6 +8,7 @@ import { freePort } from "../scripts/ports";
 import { baselineSchemaSql } from "./pg-baseline/server";
 import { sleep, startService, type Service } from "./processes";
 import type { TokenSettings } from "./tokens";
+import { peerEnv } from "./peer-http";
 
 export interface BenchRoom {
   id: string;
@@ -35,13 +36,7 @@ export async function startBaselineServer(o: {
     process.execPath,
     ["--import", "tsx", resolve("bench/pg-baseline/server.ts")],
     {
-      PORT: String(port),
-      DATABASE_URL: o.pgUrl,
-      BENCH_SCHEMA: schema,
-      JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
-      JWT_ISSUER: o.tokens.issuer,
-      JWT_AUDIENCE: o.tokens.audience,
-      POOL_SIZE: String(o.poolSize),
+      ...peerEnv({ ...o, port, schema }),
     },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -585,7 +585,7 @@ function otherOutcomes(outcomes: Outcome[]): Record<string, number> {
 }
 
 /** Units taken per room and day by the given bookings. */
-function usageOf(bookings: Attempt[]): Usage {
+export function usageOf(bookings: { roomId: string; startDate: string; endDate: string; units: number }[]): Usage {
   const usage: Usage = new Map();
   for (const b of bookings) {
     const days = usage.get(b.roomId) ?? new Map<string, number>();
@@ -642,9 +642,12 @@ async function roomlineCheck(api: string, rooms: BenchRoom[], window: Window, us
   };
 }
 
-/** The minimal baseline's own view: its booking rows and its day counters must both match the answers. */
-async function baselineCheck(pgUrl: string, schema: string, rooms: BenchRoom[], usage: Usage): Promise<CrossCheck> {
-  const server = await baselineUsage(pgUrl, schema);
+/** Days where the answers, a peer's booking rows and its day counters disagree, with up to ten examples. */
+function compareUsage(
+  rooms: BenchRoom[],
+  usage: Usage,
+  server: { fromBookings: Usage; fromDays: Usage },
+): { mismatchedDays: number; sample: string[] } {
   const sample: string[] = [];
   let mismatchedDays = 0;
   for (const room of rooms) {
@@ -663,6 +666,13 @@ async function baselineCheck(pgUrl: string, schema: string, rooms: BenchRoom[], 
         sample.push(`${room.id} ${day}: answers ${answered}, booking rows ${rows}, day counters ${counters}`);
     }
   }
+  return { mismatchedDays, sample };
+}
+
+/** The minimal baseline's own view: its booking rows and its day counters must both match the answers. */
+async function baselineCheck(pgUrl: string, schema: string, rooms: BenchRoom[], usage: Usage): Promise<CrossCheck> {
+  const server = await baselineUsage(pgUrl, schema);
+  const { mismatchedDays, sample } = compareUsage(rooms, usage, server);
   const overCapacityDaysServer = overCapacity(server.fromBookings, rooms).length;
   return {
     source: "SQL over bench_bookings and bench_room_days",
@@ -691,24 +701,7 @@ async function fairPeerCheck(
     rooms.map((r) => r.id),
     outcomes.map((o) => o.attempt.key),
   );
-  const sample: string[] = [];
-  let mismatchedDays = 0;
-  for (const room of rooms) {
-    const days = new Set([
-      ...(usage.get(room.id)?.keys() ?? []),
-      ...(server.fromBookings.get(room.id)?.keys() ?? []),
-      ...(server.fromDays.get(room.id)?.keys() ?? []),
-    ]);
-    for (const day of days) {
-      const [answered, rows, counters] = [usage, server.fromBookings, server.fromDays].map(
-        (u) => u.get(room.id)?.get(day) ?? 0,
-      );
-      if (answered === rows && rows === counters) continue;
-      mismatchedDays++;
-      if (sample.length < 10)
-        sample.push(`${room.id} ${day}: answers ${answered}, booking rows ${rows}, day counters ${counters}`);
-    }
-  }
+  const { mismatchedDays, sample } = compareUsage(rooms, usage, server);
   const created = outcomes.filter((o) => o.status === 201).length;
   const refused = outcomes.filter((o) => o.status === 409 && o.code === "room_unavailable").length;
   const i = server.integrity;

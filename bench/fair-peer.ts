@@ -13,6 +13,7 @@ import { fairPeerSchemaSql } from "./pg-fair-peer/server";
 import { startStripeFakeProcess, type Webhooks } from "./platform";
 import { startService, type Service } from "./processes";
 import type { TokenSettings } from "./tokens";
+import { peerEnv } from "./peer-http";
 
 export interface FairPeer {
   url: string;
@@ -47,13 +48,7 @@ export async function startFairPeerServer(o: {
     process.execPath,
     ["--import", "tsx", resolve("bench/pg-fair-peer/server.ts")],
     {
-      PORT: String(port),
-      DATABASE_URL: o.pgUrl,
-      BENCH_SCHEMA: schema,
-      JWT_PUBLIC_JWKS: JSON.stringify(o.jwks),
-      JWT_ISSUER: o.tokens.issuer,
-      JWT_AUDIENCE: o.tokens.audience,
-      POOL_SIZE: String(o.poolSize),
+      ...peerEnv({ ...o, port, schema }),
       STRIPE_API_BASE: stripe.url,
       STRIPE_SECRET_KEY: o.secrets.STRIPE_SECRET_KEY!,
       STRIPE_WEBHOOK_SECRET: o.secrets.STRIPE_WEBHOOK_SECRETS!.split(",")[0]!.trim(),

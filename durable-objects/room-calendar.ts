@@ -295,7 +295,15 @@ export class RoomCalendar extends DurableObject<Env> {
       if (refusal) return this.#refuse(req, refusal);
     }
     this.#scheduleAlarm();
-    return { ok: true, replayed: false, booking: this.#booking(snapshot.id)! };
+    // Just written: no PaymentIntent yet, last changed when it was made.
+    const booking = {
+      ...snapshot,
+      status: "held" as const,
+      paymentIntentId: null,
+      clientSecret: null,
+      confirmedAt: null,
+    };
+    return { ok: true, replayed: false, booking: { ...booking, updatedAt: snapshot.createdAt } };
   }
 
   /**
@@ -304,7 +312,7 @@ export class RoomCalendar extends DurableObject<Env> {
    */
   retract(bookingId: string, tenantId: string, key: string): void {
     this.release(bookingId, "cancelled", { onlyHeld: true });
-    const booking = this.#booking(bookingId);
+    const snapshot = this.#snapshot(bookingId);
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec(
         "DELETE FROM requests WHERE tenant_id = ? AND key = ? AND booking_id = ?",
@@ -312,7 +320,7 @@ export class RoomCalendar extends DurableObject<Env> {
         key,
         bookingId,
       );
-      if (booking) this.#enqueue("booking.cancelled", booking);
+      if (snapshot) this.#enqueue("booking.cancelled", snapshot);
     });
     this.#scheduleAlarm();
   }
@@ -616,7 +624,7 @@ export class RoomCalendar extends DurableObject<Env> {
       id: newId("evt", at),
       type,
       occurredAt: new Date(at).toISOString(),
-      data: { bookingId: booking.id, booking: pickSnapshot(booking) },
+      data: { bookingId: booking.id, booking },
     };
     this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), at);
   }
@@ -627,6 +635,17 @@ export class RoomCalendar extends DurableObject<Env> {
       this.#terms = row ? { terms: JSON.parse(row.body) as RoomTerms, capped: row.capped === 1 } : null;
     }
     return this.#terms;
+  }
+
+  /** The booking as it was held (its end brought forward by notice, if any): what its events carry. */
+  #snapshot(bookingId: string): BookingSnapshot | null {
+    const r = this.#sql
+      .exec<{ booking: string | null; end_date: string }>(
+        "SELECT booking, end_date FROM holds WHERE booking_id = ?",
+        bookingId,
+      )
+      .toArray()[0];
+    return r?.booking ? { ...(JSON.parse(r.booking) as BookingSnapshot), endDate: r.end_date } : null;
   }
 
   #booking(bookingId: string): CalendarBooking | null {
@@ -662,7 +681,7 @@ export class RoomCalendar extends DurableObject<Env> {
 
   /** Ends a hold and gives its units back, with the event in the same storage transaction. */
   #end(hold: HoldView, status: Exclude<HoldStatus, "held" | "confirmed">): void {
-    const booking = this.#booking(hold.bookingId);
+    const snapshot = this.#snapshot(hold.bookingId);
     this.ctx.storage.transactionSync(() => {
       this.#take(hold.startDate, hold.endDate, -hold.units);
       this.#sql.exec(
@@ -672,7 +691,7 @@ export class RoomCalendar extends DurableObject<Env> {
         hold.bookingId,
       );
       if (status === "expired") {
-        if (booking) this.#enqueue("booking.expired", booking);
+        if (snapshot) this.#enqueue("booking.expired", snapshot);
         else {
           // A hold made by older code carries no booking snapshot: announce it by id alone.
           const event: DomainEvent = {
@@ -808,26 +827,6 @@ function bookingSnapshot(terms: RoomTerms, req: BookRequest, id: string, now: nu
     depositAmount: terms.depositAmount,
     currency: terms.currency,
     createdAt: new Date(now).toISOString(),
-  };
-}
-
-/** Only the snapshot's own fields, for an event (a CalendarBooking carries live state too). */
-function pickSnapshot(b: BookingSnapshot): BookingSnapshot {
-  return {
-    id: b.id,
-    roomId: b.roomId,
-    propertyId: b.propertyId,
-    tenantId: b.tenantId,
-    landlordId: b.landlordId,
-    startDate: b.startDate,
-    endDate: b.endDate,
-    units: b.units,
-    holdExpiresAt: b.holdExpiresAt,
-    amountDue: b.amountDue,
-    rentAmount: b.rentAmount,
-    depositAmount: b.depositAmount,
-    currency: b.currency,
-    createdAt: b.createdAt,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { LateFeeRule } from "../workers/domain/late-fees";
 
 const money = (name: string) => bigint(name, { mode: "number" });
 const instant = (name: string) => timestamp(name, { withTimezone: true });
@@ -45,13 +46,7 @@ export const stripeEvents = pgTable(
   ],
 );
 
-export interface LateFeeRule {
-  graceDays: number;
-  kind: "fixed" | "percent" | "daily";
-  amount?: number;
-  percentBps?: number;
-  cap?: number;
-}
+export type { LateFeeRule };
 export type PartialPolicy = "allow_any" | "require_rent" | "require_balance" | "blocked";
 
 /** A monthly room's contract, born from a confirmed booking (one lease per booking). */

@@ -220,7 +220,7 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
     ["Admin", DEMO_LOGINS.admin],
     ["Password", `${DEMO_PASSWORD} (every demo account)`],
     ["Cron", `curl "${API}/__scheduled?cron=0+*+*+*+*"      (hourly: billing)`],
-    ["", `curl "${API}/__scheduled?cron=*/5+*+*+*+*"    (every 5 min: outbox sweep)`],
+    ["", `curl "${API}/__scheduled?cron=*/5+*+*+*+*"    (every 5 min: outbox sweep, reconciliation, retention)`],
   ];
   const lines = rows.map(([label, value]) => `  ${label!.padEnd(9)} ${value}`);
   say(["", `Roomline is up (${(elapsedMs / 1000).toFixed(1)}s). Ctrl-C stops everything.`, ...lines, ""].join("\n"));

@@ -12,8 +12,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import pg from "pg";
+import { parseBooking, peerConfigFromEnv, readBody, tenantOf, type BookingInput, type PeerConfig } from "../peer-http";
 
 /** DDL of the baseline's tables inside `schema` (created fresh). */
 export function baselineSchemaSql(schema: string): string {
@@ -29,23 +30,7 @@ export function baselineSchemaSql(schema: string): string {
       created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (tenant_id, idempotency_key));`;
 }
 
-interface Config {
-  port: number;
-  databaseUrl: string;
-  schema: string;
-  jwks: JSONWebKeySet;
-  issuer: string;
-  audience: string;
-  poolSize: number;
-}
-interface BookingInput {
-  roomId: string;
-  startDate: string;
-  endDate: string;
-  units: number;
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+type Config = PeerConfig;
 
 /** Starts the baseline server; resolves once it listens. */
 export async function startBaseline(config: Config): Promise<{ close(): Promise<void> }> {
@@ -82,46 +67,12 @@ async function route(
 ): Promise<void> {
   if (req.method === "GET" && req.url === "/health") return reply(res, 200, { status: "ok" });
   if (req.method !== "POST" || req.url !== "/bookings") return reply(res, 404, { code: "not_found" });
-  const tenantId = await authenticate(req, verify, config);
+  const tenantId = await tenantOf(req, verify, config);
   if (!tenantId) return reply(res, 401, { code: "unauthorized" });
   const input = parseBooking(await readBody(req));
   if (!input) return reply(res, 422, { code: "validation_failed" });
   const result = await book(pool, tenantId, input, req.headers["idempotency-key"]?.toString() ?? null);
   reply(res, result.status, result.body);
-}
-
-async function authenticate(req: IncomingMessage, verify: JWTVerifyGetKey, config: Config): Promise<string | null> {
-  const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
-  if (!token) return null;
-  try {
-    const { payload } = await jwtVerify(token, verify, {
-      algorithms: ["ES256"],
-      issuer: config.issuer,
-      audience: config.audience,
-      typ: "at+jwt",
-    });
-    return payload.role === "tenant" && payload.sub ? payload.sub : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseBooking(text: string): BookingInput | null {
-  try {
-    const b = JSON.parse(text) as Partial<BookingInput>;
-    const ok =
-      typeof b.roomId === "string" &&
-      typeof b.startDate === "string" &&
-      DATE.test(b.startDate) &&
-      typeof b.endDate === "string" &&
-      DATE.test(b.endDate) &&
-      b.endDate > b.startDate &&
-      Number.isInteger(b.units) &&
-      b.units! >= 1;
-    return ok ? (b as BookingInput) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The row-lock booking: lock the room, check every day, add the units, record the booking. */
@@ -173,15 +124,6 @@ async function book(
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString()));
-    req.on("error", reject);
-  });
-}
-
 function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
@@ -189,20 +131,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function configFromEnv(env: NodeJS.ProcessEnv): Config {
-  const need = (name: string) =>
-    env[name] ||
-    (() => {
-      throw new Error(`${name} is required`);
-    })();
-  return {
-    port: Number(need("PORT")),
-    databaseUrl: need("DATABASE_URL"),
-    schema: need("BENCH_SCHEMA"),
-    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet,
-    issuer: need("JWT_ISSUER"),
-    audience: need("JWT_AUDIENCE"),
-    poolSize: Number(env.POOL_SIZE ?? 20),
-  };
+  return peerConfigFromEnv(env);
 }
 
 async function main(): Promise<void> {

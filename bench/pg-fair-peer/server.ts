@@ -30,8 +30,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import pg from "pg";
+import {
+  need,
+  parseBooking,
+  peerConfigFromEnv,
+  readBody,
+  tenantOf,
+  type BookingInput,
+  type PeerConfig,
+} from "../peer-http";
 import Stripe from "stripe";
 
 /** DDL of the fair peer's tables inside `schema` (created fresh). */
@@ -58,23 +67,10 @@ export function fairPeerSchemaSql(schema: string): string {
       id text PRIMARY KEY, type text NOT NULL, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now(), processed_at timestamptz);`;
 }
 
-interface Config {
-  port: number;
-  databaseUrl: string;
-  schema: string;
-  jwks: JSONWebKeySet;
-  issuer: string;
-  audience: string;
-  poolSize: number;
+interface Config extends PeerConfig {
   stripeApiBase: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;
-}
-interface BookingInput {
-  roomId: string;
-  startDate: string;
-  endDate: string;
-  units: number;
 }
 interface Answer {
   status: number;
@@ -88,7 +84,6 @@ interface Services {
   config: Config;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Roomline's Idempotency-Key pattern (workers/http/idempotency.ts). */
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const HOLD_MS = 15 * 60_000;
@@ -138,7 +133,7 @@ async function route(req: IncomingMessage, res: ServerResponse, s: Services): Pr
   if (req.method === "POST" && req.url === "/webhooks/stripe")
     return reply(res, await webhook(s, req, await readBody(req)));
   if (req.method !== "POST" || req.url !== "/bookings") return reply(res, { status: 404, body: { code: "not_found" } });
-  const tenantId = await authenticate(req, s);
+  const tenantId = await tenantOf(req, s.verify, s.config);
   if (!tenantId)
     return reply(res, {
       status: 401,
@@ -153,41 +148,6 @@ async function route(req: IncomingMessage, res: ServerResponse, s: Services): Pr
   if (!input) return reply(res, { status: 422, body: { code: "validation_failed" } });
   const hash = createHash("sha256").update(`POST /bookings\n${raw}`).digest("hex");
   reply(res, await book(s, tenantId, key, hash, input));
-}
-
-async function authenticate(req: IncomingMessage, s: Services): Promise<string | null> {
-  const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(req.headers.authorization ?? "")?.[1];
-  if (!token) return null;
-  try {
-    const { payload } = await jwtVerify(token, s.verify, {
-      algorithms: ["ES256"],
-      issuer: s.config.issuer,
-      audience: s.config.audience,
-      typ: "at+jwt",
-    });
-    return payload.role === "tenant" && payload.sub ? payload.sub : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseBooking(text: string): BookingInput | null {
-  try {
-    const b = JSON.parse(text) as Partial<BookingInput>;
-    const ok =
-      typeof b.roomId === "string" &&
-      typeof b.startDate === "string" &&
-      DATE.test(b.startDate) &&
-      typeof b.endDate === "string" &&
-      DATE.test(b.endDate) &&
-      b.endDate > b.startDate &&
-      Number.isInteger(b.units) &&
-      b.units! >= 1 &&
-      b.units! <= 100;
-    return ok ? (b as BookingInput) : null;
-  } catch {
-    return null;
-  }
 }
 
 type Claimed =
@@ -395,15 +355,6 @@ async function webhook(s: Services, req: IncomingMessage, raw: string): Promise<
   return { status: 200, body: { received: true, duplicate: inserted.rowCount === 0 } };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString()));
-    req.on("error", reject);
-  });
-}
-
 /** Writes an answer; a string body is sent as is (stored answers are kept as text). */
 function reply(res: ServerResponse, answer: Answer): void {
   const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
@@ -416,22 +367,11 @@ function reply(res: ServerResponse, answer: Answer): void {
 }
 
 function configFromEnv(env: NodeJS.ProcessEnv): Config {
-  const need = (name: string) =>
-    env[name] ||
-    (() => {
-      throw new Error(`${name} is required`);
-    })();
   return {
-    port: Number(need("PORT")),
-    databaseUrl: need("DATABASE_URL"),
-    schema: need("BENCH_SCHEMA"),
-    jwks: JSON.parse(need("JWT_PUBLIC_JWKS")) as JSONWebKeySet,
-    issuer: need("JWT_ISSUER"),
-    audience: need("JWT_AUDIENCE"),
-    poolSize: Number(env.POOL_SIZE ?? 20),
-    stripeApiBase: need("STRIPE_API_BASE"),
-    stripeSecretKey: need("STRIPE_SECRET_KEY"),
-    stripeWebhookSecret: need("STRIPE_WEBHOOK_SECRET"),
+    ...peerConfigFromEnv(env),
+    stripeApiBase: need(env, "STRIPE_API_BASE"),
+    stripeSecretKey: need(env, "STRIPE_SECRET_KEY"),
+    stripeWebhookSecret: need(env, "STRIPE_WEBHOOK_SECRET"),
   };
 }
 

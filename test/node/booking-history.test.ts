@@ -38,6 +38,7 @@ import { signPayload } from "../../fakes/stripe/webhooks";
 import { STRIPE_EVENTS_ACTED_ON } from "../../schema/stripe-webhooks";
 import { sleep, until, waitForHealth, WRANGLER_ENV } from "../../scripts/processes";
 import { addDays, eachDay } from "../../workers/domain/dates";
+import { usageOf } from "../../bench/booking";
 
 const SEED = Number(process.env.HISTORY_SEED ?? Date.now() % 2_147_483_647);
 /** Operations that reached a running platform (those during the outage do not count), and when the kill comes. */
@@ -751,19 +752,6 @@ async function landlordBookings(): Promise<any[]> {
   }
 }
 
-/** Units per room and day taken by `bookings`. */
-function usage(
-  bookings: { roomId: string; startDate: string; endDate: string; units: number }[],
-): Map<string, Map<string, number>> {
-  const byRoom = new Map<string, Map<string, number>>();
-  for (const b of bookings) {
-    const days = byRoom.get(b.roomId) ?? new Map<string, number>();
-    byRoom.set(b.roomId, days);
-    for (const day of eachDay(b.startDate, b.endDate)) days.set(day, (days.get(day) ?? 0) + b.units);
-  }
-  return byRoom;
-}
-
 function covering(
   bookings: { id: string; roomId: string; startDate: string; endDate: string }[],
   roomId: string,
@@ -831,7 +819,7 @@ describe("booking history under concurrency and a wrangler dev crash", () => {
         ["read model (GET /v1/bookings)", liveListed],
         ["calendars (GET /v1/bookings/:id/payment)", liveCalendar],
       ] as const) {
-        for (const [roomId, days] of usage(live)) {
+        for (const [roomId, days] of usageOf(live)) {
           const room = rooms.find((r) => r.id === roomId)!;
           for (const [day, units] of days) {
             if (units > room.capacity)
@@ -843,7 +831,7 @@ describe("booking history under concurrency and a wrangler dev crash", () => {
           }
         }
       }
-      const calendarUsage = usage(liveCalendar);
+      const calendarUsage = usageOf(liveCalendar);
       for (const room of rooms) {
         const to = addDays(WINDOW_FROM, WINDOW_DAYS + 45);
         const a = await call(

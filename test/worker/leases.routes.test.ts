@@ -18,25 +18,8 @@ import {
   tokenFor,
 } from "./helpers";
 import { balance, insertLease, invoicesOf, pgQuery } from "./pg";
-import { customerPays, deliver, stripeEvent, stripeGet, stripePost } from "./stripe";
-
-/** A monthly booking paid through Stripe, and the lease it becomes. */
-async function leased(room: Record<string, unknown> = {}) {
-  const { landlord, room: r } = await landlordWithRoom(room);
-  const tenant = await mintTenant();
-  const booking = await bookHeld(tenant.accessToken, {
-    roomId: r.id,
-    startDate: inDays(20),
-    endDate: inDays(200),
-    units: 1,
-  });
-  await customerPays(booking.payment.paymentIntentId);
-  await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
-  const lease = await eventually(
-    async () => (await json(await call("GET", "/v1/leases", { token: tenant.accessToken }))).items[0],
-  );
-  return { landlord, tenant, room: r, booking, lease };
-}
+import { customerPays, stripeGet, stripePost } from "./stripe";
+import { leased } from "./tenancy";
 
 afterEach(() => vi.restoreAllMocks());
 

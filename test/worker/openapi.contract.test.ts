@@ -25,6 +25,7 @@ import {
 } from "./helpers";
 import { insertLease, pgQuery } from "./pg";
 import { customerPays, deliver, loseStripeAnswers, stripeEvent } from "./stripe";
+import { leased } from "./tenancy";
 
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const MALFORMED_ID = "x".repeat(65);
@@ -283,19 +284,7 @@ describe("operations", () => {
   });
 
   it("rent", async () => {
-    const { landlord: owner, room } = await landlordWithRoom();
-    const renter = await mintTenant();
-    const booking = await bookHeld(renter.accessToken, {
-      roomId: room.id,
-      startDate: inDays(20),
-      endDate: inDays(200),
-      units: 1,
-    });
-    await customerPays(booking.payment.paymentIntentId);
-    await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
-    const lease = await eventually(
-      async () => (await json(await call("GET", "/v1/leases", { token: renter.accessToken }))).items[0],
-    );
+    const { landlord: owner, tenant: renter, room, booking, lease } = await leased();
     const [asTenant, asLandlord] = [{ token: renter.accessToken }, { token: owner.accessToken }];
 
     expect((await checked("GET", "/v1/leases", asTenant)).body.items).toHaveLength(1);

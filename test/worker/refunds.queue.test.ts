@@ -7,24 +7,7 @@ import { reconcilePayments } from "../../workers/services/reconciliation";
 import { bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant } from "./helpers";
 import { balance, pgQuery } from "./pg";
 import { customerPays, deliver, stripeEvent, stripeGet } from "./stripe";
-
-/** A monthly booking paid through Stripe, and the lease it becomes. */
-async function leased() {
-  const { landlord, room } = await landlordWithRoom();
-  const tenant = await mintTenant();
-  const booking = await bookHeld(tenant.accessToken, {
-    roomId: room.id,
-    startDate: inDays(20),
-    endDate: inDays(200),
-    units: 1,
-  });
-  await customerPays(booking.payment.paymentIntentId);
-  await deliver(await stripeEvent("payment_intent.succeeded", booking.payment.paymentIntentId));
-  const lease = await eventually(
-    async () => (await json(await call("GET", "/v1/leases", { token: tenant.accessToken }))).items[0],
-  );
-  return { landlord, tenant, room, booking, lease, paymentIntentId: booking.payment.paymentIntentId as string };
-}
+import { leased } from "./tenancy";
 
 /** The card cannot take the refund back: Stripe marks it failed and reports it. */
 async function failRefund(paymentIntentId: string, purpose: string) {

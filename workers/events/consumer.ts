@@ -34,6 +34,17 @@ export const handlers: Handlers = {
   "refund.failed": logNotice,
 };
 
+export type BatchHandlers = {
+  [T in EventType]?: (events: EventOf<T>[], env: Env, db: D1Db) => Promise<Set<string>>;
+};
+
+/**
+ * Event types handled a whole queue batch at once (a busy room's outbox sends many): their
+ * handlers are idempotent by construction, so they skip the per-event claim. Each returns the ids
+ * of the events to retry.
+ */
+export const batchHandlers: BatchHandlers = { "booking.held": recordHeldBatch };
+
 /**
  * How long a delivery waits while another delivery of the same event holds its claim: past the
  * claim's staleness, so that if the holder died, the next delivery takes over instead of spending
@@ -47,7 +58,12 @@ const BUSY_RETRY_SECONDS = CLAIM_STALE_MS / 1000 + 30;
  * on its own and retries only the failures with exponential backoff. After `max_retries` the
  * queue moves a message to the dead-letter queue.
  */
-export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, table: Handlers = handlers): Promise<void> {
+export async function consumeEvents(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  table: Handlers = handlers,
+  batched: BatchHandlers = batchHandlers,
+): Promise<void> {
   const db = d1(env);
   const parsed = await Promise.all(
     batch.messages.map(async (msg) => {
@@ -60,10 +76,18 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
     }),
   );
   const valid = parsed.filter((p) => p !== null);
-  const held = table === handlers ? valid.filter((p) => p.event.type === "booking.held") : [];
-  if (held.length > 0) await consumeHeld(held as { msg: Message<unknown>; event: EventOf<"booking.held"> }[], env, db);
+  for (const type of new Set(valid.map((v) => v.event.type))) {
+    if (batched[type])
+      await consumeAsBatch(
+        batched,
+        type,
+        valid.filter((v) => v.event.type === type),
+        env,
+        db,
+      );
+  }
   for (const { msg, event } of valid) {
-    if (table === handlers && event.type === "booking.held") continue;
+    if (batched[event.type]) continue;
     let claim: Awaited<ReturnType<typeof claimEvent>> | undefined;
     try {
       claim = await claimEvent(db, event);
@@ -89,24 +113,27 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, tabl
   }
 }
 
-/** New holds in one go (see recordHeldBatch); a failure retries only the events it concerns. */
-async function consumeHeld(
-  held: { msg: Message<unknown>; event: EventOf<"booking.held"> }[],
+/** One event type's messages through its batch handler; a failure retries only the events it concerns. */
+async function consumeAsBatch(
+  batched: BatchHandlers,
+  type: EventType,
+  items: { msg: Message<unknown>; event: DomainEvent }[],
   env: Env,
   db: D1Db,
 ): Promise<void> {
+  const handler = batched[type] as (events: DomainEvent[], env: Env, db: D1Db) => Promise<Set<string>>;
   let retry: Set<string>;
   try {
-    retry = await recordHeldBatch(
-      held.map((h) => h.event),
+    retry = await handler(
+      items.map((h) => h.event),
       env,
       db,
     );
   } catch (err) {
-    log("error", "held bookings failed", { count: held.length, err: String(err) });
-    retry = new Set(held.map((h) => h.event.id));
+    log("error", "batch handler failed", { type, count: items.length, err: String(err) });
+    retry = new Set(items.map((h) => h.event.id));
   }
-  for (const { msg, event } of held) {
+  for (const { msg, event } of items) {
     if (retry.has(event.id)) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
     else msg.ack();
   }

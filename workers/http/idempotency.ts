@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { claimKey, completeKey, releaseKey } from "../data/idempotency";
@@ -25,18 +26,9 @@ export function isIdempotent(handler: unknown): boolean {
  */
 export function idempotent(prefix: string) {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.req.header("idempotency-key");
-    if (!key)
-      throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
-    if (!IDEMPOTENCY_KEY.test(key))
-      throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", {
-        errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }],
-      });
+    const { key, requestHash: hash } = await readRequestKey(c);
     const { db } = c.var.deps;
     const scope = c.var.user.id;
-    const hash = await sha256Hex(
-      `${c.req.method} ${c.req.path}\n${new TextDecoder().decode(c.var.rawBody ?? new Uint8Array())}`,
-    );
     const claim = await claimKey(
       db,
       scope,
@@ -81,20 +73,24 @@ export function idempotent(prefix: string) {
  */
 export function requestKey() {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.req.header("idempotency-key");
-    if (!key)
-      throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
-    if (!IDEMPOTENCY_KEY.test(key))
-      throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", {
-        errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }],
-      });
-    const requestHash = await sha256Hex(
-      `${c.req.method} ${c.req.path}\n${new TextDecoder().decode(c.var.rawBody ?? new Uint8Array())}`,
-    );
-    c.set("requestKey", { key, requestHash });
+    c.set("requestKey", await readRequestKey(c));
     await next();
     if (c.var.replayed) c.res.headers.set("idempotent-replayed", "true");
   });
   idempotentMiddlewares.add(middleware);
   return middleware;
+}
+
+/** The `Idempotency-Key` header, checked (428 missing, 422 malformed), and a hash of the request it names. */
+async function readRequestKey(c: Context<AppEnv>): Promise<{ key: string; requestHash: string }> {
+  const key = c.req.header("idempotency-key");
+  if (!key)
+    throw new AppError("idempotency_key_required", "Send an Idempotency-Key header (8–128 of A-Z a-z 0-9 _ . : -).");
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError("validation_failed", "The Idempotency-Key header is malformed.", {
+      errors: [{ path: "Idempotency-Key", message: "8–128 characters of A-Z a-z 0-9 _ . : -" }],
+    });
+  }
+  const body = new TextDecoder().decode(c.var.rawBody ?? new Uint8Array());
+  return { key, requestHash: await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`) };
 }

@@ -139,25 +139,13 @@ export async function openPayment(deps: Deps, booking: BookingSnapshot): Promise
     return current;
   }
   if (current && current.status !== "held") return current;
-  const payment = await createBookingPayment(deps.env, {
-    bookingId: booking.id,
-    roomId: booking.roomId,
-    landlordId: booking.landlordId,
-    tenantId: booking.tenantId,
-    amount: booking.amountDue,
-    currency: booking.currency,
-  }).catch((err: unknown) => {
+  const opened = await attachNewPayment(deps, booking).catch((err: unknown) => {
     throw new AppError("payment_provider_error", "The payment could not be started yet; ask again shortly.", {
       cause: err,
     });
   });
-  const attached = await calendar.attachPayment(booking.id, {
-    paymentIntentId: payment.id,
-    clientSecret: payment.clientSecret,
-  });
-  if (!attached.attached) await cancelPaymentIntent(deps.env, booking.id, payment.id);
-  await setPaymentIntent(deps.db, booking.id, payment.id);
-  return attached.booking;
+  await setPaymentIntent(deps.db, booking.id, opened.paymentIntentId);
+  return opened.booking;
 }
 
 function paymentOf(b: CalendarBooking): PaymentView {
@@ -176,10 +164,15 @@ function refusal(code: Exclude<BookRefusal, "terms_missing">, detail: string): A
   return new AppError(REFUSALS[code], detail);
 }
 
-/** The booking as its room's calendar knows it, for ids that name their room; null otherwise. */
-async function calendarBooking(deps: Deps, id: string): Promise<CalendarBooking | null> {
+/** The booking at its room's calendar, for ids that name their room (newBookingId); null otherwise. */
+async function atCalendar(env: Env, id: string): Promise<CalendarBooking | null> {
   const roomId = roomOfBooking(id);
-  if (roomId) return deps.env.ROOM_CALENDAR.getByName(roomId).getBooking(id);
+  return roomId ? env.ROOM_CALENDAR.getByName(roomId).getBooking(id) : null;
+}
+
+/** The booking as its calendar knows it, or as the read model has it for ids made before bookings named their room. */
+async function calendarBooking(deps: Deps, id: string): Promise<CalendarBooking | null> {
+  if (roomOfBooking(id)) return atCalendar(deps.env, id);
   const row = await findBooking(deps.db, id);
   if (!row) return null;
   return {
@@ -327,7 +320,7 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
   const outcomes = await Promise.allSettled(snapshots.map((b) => attachNewPayment(deps, b)));
   const failed = new Set(snapshots.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id));
   const updates = outcomes.flatMap((o, i) =>
-    o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value)] : [],
+    o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value.paymentIntentId)] : [],
   );
   const [u, ...us] = updates;
   if (u) await db.batch([u, ...us]);
@@ -335,7 +328,10 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
 }
 
 /** Opens a hold's PaymentIntent and records it on the calendar; a hold that ended meanwhile gets it cancelled. */
-async function attachNewPayment(deps: Deps, b: BookingSnapshot): Promise<string> {
+async function attachNewPayment(
+  deps: Deps,
+  b: BookingSnapshot,
+): Promise<{ paymentIntentId: string; booking: CalendarBooking | null }> {
   const payment = await createBookingPayment(deps.env, {
     bookingId: b.id,
     roomId: b.roomId,
@@ -349,7 +345,7 @@ async function attachNewPayment(deps: Deps, b: BookingSnapshot): Promise<string>
     clientSecret: payment.clientSecret,
   });
   if (!attached.attached) await cancelPaymentIntent(deps.env, b.id, payment.id);
-  return payment.id;
+  return { paymentIntentId: payment.id, booking: attached.booking };
 }
 
 /** The end state a calendar hold came to; a booking the calendar never held counts as expired. */
@@ -365,8 +361,7 @@ function endedAs(hold: HoldView | null): "expired" | "cancelled" | "payment_fail
 async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env): Promise<BookingRow> {
   let booking = await findBooking(db, id);
   if (!booking && env) {
-    const roomId = roomOfBooking(id);
-    const held = roomId ? await env.ROOM_CALENDAR.getByName(roomId).getBooking(id) : null;
+    const held = await atCalendar(env, id);
     // As the read model will first show it: statuses move when the saga's events are applied.
     if (held) booking = rowOf({ ...held, status: "held" });
   }
@@ -382,8 +377,7 @@ async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env)
  */
 export async function recordFromCalendar(deps: Deps, id: string, viewer?: AuthUser): Promise<void> {
   if (await findBooking(deps.db, id)) return;
-  const roomId = roomOfBooking(id);
-  const held = roomId ? await deps.env.ROOM_CALENDAR.getByName(roomId).getBooking(id) : null;
+  const held = await atCalendar(deps.env, id);
   if (!held || (viewer && held.tenantId !== viewer.id && held.landlordId !== viewer.id)) return;
   await insertBooking(deps.db, rowOf({ ...held, status: "held" }));
 }
