@@ -7,6 +7,7 @@
  * the server itself reports, and replays a sample of the requests with their Idempotency-Keys.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { addDays, eachDay } from "../workers/domain/dates";
 import { addBaselineRooms, baselineUsage, startBaselineServer, type Baseline, type BenchRoom } from "./baseline";
@@ -118,6 +119,8 @@ export interface ScenarioResult {
   /** Waiting for the machine to be idle before the run, and for the system's work after its last answer (webhooks, queues). */
   settleMsBefore: number;
   settleMsAfter: number;
+  /** SYNs the kernel dropped because a listening socket's backlog was full, during the timed run (TcpExt ListenDrops). */
+  listenDrops: number | null;
   /** Latency percentiles by outcome, and how many answers arrived in each second of the run. */
   profile: { latency: Record<string, Record<string, number>>; answersPerSecond: number[] };
   /**
@@ -388,13 +391,16 @@ async function runScenario(
 ): Promise<ScenarioResult> {
   const settleMsBefore = await settle();
   const client = httpClient(concurrency);
+  await client.warm(new URL("/bench-warm-up", target.bookingUrl).href, concurrency);
   const meter = cpuMeter();
+  const dropsBefore = listenDrops();
   const started = performance.now();
   const outcomes = await pooled(
     attempts.map((a) => () => bookOnce(client, target.bookingUrl, a, tenants[a.tenant]!, started)),
     concurrency,
   );
   const wallMs = performance.now() - started;
+  const dropsAfter = listenDrops();
   client.close();
   const settleMsAfter = await settle();
   const cpu = meter();
@@ -422,6 +428,7 @@ async function runScenario(
     replay: target.replays ? await replayCheck(target.bookingUrl, outcomes, tenants) : null,
     settleMsBefore,
     settleMsAfter,
+    listenDrops: dropsBefore === null || dropsAfter === null ? null : dropsAfter - dropsBefore,
     profile: profileOf(outcomes),
     cpu: {
       ...roundCpu(cpu),
@@ -433,6 +440,20 @@ async function runScenario(
       postgresCpuMsPerAttempt: cpu.serverCpuByProcess ? perAttempt(cpu.serverCpuByProcess.postgres ?? 0) : null,
     },
   };
+}
+
+/** The kernel's count of SYNs dropped at full listen queues (Linux /proc/net/netstat), or null elsewhere. */
+function listenDrops(): number | null {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("TcpExt:"));
+    const [names, values] = lines.map((l) => l.split(/\s+/));
+    const at = names?.indexOf("ListenDrops") ?? -1;
+    return at > 0 && values ? Number(values[at]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -751,6 +772,7 @@ export function bookingTables(results: ScenarioResult[]): string {
     r.cpu.postgresCpuMsPerAttempt,
     r.cpu.serverCpuMsPerAttempt,
     (r.settleMsAfter / 1000).toFixed(0),
+    r.listenDrops,
   ]);
   const main = table(
     [
@@ -771,6 +793,7 @@ export function bookingTables(results: ScenarioResult[]): string {
       "pg CPU ms/req",
       "server CPU ms/req",
       "settle s",
+      "SYNs dropped",
     ],
     rows,
   );

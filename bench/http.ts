@@ -18,15 +18,38 @@ export interface HttpClient {
     url: string,
     opts?: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number },
   ): Promise<HttpResult>;
+  /**
+   * Opens `sockets` keep-alive connections to `url`'s server before a timed run, at most
+   * WARM_STEP new ones at a time (see WARM_STEP), and leaves them open for the run.
+   */
+  warm(url: string, sockets: number): Promise<void>;
   /** Closes the agent's sockets. */
   close(): void;
 }
+
+/**
+ * New connections opened at once while warming. A listening socket queues at most its backlog of
+ * connections not yet accepted (workerd's is far below 1,000); the kernel drops the SYNs beyond
+ * it and the client retries them after 1 s, 3 s, 7 s, which put whole seconds of idle server
+ * and multi-second p99s into the figures of every system, none of them the server's work. In
+ * production the client's connection ends at Cloudflare's edge, not at the worker, so the bench
+ * opens every socket before it starts the clock, for every system alike.
+ */
+const WARM_STEP = 50;
 
 /** A client with at most `maxSockets` connections open at once. */
 export function httpClient(maxSockets: number): HttpClient {
   const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   return {
     send: (method, url, opts = {}) => send(agent, method, url, opts),
+    warm: async (url, sockets) => {
+      // Each wave reuses the sockets already open and adds up to WARM_STEP new ones.
+      for (let open = 0; open < Math.min(sockets, maxSockets);) {
+        const next = Math.min(sockets, maxSockets, open + WARM_STEP);
+        await Promise.all(Array.from({ length: next }, () => send(agent, "GET", url, {})));
+        open = next;
+      }
+    },
     close: () => agent.destroy(),
   };
 }

@@ -4,7 +4,7 @@
  * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
  * bench/results/ and tears everything down.
  *
- * Env: BENCH_ONLY=booking|billing, BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
+ * Env: BENCH_ONLY=booking|billing|outbox, BENCH_OUTBOX_EVENTS (100000), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
  * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off|all (diagnosis: the fakes keep their events
  * instead of posting the acted-on types to the worker and the fair peer, or post every type), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
@@ -12,6 +12,7 @@
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
+import { outboxTable, runOutboxBench } from "./outbox";
 import { startPlatform, type Platform, type Webhooks } from "./platform";
 import { teardown } from "./processes";
 import { machineInfo, writeResults } from "./results";
@@ -31,11 +32,12 @@ try {
 }
 
 async function main(): Promise<void> {
-  if (only && only !== "booking" && only !== "billing")
-    throw new Error(`BENCH_ONLY must be booking or billing, not ${only}`);
+  if (only && !["booking", "billing", "outbox"].includes(only))
+    throw new Error(`BENCH_ONLY must be booking, billing or outbox, not ${only}`);
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
+  const outbox = { events: envInt("BENCH_OUTBOX_EVENTS", 100_000) };
   const webhooks = webhooksOption(process.env.BENCH_STRIPE_WEBHOOKS);
   // wrangler's local trace collector has no production counterpart; off unless asked for.
   const localObservability = process.env.BENCH_LOCAL_OBSERVABILITY === "on";
@@ -55,9 +57,10 @@ async function main(): Promise<void> {
       logLevel,
       booking,
       billing,
+      outbox,
     },
   };
-  if (only !== "billing") {
+  if (!only || only === "booking") {
     say("\n▸ Booking benchmark");
     const result = await runBookingBench(platform, booking, say, { webhooks });
     say(
@@ -65,11 +68,17 @@ async function main(): Promise<void> {
     );
     out.booking = result;
   }
-  if (only !== "booking") {
+  if (!only || only === "billing") {
     say("\n▸ Billing benchmark");
     const result = await runBillingBench(platform, billing, say);
     say(`\nBilling (${billing.leases} leases)\n${billingTables(result)}`);
     out.billing = result;
+  }
+  if (!only || only === "outbox") {
+    say("\n▸ Outbox sweep benchmark");
+    const result = await runOutboxBench(platform, outbox, say);
+    say(`\nOutbox sweep (${outbox.events} unsent events)\n${outboxTable(result)}`);
+    out.outbox = result;
   }
   out.platform = platformReport(platform);
   out.durationMs = Date.now() - startedAt.getTime();

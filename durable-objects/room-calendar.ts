@@ -727,11 +727,21 @@ export class RoomCalendar extends DurableObject<Env> {
     this.#sql.exec("DELETE FROM usage WHERE units = 0 AND day >= ? AND day < ?", start, end);
   }
 
-  /** Sends the outbox in order, up to 100 events per send; deletes what the queue accepted. */
+  /**
+   * Sends the outbox in order, up to 100 events per send; deletes what the queue accepted. Only
+   * the rows there when it starts: rows written meanwhile wait for the next alarm (FLUSH_MS later),
+   * so a steady stream of bookings cannot keep the alarm handler running, and the answers of the
+   * holds made meanwhile are not held back behind it.
+   */
   async #flushOutbox(): Promise<void> {
+    const last = this.#sql.exec<{ at: number | null }>("SELECT max(rowid) AS at FROM outbox").one().at;
+    if (last === null) return;
     for (;;) {
       const rows = this.#sql
-        .exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY rowid LIMIT 100")
+        .exec<{ id: string; body: string }>(
+          "SELECT id, body FROM outbox WHERE rowid <= ? ORDER BY rowid LIMIT 100",
+          last,
+        )
         .toArray();
       if (rows.length === 0) return;
       await this.env.EVENTS.sendBatch(
