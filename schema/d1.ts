@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Instants are stored as ISO 8601 UTC strings; they sort lexically. */
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
@@ -179,8 +179,70 @@ export const listings = sqliteTable(
     active: integer("active", { mode: "boolean" }).notNull(),
     /** The source row's updatedAt: an older event never overwrites a newer projection. */
     sourceVersion: text("source_version").notNull(),
+    type: text("type").notNull().default("apartment"),
+    description: text("description").notNull().default(""),
+    /** When the property was listed (its createdAt): `sort=newest`. */
+    listedAt: text("listed_at").notNull().default(""),
+    photoUrl: text("photo_url"),
+    /** Title and room name folded for scoring (workers/domain/search-text.ts `foldedText`). */
+    searchTitle: text("search_title").notNull().default(" "),
+    /** City, amenities and description, folded the same way. */
+    searchBody: text("search_body").notNull().default(" "),
   },
-  (t) => [index("listings_city").on(t.active, t.city)],
+  (t) => [
+    index("listings_city").on(t.active, t.city),
+    index("listings_geo").on(t.active, t.lat, t.lng),
+    index("listings_price").on(t.active, t.currency, t.priceAmount),
+    index("listings_property").on(t.propertyId),
+  ],
+);
+
+/**
+ * The typo index: each word of 5+ letters in any listing, under each of its variants (itself and
+ * itself less one letter). A query word's variants find the indexed words one typo away.
+ */
+export const searchVariants = sqliteTable(
+  "search_variants",
+  { variant: text("variant").notNull(), word: text("word").notNull() },
+  (t) => [primaryKey({ columns: [t.variant, t.word] })],
+);
+
+/**
+ * What a tenant did that recommendations learn from, newest kept (a bounded number per user).
+ * Search writes `search` rows (the filters searched); views, favourites and bookings follow.
+ */
+export const interactions = sqliteTable(
+  "interactions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    kind: text("kind", { enum: ["search", "view", "favourite", "booking"] }).notNull(),
+    /** What it was about: for a search, its filters as JSON; for the others, the property id. */
+    subject: text("subject").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [index("interactions_user").on(t.userId, t.at)],
+);
+
+/**
+ * Availability projection for search: one row per booking a room's calendar announced, live
+ * while held or confirmed. An end that arrives before its hold leaves the row dead, so the late
+ * hold adds nothing: any order of the same events converges.
+ */
+export const availabilityBookings = sqliteTable("availability_bookings", {
+  bookingId: text("booking_id").primaryKey(),
+  roomId: text("room_id").notNull(),
+  startDate: text("start_date").notNull(),
+  endDate: text("end_date").notNull(),
+  units: integer("units").notNull(),
+  live: integer("live", { mode: "boolean" }).notNull(),
+});
+
+/** Units taken per room and night, summed from the live rows of availability_bookings. */
+export const roomNights = sqliteTable(
+  "room_nights",
+  { roomId: text("room_id").notNull(), day: text("day").notNull(), units: integer("units").notNull() },
+  (t) => [primaryKey({ columns: [t.roomId, t.day] })],
 );
 
 /**

@@ -208,6 +208,7 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
     ["Docs", `${API}/docs`],
     ["OpenAPI", `${API}/openapi.json`],
     ["Health", `${API}/health`],
+    ["Search", `${API}/v1/search?q=balcny+lisb&sort=price_asc   (typos and prefixes welcome)`],
     ["Postgres", `${redact(pg.url)}${pg.embedded ? ` (embedded, data in ${PG_DATA_DIR})` : " (DATABASE_URL)"}`],
     [
       "Stripe",

@@ -16,6 +16,7 @@ import { invoices } from "./routes/invoices";
 import { leases } from "./routes/leases";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
+import { searchRoutes } from "./routes/search";
 import { webhooks } from "./routes/webhooks";
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -41,6 +42,7 @@ const routes = app
   .route("/v1/me", me)
   .route("/v1/properties", properties)
   .route("/v1/rooms", rooms)
+  .route("/v1/search", searchRoutes)
   .route("/v1/landlords", landlords)
   .route("/v1/bookings", bookings)
   .route("/v1/webhooks", webhooks)

@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { isIsoDate } from "../../workers/domain/dates";
 import { bookings } from "../d1";
-import { idOf, MoneyView } from "./common";
-
-const Day = z.string().refine(isIsoDate, "must be a calendar date YYYY-MM-DD").openapi({ example: "2027-03-01" });
+import { Day, idOf, MoneyView } from "./common";
 
 // Each end of a range has its own example, so an example request built from them is a valid stay.
 export const CreateBooking = z

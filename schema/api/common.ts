@@ -1,11 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { decodeCursor, PAGE_DEFAULT, PAGE_MAX } from "../../workers/domain/cursor";
+import { isIsoDate } from "../../workers/domain/dates";
 import { idPattern } from "../../workers/domain/ids";
 import { CURRENCIES } from "../../workers/domain/iso";
 import { STRIPE_MAX_AMOUNT_ANY_CURRENCY, stripeMaxAmount } from "../../workers/domain/stripe-limits";
 import { normalizeText, TEXT_PATTERN, textLength, textProblem } from "../../workers/domain/text";
 
-const Currency = z
+/** A calendar date, YYYY-MM-DD. */
+export const Day = z
+  .string()
+  .refine(isIsoDate, "must be a calendar date YYYY-MM-DD")
+  .openapi({ example: "2027-03-01" });
+
+export const Currency = z
   .string()
   .refine((c) => CURRENCIES.has(c), "must be an ISO 4217 currency code")
   .openapi({ example: "EUR" });

@@ -85,6 +85,12 @@ describe("npm start", () => {
 
       expect((await fetch(`${api}/health`)).status).toBe(200);
       expect((await fetch(`${api}/docs`)).status).toBe(200);
+      // The demo is searchable at once, typos and all (the seed writes the search index too).
+      const found = (await (await fetch(`${api}/v1/search?q=balcny+lisb`)).json()) as {
+        total: number;
+        items: unknown[];
+      };
+      expect(found.total).toBeGreaterThan(0);
       const token = await login(DEMO_LOGINS.landlord);
       for (const email of [DEMO_LOGINS.tenant, DEMO_LOGINS.admin]) await login(email);
 

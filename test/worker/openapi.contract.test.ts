@@ -6,6 +6,9 @@ import { env } from "cloudflare:workers";
 import { documentHash, operations } from "virtual:openapi-contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runBilling } from "../../workers/cron/billing";
+import { d1 } from "../../workers/data/d1";
+import { handlers } from "../../workers/events/consumer";
+import { newEvent } from "../../workers/outbox";
 import { BEARER_CHALLENGE, ERRORS, type ErrorCode } from "../../workers/errors";
 import worker from "../../workers/index";
 import { checked, conforms, operationOf, validated } from "./contract";
@@ -152,6 +155,30 @@ describe("operations", () => {
         })
       ).status,
     ).toBe(204);
+  });
+
+  it("search", async () => {
+    const { property } = await landlordWithRoom();
+    await handlers["listing.changed"](
+      newEvent("listing.changed", { propertyId: property.id, reason: "created" }),
+      env,
+      d1(env),
+    );
+    const found = await checked(
+      "GET",
+      "/v1/search?q=sunny+flat&city=Lisbon&currency=EUR&maxPrice=99999&sort=price_asc&limit=2",
+    );
+    expect(found.status).toBe(200);
+    expect(found.body.items.length).toBeGreaterThan(0);
+    const near = await checked(
+      "GET",
+      "/v1/search?lat=38.71&lng=-9.14&radiusKm=3&sort=distance&from=2027-03-01&to=2027-03-08",
+    );
+    expect(near.status).toBe(200);
+    expectProblem(await checked("GET", "/v1/search?radiusKm=5"), 422, "validation_failed");
+    expectProblem(await checked("GET", "/v1/search", { token: "not-a-token" }), 401, "unauthorized");
+    expect((await checked("GET", "/v1/search/suggest?q=lisb")).body.items.length).toBeGreaterThan(0);
+    expectProblem(await checked("GET", "/v1/search/suggest"), 422, "validation_failed");
   });
 
   it("catalog", async () => {

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, type SQL } from "drizzle-orm";
-import { listings, properties, rooms } from "../../schema/d1";
+import { properties, rooms } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
 export type PropertyRow = typeof properties.$inferSelect;
@@ -91,15 +91,6 @@ export function roomInsert(db: D1Db, row: RoomRow) {
 /** The update of a room, un-awaited, to batch with its outbox row. */
 export function roomUpdate(db: D1Db, id: string, changes: Partial<RoomRow>) {
   return db.update(rooms).set(changes).where(eq(rooms.id, id));
-}
-
-/** Writes listing rows in one batch, each replacing the row its room already has. */
-export async function upsertListings(db: D1Db, rows: (typeof listings.$inferInsert)[]): Promise<void> {
-  const [first, ...rest] = rows.map((row) => {
-    const { roomId: _id, ...changes } = row;
-    return db.insert(listings).values(row).onConflictDoUpdate({ target: listings.roomId, set: changes });
-  });
-  if (first) await db.batch([first, ...rest]);
 }
 
 /** Ids of every room of a landlord's properties, archived or not (their calendars may hold bookings). */

@@ -1,7 +1,9 @@
+import { is, SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../../schema/d1";
 
-export type D1Db = DrizzleD1Database<typeof schema>;
+export type D1Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 const clients = new WeakMap<D1Database, D1Db>();
 
@@ -13,4 +15,24 @@ export function d1(env: Env): D1Db {
     clients.set(env.DB, db);
   }
   return db;
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * Runs raw `sql` statements (and drizzle builders) as one D1 batch, in order and all or nothing,
+ * answering each statement's rows. drizzle's own batch takes only its builders; search's
+ * statements are hand-written SQL over a virtual table drizzle does not model.
+ */
+export async function batchSql<T extends unknown[][]>(
+  db: D1Db,
+  statements: (SQL | { toSQL(): { sql: string; params: unknown[] } })[],
+): Promise<T> {
+  const client = db.$client;
+  const prepared = statements.map((s) => {
+    const { sql, params } = is(s, SQL) ? dialect.sqlToQuery(s) : s.toSQL();
+    return client.prepare(sql).bind(...params);
+  });
+  const results = await client.batch(prepared);
+  return results.map((r) => r.results) as T;
 }

@@ -23,3 +23,31 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): { it
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }
+
+/** Where a sorted page ended: the sort, the last item's sort key and its id (ties break on the id). */
+export interface KeyCursor {
+  sort: string;
+  key: number | string;
+  id: string;
+}
+
+/** An opaque cursor for pages ordered by a key other than the id (search). */
+export function encodeKeyCursor(c: KeyCursor): string {
+  return encodeCursor(JSON.stringify([c.sort, c.key, c.id]));
+}
+
+/** The position in a cursor made by `encodeKeyCursor`, or null for anything else. */
+export function decodeKeyCursor(cursor: string): KeyCursor | null {
+  try {
+    const raw = new TextDecoder().decode(
+      Uint8Array.from(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0)),
+    );
+    const [sort, key, id] = JSON.parse(raw) as unknown[];
+    const keyOk = (typeof key === "number" && Number.isFinite(key)) || (typeof key === "string" && key.length <= 40);
+    return typeof sort === "string" && keyOk && typeof id === "string" && /^prop_[0-9a-z]{17}$/.test(id)
+      ? { sort, key: key as number | string, id }
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,9 @@
 /** Calendar days as `YYYY-MM-DD`; ranges are half-open `[start, end)`. */
 const DAY_MS = 86_400_000;
 
+/** The longest stay a search's `from`..`to` may span (a year and a day: a year of nights in a leap year). */
+export const MAX_SEARCH_NIGHTS = 366;
+
 export function isIsoDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);

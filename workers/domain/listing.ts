@@ -1,14 +1,19 @@
+import { foldedText } from "./search-text";
+
 /** What a property and one of its rooms contribute to a listing: the fields only, so callers pass their own rows. */
 export interface ListedProperty {
   id: string;
   ownerId: string;
   title: string;
+  description: string;
+  type: string;
   city: string;
   country: string;
   lat: number;
   lng: number;
   amenities: string[];
   status: string;
+  createdAt: string;
   updatedAt: string;
 }
 export interface ListedRoom {
@@ -40,12 +45,18 @@ export interface Listing {
   amenities: string[];
   active: boolean;
   sourceVersion: string;
+  type: string;
+  description: string;
+  listedAt: string;
+  photoUrl: string | null;
+  searchTitle: string;
+  searchBody: string;
 }
 
 /**
  * The listing of `room` in `property`: the one place a listing is derived, for the listing.changed
  * consumer (workers/events/listing.ts) and the demo seed alike, so what search indexes (and, later,
- * what the listing vector is embedded from) has a single definition. Bookable only while both the
+ * what the listing vector is embedded from) has a single definition, folded text for search included. Bookable only while both the
  * property and the room are active; `sourceVersion` is the later of the two `updatedAt`s, so a
  * projection can tell which change it reflects.
  */
@@ -67,5 +78,11 @@ export function listingOf(property: ListedProperty, room: ListedRoom): Listing {
     amenities: property.amenities,
     active: property.status === "active" && room.status === "active",
     sourceVersion: property.updatedAt > room.updatedAt ? property.updatedAt : room.updatedAt,
+    type: property.type,
+    description: property.description,
+    listedAt: property.createdAt,
+    photoUrl: null,
+    searchTitle: foldedText(property.title, room.name),
+    searchBody: foldedText(property.city, property.amenities.join(" "), property.description),
   };
 }

@@ -11,6 +11,7 @@ import {
   recordHeld,
   recordHeldBatch,
 } from "./bookings";
+import { freeNights, takeNights, takeNightsBatch } from "./availability";
 import { logNotice } from "./notices";
 import { projectListing } from "./listing";
 import { applyStripeEvent } from "./payments";
@@ -20,11 +21,11 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
-  "booking.held": recordHeld,
-  "booking.confirmed": confirmBookingLease,
-  "booking.cancelled": cancelBookingLedger,
-  "booking.expired": expireBooking,
-  "booking.payment_failed": projectBooking,
+  "booking.held": both(recordHeld, takeNights),
+  "booking.confirmed": both(confirmBookingLease, takeNights),
+  "booking.cancelled": both(cancelBookingLedger, freeNights),
+  "booking.expired": both(expireBooking, freeNights),
+  "booking.payment_failed": both(projectBooking, freeNights),
   "stripe.event_received": applyStripeEvent,
   "invoice.issued": logNotice,
   "invoice.reminder": logNotice,
@@ -33,6 +34,17 @@ export const handlers: Handlers = {
   "lease.ended": logNotice,
   "refund.failed": logNotice,
 };
+
+/** Two handlers of one event, one after the other (each is idempotent, so a retry may run both again). */
+function both<E>(
+  first: (event: E, env: Env, db: D1Db) => Promise<void>,
+  second: (event: E, env: Env, db: D1Db) => Promise<void>,
+): (event: E, env: Env, db: D1Db) => Promise<void> {
+  return async (event, env, db) => {
+    await first(event, env, db);
+    await second(event, env, db);
+  };
+}
 
 export type BatchHandlers = {
   [T in EventType]?: (events: EventOf<T>[], env: Env, db: D1Db) => Promise<Set<string>>;
@@ -43,7 +55,12 @@ export type BatchHandlers = {
  * handlers are idempotent by construction, so they skip the per-event claim. Each returns the ids
  * of the events to retry.
  */
-export const batchHandlers: BatchHandlers = { "booking.held": recordHeldBatch };
+export const batchHandlers: BatchHandlers = {
+  "booking.held": async (events, env, db) => {
+    const [a, b] = await Promise.all([recordHeldBatch(events, env, db), takeNightsBatch(events, env, db)]);
+    return new Set([...a, ...b]);
+  },
+};
 
 /**
  * How long a delivery waits while another delivery of the same event holds its claim: past the

@@ -1,10 +1,11 @@
 import type { EventOf } from "../../schema/events";
-import { findProperty, roomsOfProperty, upsertListings } from "../data/catalog";
+import { findProperty, roomsOfProperty } from "../data/catalog";
+import { indexListings } from "../data/search-index";
 import type { D1Db } from "../data/d1";
 import { listingOf } from "../domain/listing";
 
 /**
- * Projects a property's rooms into the `listings` read model. It reads the current rows rather
+ * Projects a property's rooms into the `listings` read model and search's index. It reads the current rows rather
  * than trusting the event's snapshot, so duplicate and out-of-order events converge on the truth.
  */
 export async function projectListing(event: EventOf<"listing.changed">, _env: Env, db: D1Db): Promise<void> {
@@ -12,5 +13,5 @@ export async function projectListing(event: EventOf<"listing.changed">, _env: En
   if (!property) return;
   const rooms = await roomsOfProperty(db, property.id);
   const rows = rooms.map((room) => listingOf(property, room));
-  await upsertListings(db, rows);
+  await indexListings(db, rows);
 }

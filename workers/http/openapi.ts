@@ -33,6 +33,10 @@ const INFO = {
 const TAGS = [
   { name: "auth", description: "Accounts, sessions, and the public keys that verify access tokens." },
   { name: "catalog", description: "Properties and their rooms: listing, browsing, availability." },
+  {
+    name: "search",
+    description: "Finding a room: full text with typos, map and radius, filters, dates, facets, suggestions.",
+  },
   { name: "landlords", description: "A landlord's contract capacity." },
   { name: "bookings", description: "Holding a room for a stay, paying for it, cancelling it." },
   { name: "rent", description: "Leases, their invoices and ledger statement, rent payments, late fees, deposits." },
@@ -43,6 +47,8 @@ const TAGS = [
 /** Names for generated clients, stable across path changes; a route may set its own `operationId` instead. */
 const OPERATION_IDS: Record<string, string> = {
   "get /health": "getHealth",
+  "get /v1/search": "search",
+  "get /v1/search/suggest": "suggest",
   "get /.well-known/jwks.json": "getJwks",
   "post /v1/auth/register": "register",
   "post /v1/auth/login": "login",
