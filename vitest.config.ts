@@ -29,6 +29,8 @@ export default defineConfig(async () => {
             HOLD_MINUTES: "15",
             // Tests book many holds per tenant; the hold limit's own test sets it low for its requests.
             MAX_LIVE_HOLDS: "1000",
+            // Vectorize has no local simulator: the VectorIndexLocal Durable Object stands in.
+            VECTOR_INDEX: "local",
             TEST_MIGRATIONS: await readD1Migrations("migrations/d1"),
             TEST_SECRETS: secrets,
           },

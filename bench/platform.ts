@@ -276,6 +276,9 @@ async function startWrangler(o: WranglerOptions): Promise<Service> {
     // every bench tenant keeps its unpaid holds across scenarios and rounds (the count still runs)
     "--var",
     "MAX_LIVE_HOLDS:1000000",
+    // the local Durable Object index, as npm start uses (Vectorize has no local simulator)
+    "--var",
+    "VECTOR_INDEX:local",
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     "--log-level",

@@ -221,7 +221,18 @@ export const interactions = sqliteTable(
     subject: text("subject").notNull(),
     at: text("at").notNull(),
   },
-  (t) => [index("interactions_user").on(t.userId, t.at)],
+  (t) => [index("interactions_user").on(t.userId, t.at), index("interactions_kind").on(t.kind, t.at)],
+);
+
+/** A tenant's saved properties. */
+export const favourites = sqliteTable(
+  "favourites",
+  {
+    userId: text("user_id").notNull(),
+    propertyId: text("property_id").notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.propertyId] }), index("favourites_user").on(t.userId, t.createdAt)],
 );
 
 /**

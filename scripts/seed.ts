@@ -8,7 +8,7 @@
 import { pbkdf2, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { getTableColumns, getTableName, type Table } from "drizzle-orm";
-import { listings, properties, rooms, searchVariants, users } from "../schema/d1";
+import { listings, outbox, properties, rooms, searchVariants, users } from "../schema/d1";
 import { listingOf } from "../workers/domain/listing";
 import { variantRows } from "../workers/domain/search-text";
 import cities from "./seed-data/cities.json" with { type: "json" };
@@ -391,8 +391,26 @@ export function seedSql(data: Omit<DemoData, "users"> & { users: UserRow[] }): s
       ...insertStatements(rooms, data.rooms),
       ...insertStatements(listings, data.listings),
       ...searchIndexStatements(data.listings),
+      ...insertStatements(outbox, listingEvents(data.properties)),
     ].join("\n") + "\n"
   );
+}
+
+/**
+ * A `listing.changed` event per property, unsent and old, so the first outbox sweep (which
+ * `npm start` runs once the worker is up) hands every demo listing to the listing consumer: the
+ * way the vector index, which lives outside D1, gets the demo's listings.
+ */
+export function listingEvents(rows: PropertyRow[]): (typeof outbox.$inferInsert)[] {
+  return rows.map((p) => {
+    const event = {
+      id: `evt_${p.id.slice("prop_".length)}`,
+      type: "listing.changed",
+      occurredAt: p.createdAt,
+      data: { propertyId: p.id, reason: "created" },
+    };
+    return { id: event.id, type: event.type, payload: JSON.stringify(event), createdAt: p.createdAt, sentAt: null };
+  });
 }
 
 /**

@@ -90,6 +90,12 @@ async function main(): Promise<void> {
     () => waitForHealth(API, HEALTH_TIMEOUT_MS, { hint: () => "; see the wrangler output above" }),
     () => API,
   );
+  // Local cron never fires by itself: one run of the five-minute jobs sends whatever the outbox
+  // holds (the demo seed's listing events: how its listings reach the vector index).
+  await step("Outbox", async () => {
+    const res = await fetch(`${API}/__scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
+    if (!res.ok) throw new Error(`the five-minute cron answered ${res.status}`);
+  });
   printBanner(pg, stripe, Date.now() - startedAt);
 }
 
@@ -186,6 +192,8 @@ async function startFake(vars: Record<string, string>): Promise<StripeFake | nul
 function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
   const args = ["dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--test-scheduled"];
   if (stripeUrl) args.push("--var", `STRIPE_API_BASE:${stripeUrl}`);
+  // Vectorize has no local simulator: the VectorIndexLocal Durable Object stands in (kept in .wrangler/state).
+  args.push("--var", "VECTOR_INDEX:local");
   say(`▸ wrangler ${args.join(" ")}`);
   // Its own process group, so Ctrl-C reaches it only through us and stopping it takes workerd along.
   const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {

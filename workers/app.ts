@@ -16,6 +16,8 @@ import { invoices } from "./routes/invoices";
 import { leases } from "./routes/leases";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
+import { myTaste } from "./routes/favourites";
+import { recommendationRoutes } from "./routes/recommendations";
 import { searchRoutes } from "./routes/search";
 import { webhooks } from "./routes/webhooks";
 
@@ -40,9 +42,11 @@ const routes = app
   .route("/.well-known", jwks)
   .route("/v1/auth", auth)
   .route("/v1/me", me)
+  .route("/v1/me", myTaste)
   .route("/v1/properties", properties)
   .route("/v1/rooms", rooms)
   .route("/v1/search", searchRoutes)
+  .route("/v1", recommendationRoutes)
   .route("/v1/landlords", landlords)
   .route("/v1/bookings", bookings)
   .route("/v1/webhooks", webhooks)

@@ -7,6 +7,7 @@ import { setLogLevel } from "./log";
 export { RoomCalendar } from "../durable-objects/room-calendar";
 export { RoomChat } from "../durable-objects/room-chat";
 export { LandlordDesk } from "../durable-objects/landlord-desk";
+export { VectorIndexLocal } from "../durable-objects/vector-index-local";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {

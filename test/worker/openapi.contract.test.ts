@@ -181,6 +181,28 @@ describe("operations", () => {
     expectProblem(await checked("GET", "/v1/search/suggest"), 422, "validation_failed");
   });
 
+  it("recommendations and history", async () => {
+    const { property } = await landlordWithRoom();
+    await handlers["listing.changed"](
+      newEvent("listing.changed", { propertyId: property.id, reason: "created" }),
+      env,
+      d1(env),
+    );
+    const token = tenant.accessToken;
+    expect((await checked("PUT", `/v1/me/favourites/${property.id}`, { token })).status).toBe(201);
+    expect((await checked("PUT", `/v1/me/favourites/${property.id}`, { token })).status).toBe(204);
+    expectProblem(await checked("PUT", "/v1/me/favourites/prop_0000000000000000x", { token }), 404, "not_found");
+    expect((await checked("GET", "/v1/me/favourites?limit=5", { token })).body.items.length).toBeGreaterThan(0);
+    expect((await checked("GET", "/v1/me/interactions", { token })).body.items.length).toBeGreaterThan(0);
+    expect((await checked("GET", "/v1/recommendations?limit=5", { token })).status).toBe(200);
+    expectProblem(await checked("GET", "/v1/recommendations"), 401, "unauthorized");
+    expectProblem(await checked("GET", "/v1/recommendations", { token: landlord.accessToken }), 403, "forbidden");
+    expect((await checked("GET", `/v1/properties/${property.id}/similar`)).status).toBe(200);
+    expectProblem(await checked("GET", "/v1/properties/prop_0000000000000000x/similar"), 404, "not_found");
+    expect((await checked("DELETE", `/v1/me/favourites/${property.id}`, { token })).status).toBe(204);
+    expect((await checked("DELETE", "/v1/me/interactions", { token })).status).toBe(204);
+  });
+
   it("catalog", async () => {
     const token = landlord.accessToken;
     const property = await checked("POST", "/v1/properties", { token, body: validProperty() });

@@ -44,7 +44,7 @@ export function decodeKeyCursor(cursor: string): KeyCursor | null {
     );
     const [sort, key, id] = JSON.parse(raw) as unknown[];
     const keyOk = (typeof key === "number" && Number.isFinite(key)) || (typeof key === "string" && key.length <= 40);
-    return typeof sort === "string" && keyOk && typeof id === "string" && /^prop_[0-9a-z]{17}$/.test(id)
+    return typeof sort === "string" && keyOk && typeof id === "string" && /^[a-z]+_[0-9a-z]{17}$/.test(id)
       ? { sort, key: key as number | string, id }
       : null;
   } catch {

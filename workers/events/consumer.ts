@@ -12,6 +12,7 @@ import {
   recordHeldBatch,
 } from "./bookings";
 import { freeNights, takeNights, takeNightsBatch } from "./availability";
+import { noteBooking, noteBookingBatch } from "./interactions";
 import { logNotice } from "./notices";
 import { projectListing } from "./listing";
 import { applyStripeEvent } from "./payments";
@@ -21,11 +22,11 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
-  "booking.held": both(recordHeld, takeNights),
-  "booking.confirmed": both(confirmBookingLease, takeNights),
-  "booking.cancelled": both(cancelBookingLedger, freeNights),
-  "booking.expired": both(expireBooking, freeNights),
-  "booking.payment_failed": both(projectBooking, freeNights),
+  "booking.held": all(recordHeld, takeNights, noteBooking),
+  "booking.confirmed": all(confirmBookingLease, takeNights),
+  "booking.cancelled": all(cancelBookingLedger, freeNights),
+  "booking.expired": all(expireBooking, freeNights),
+  "booking.payment_failed": all(projectBooking, freeNights),
   "stripe.event_received": applyStripeEvent,
   "invoice.issued": logNotice,
   "invoice.reminder": logNotice,
@@ -35,14 +36,12 @@ export const handlers: Handlers = {
   "refund.failed": logNotice,
 };
 
-/** Two handlers of one event, one after the other (each is idempotent, so a retry may run both again). */
-function both<E>(
-  first: (event: E, env: Env, db: D1Db) => Promise<void>,
-  second: (event: E, env: Env, db: D1Db) => Promise<void>,
+/** Handlers of one event, one after the other (each is idempotent, so a retry may run them all again). */
+function all<E>(
+  ...steps: ((event: E, env: Env, db: D1Db) => Promise<void>)[]
 ): (event: E, env: Env, db: D1Db) => Promise<void> {
   return async (event, env, db) => {
-    await first(event, env, db);
-    await second(event, env, db);
+    for (const step of steps) await step(event, env, db);
   };
 }
 
@@ -57,8 +56,12 @@ export type BatchHandlers = {
  */
 export const batchHandlers: BatchHandlers = {
   "booking.held": async (events, env, db) => {
-    const [a, b] = await Promise.all([recordHeldBatch(events, env, db), takeNightsBatch(events, env, db)]);
-    return new Set([...a, ...b]);
+    const failed = await Promise.all([
+      recordHeldBatch(events, env, db),
+      takeNightsBatch(events, env, db),
+      noteBookingBatch(events, env, db),
+    ]);
+    return new Set(failed.flatMap((ids) => [...ids]));
   },
 };
 

@@ -13,6 +13,7 @@ import {
 import { optionalUser, requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as catalog from "../services/catalog";
+import { recordView } from "../services/favourites";
 
 /** `{id}` is a property id, checked by its shape before any query (422 otherwise). */
 const Params = idParam("prop");
@@ -56,7 +57,13 @@ export const properties = router()
       request: { params: Params },
       responses: { 200: jsonResponse(Property, "The property"), ...errors(401, 404) },
     }),
-    async (c) => c.json(await catalog.getProperty(c.var.deps, await optionalUser(c), c.req.valid("param").id), 200),
+    async (c) => {
+      const viewer = await optionalUser(c);
+      const property = await catalog.getProperty(c.var.deps, viewer, c.req.valid("param").id);
+      // A tenant's views feed their recommendations; recorded after the answer, off its path.
+      if (viewer?.role === "tenant") c.executionCtx.waitUntil(recordView(c.var.deps, viewer.id, property.id));
+      return c.json(property, 200);
+    },
   )
 
   .openapi(

@@ -2,41 +2,18 @@
  * The one interface the code reaches listing vectors through (recommendations, "similar listings").
  * Production implements it with the `LISTINGS_INDEX` Vectorize binding; `npm start` and the tests with
  * a local index of the same semantics (cosine, topK, metadata filters), since Vectorize has no local
- * simulator. The recommendations issue fills in both implementations.
+ * simulator: vectorize.ts is the adapter over the binding, local.ts the `VectorIndexLocal` Durable Object's.
  */
-export type MetadataValue = string | number | boolean;
-export type MetadataFilter = Record<
-  string,
-  | MetadataValue
-  | {
-      $eq?: MetadataValue;
-      $ne?: MetadataValue;
-      $in?: MetadataValue[];
-      $nin?: MetadataValue[];
-      $lt?: number;
-      $lte?: number;
-      $gt?: number;
-      $gte?: number;
-    }
->;
+import { localVectorIndex } from "./local";
+import type { VectorIndex } from "./types";
+import { vectorizeIndex } from "./vectorize";
 
-export interface ListingVector {
-  id: string;
-  values: number[];
-  metadata: Record<string, MetadataValue>;
-}
+export type { ListingVector, MetadataFilter, MetadataValue, VectorIndex, VectorMatch } from "./types";
 
-export interface VectorMatch {
-  id: string;
-  score: number;
-  metadata?: Record<string, MetadataValue>;
-}
-
-export interface VectorIndex {
-  upsert(vectors: ListingVector[]): Promise<void>;
-  query(
-    vector: number[],
-    options: { topK: number; filter?: MetadataFilter; returnMetadata?: boolean },
-  ): Promise<VectorMatch[]>;
-  deleteByIds(ids: string[]): Promise<void>;
+/**
+ * The index this environment uses: the local Durable Object when `VECTOR_INDEX` is "local" (set by `npm start`,
+ * the worker tests and the bench), otherwise Vectorize over `LISTINGS_INDEX` (wrangler.toml: "vectorize").
+ */
+export function vectorIndex(env: Env): VectorIndex {
+  return env.VECTOR_INDEX === "local" ? localVectorIndex(env) : vectorizeIndex(env.LISTINGS_INDEX);
 }

@@ -1,0 +1,104 @@
+import { sql, type SQL } from "drizzle-orm";
+import { batchSql, type D1Db } from "./d1";
+
+/** A listing as recommendations read it: enough to build its vector and to show it. */
+export interface ListingLite {
+  roomId: string;
+  propertyId: string;
+  title: string;
+  roomName: string;
+  description: string;
+  city: string;
+  country: string;
+  lat: number;
+  lng: number;
+  type: string;
+  rentalMode: string;
+  priceAmount: number;
+  currency: string;
+  capacity: number;
+  amenities: string;
+}
+
+const LITE = sql.raw(`l.room_id AS roomId, l.property_id AS propertyId, l.title, l.room_name AS roomName, l.description,
+  l.city, l.country, l.lat, l.lng, l.type, l.rental_mode AS rentalMode, l.price_amount AS priceAmount, l.currency,
+  l.capacity, l.amenities`);
+
+export interface Taste {
+  interactions: { kind: string; subject: string; at: string }[];
+  favourites: { propertyId: string; at: string }[];
+  listings: ListingLite[];
+  bookedRooms: string[];
+}
+
+/** How many recent interactions make a tenant's taste. */
+const TASTE_INTERACTIONS = 50;
+
+/**
+ * Everything a tenant's recommendations start from, in one D1 batch: their recent interactions,
+ * their favourites, the listings of every property in either, and the rooms they booked.
+ */
+export async function tasteOf(db: D1Db, userId: string): Promise<Taste> {
+  const [interactions, favourites, listings, booked] = await batchSql<
+    [Taste["interactions"], Taste["favourites"], ListingLite[], { room_id: string }[]]
+  >(db, [
+    sql`SELECT kind, subject, at FROM interactions WHERE user_id = ${userId} ORDER BY at DESC LIMIT ${TASTE_INTERACTIONS}`,
+    sql`SELECT property_id AS propertyId, created_at AS at FROM favourites WHERE user_id = ${userId} ORDER BY created_at DESC LIMIT ${TASTE_INTERACTIONS}`,
+    sql`SELECT ${LITE} FROM listings l WHERE l.property_id IN (
+      SELECT subject FROM (SELECT subject FROM interactions WHERE user_id = ${userId} AND kind <> 'search' ORDER BY at DESC LIMIT ${TASTE_INTERACTIONS})
+      UNION SELECT property_id FROM favourites WHERE user_id = ${userId})`,
+    sql`SELECT DISTINCT room_id FROM bookings WHERE tenant_id = ${userId}`,
+  ]);
+  return { interactions, favourites, listings, bookedRooms: booked.map((b) => b.room_id) };
+}
+
+/** Filters every recommended listing must pass (the vector index already applied what it could). */
+export interface ListingFilter {
+  city: string | null;
+  units: number;
+  dates: { from: string; to: string } | null;
+}
+
+/** Active listings among `roomIds` that pass `f` (capacity, free on every night of the dates), in no order. */
+export async function usableListings(db: D1Db, roomIds: string[], f: ListingFilter): Promise<ListingLite[]> {
+  if (roomIds.length === 0) return [];
+  const [rows] = await batchSql<[ListingLite[]]>(db, [
+    sql`SELECT ${LITE} FROM listings l WHERE l.room_id IN (SELECT value FROM json_each(${JSON.stringify(roomIds)}))
+      AND ${usable(f)}`,
+  ]);
+  return rows;
+}
+
+/**
+ * The most interacted-with active listings of the last `days` days (views, saves, bookings by
+ * anyone), most first, optionally in one city; newest listings fill up when there are too few.
+ */
+export async function popularListings(db: D1Db, f: ListingFilter, limit: number, days = 30): Promise<ListingLite[]> {
+  const since = new Date(Date.now() - days * 86_400_000).toISOString();
+  const [popular, fresh] = await batchSql<[(ListingLite & { n: number })[], ListingLite[]]>(db, [
+    sql`SELECT ${LITE}, p.n FROM (
+        SELECT subject, count(*) AS n FROM interactions WHERE kind IN ('view', 'favourite', 'booking') AND at >= ${since}
+        GROUP BY subject ORDER BY n DESC LIMIT 200
+      ) AS p JOIN listings l ON l.property_id = p.subject
+      WHERE ${usable(f)} ORDER BY p.n DESC, l.room_id LIMIT ${limit}`,
+    sql`SELECT ${LITE} FROM listings l WHERE ${usable(f)} ORDER BY l.listed_at DESC, l.room_id LIMIT ${limit}`,
+  ]);
+  return [...popular, ...fresh];
+}
+
+function usable(f: ListingFilter): SQL {
+  const parts: SQL[] = [sql`l.active = 1`, sql`l.capacity >= ${f.units}`];
+  if (f.city) parts.push(sql`l.city = ${f.city} COLLATE NOCASE`);
+  if (f.dates)
+    parts.push(sql`NOT EXISTS (SELECT 1 FROM room_nights n WHERE n.room_id = l.room_id
+      AND n.day >= ${f.dates.from} AND n.day < ${f.dates.to} AND n.units > l.capacity - ${f.units})`);
+  return sql.join(parts, sql` AND `);
+}
+
+/** The active listings of one property (for "similar listings"). */
+export async function listingsOfProperty(db: D1Db, propertyId: string): Promise<ListingLite[]> {
+  const [rows] = await batchSql<[ListingLite[]]>(db, [
+    sql`SELECT ${LITE} FROM listings l WHERE l.property_id = ${propertyId} AND l.active = 1`,
+  ]);
+  return rows;
+}
