@@ -26,6 +26,7 @@ const PREFIX_OF: Record<string, string> = {
   bookings: "bkg",
   leases: "lse",
   invoices: "inv",
+  favourites: "prop",
 };
 const BODY = "0mh1x2k3a9f4c7e2b"; // 17 of [0-9a-z], as newId makes them
 
@@ -68,7 +69,8 @@ function idOperations(): { method: string; path: string; prefix: string | undefi
       ops.push({
         method: method.toUpperCase(),
         path,
-        prefix: PREFIX_OF[path.split("/")[2]!],
+        // the collection the id belongs to: the segment before it (/v1/me/favourites/{id} → favourites)
+        prefix: PREFIX_OF[path.split("/")[path.split("/").indexOf("{id}") - 1]!],
         query: query && `?${query}`,
       });
     }
