@@ -3,7 +3,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import type { DomainEvent } from "../../schema/events";
 import { d1 } from "../../workers/data/d1";
-import { pageStatement, type SearchQuery } from "../../workers/data/search";
+import { searchStatement, type SearchQuery } from "../../workers/data/search";
 import { newId } from "../../workers/domain/ids";
 import { handlers } from "../../workers/events/consumer";
 import { newEvent } from "../../workers/outbox";
@@ -370,7 +370,7 @@ describe("search: index", () => {
       { currency: "EUR", maxPrice: 60000 },
     ];
     for (const c of cases) {
-      const { sql, params } = new SQLiteSyncDialect().sqlToQuery(pageStatement({ ...base, ...c }));
+      const { sql, params } = new SQLiteSyncDialect().sqlToQuery(searchStatement({ ...base, ...c }));
       const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...params)
         .all<{ detail: string }>();

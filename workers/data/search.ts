@@ -37,10 +37,16 @@ export interface SearchRow {
   country: string;
   lat: number;
   lng: number;
-  amenities: string;
+  amenities: string[];
   photoUrl: string | null;
   description: string;
-  rooms: string;
+  rooms: {
+    id: string;
+    name: string;
+    rentalMode: string;
+    price: { amount: number; currency: string };
+    capacity: number;
+  }[];
   score: number;
   dist: number | null;
   key: number | string;
@@ -55,117 +61,146 @@ export interface SearchFacets {
 }
 
 /** The facets a filter belongs to: each facet is counted with every filter but its own. */
-type Facets = { k: string; n: number }[];
 type Facet = "type" | "amenities" | "city" | "rentalMode" | "price";
 
 /** Price facet buckets, in minor units: 100.00 wide for monthly rents, 25.00 for nights. */
 const PRICE_BUCKET = { monthly: 10_000, nightly: 2_500 };
 
 /**
- * Runs a search in one D1 round trip (a batch): the page, the total and the five facets. Every
- * statement narrows on an index first (the full-text index when there are words, else the geo,
- * price or city index) and only then checks the rest on the rows found.
+ * Runs a search as one D1 statement: the rooms that pass the filters no facet counts (text, geo,
+ * country, currency, units, dates) are found once, on an index, and materialized with a flag per
+ * facet filter; the page, the total and each facet (with every filter but its own) are then
+ * counted from that set, in memory: the page's rows and one row of counts.
  */
 export async function runSearch(
   db: D1Db,
   q: SearchQuery,
 ): Promise<{ rows: SearchRow[]; total: number; facets: SearchFacets }> {
-  const matched = (without?: Facet) => matchedRooms(q, without);
-  const [page, total, type, amenities, city, rentalMode, price] = await batchSql<
-    [SearchRow[], { n: number }[], Facets, Facets, Facets, Facets, { b: number; w: number; n: number }[]]
-  >(db, [
-    pageSql(q, matched()),
-    sql`${matched()} SELECT count(DISTINCT property_id) AS n FROM m`,
-    facetSql(matched("type"), sql`type`),
-    sql`${matched("amenities")} SELECT a.value AS k, count(DISTINCT m.property_id) AS n FROM m, json_each(m.amenities) AS a GROUP BY a.value ORDER BY n DESC, k LIMIT 30`,
-    facetSql(matched("city"), sql`city`),
-    facetSql(matched("rentalMode"), sql`rental_mode`),
-    q.currency === null
-      ? sql`SELECT 0 AS b, 0 AS w, 0 AS n WHERE 0`
-      : sql`${matched("price")}, p AS (
-            SELECT property_id, CASE rental_mode WHEN 'nightly' THEN ${sql.raw(String(PRICE_BUCKET.nightly))} ELSE ${sql.raw(String(PRICE_BUCKET.monthly))} END AS w, price_amount FROM m
-          )
-          SELECT CAST(price_amount / w AS INTEGER) AS b, w, count(DISTINCT property_id) AS n FROM p GROUP BY w, b ORDER BY w, b`,
-  ]);
-  const counts = (rows: { k: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.k, r.n]));
+  const [rows] = await batchSql<[{ part: string; v: string }[]]>(db, [searchStatement(q)]);
+  const page: (SearchRow & { i: number })[] = [];
+  let counted: { total: number } & Omit<SearchFacets, "price"> & { price: { b: number; w: number; n: number }[] } = {
+    total: 0,
+    type: {},
+    amenities: {},
+    city: {},
+    rentalMode: {},
+    price: [],
+  };
+  for (const { part, v } of rows) {
+    if (part === "page") page.push(JSON.parse(v) as SearchRow & { i: number });
+    else counted = JSON.parse(v) as typeof counted;
+  }
+  const { total, price, ...facets } = counted;
   return {
-    rows: page,
-    total: total[0]?.n ?? 0,
-    facets: {
-      type: counts(type),
-      amenities: counts(amenities),
-      city: counts(city),
-      rentalMode: counts(rentalMode),
-      price: price.map((r) => ({ min: r.b * r.w, max: (r.b + 1) * r.w - 1, count: r.n })),
-    },
+    rows: page.sort((a, b) => a.i - b.i),
+    total,
+    facets: { ...facets, price: (price ?? []).map((r) => ({ min: r.b * r.w, max: (r.b + 1) * r.w - 1, count: r.n })) },
   };
 }
 
-/** The page statement alone (for `EXPLAIN QUERY PLAN` in the tests). */
-export function pageStatement(q: SearchQuery): SQL {
-  return pageSql(q, matchedRooms(q));
+/** The whole search statement (also for `EXPLAIN QUERY PLAN` in the tests). */
+export function searchStatement(q: SearchQuery): SQL {
+  const others = (facet: Facet) =>
+    sql.join(
+      FACETS.filter((f) => f !== facet).map((f) => sql.raw(`ok_${f}`)),
+      sql` AND `,
+    );
+  const counts = (name: Facet, column: string, limit = "") =>
+    sql`(SELECT json_group_object(k, n) FROM (
+      SELECT ${sql.raw(column)} AS k, count(DISTINCT property_id) AS n FROM b WHERE ${others(name)}
+      GROUP BY k ORDER BY n DESC, k${sql.raw(limit)}))`;
+  const price =
+    q.currency === null
+      ? sql`json_array()`
+      : sql`(SELECT json_group_array(json_object('b', bucket, 'w', w, 'n', n)) FROM (
+          SELECT CAST(price_amount / w AS INTEGER) AS bucket, w, count(DISTINCT property_id) AS n
+          FROM (SELECT property_id, price_amount, CASE rental_mode WHEN 'nightly' THEN ${sql.raw(String(PRICE_BUCKET.nightly))} ELSE ${sql.raw(String(PRICE_BUCKET.monthly))} END AS w FROM b WHERE ${others("price")})
+          GROUP BY w, bucket ORDER BY w, bucket))`;
+  // Two terms only: D1 allows few terms in a compound SELECT.
+  return sql`${candidates(q)}, ${pageCte(q)}
+    SELECT 'page' AS part, json_object('i', i, 'propertyId', property_id, 'title', title, 'type', type, 'city', city,
+      'country', country, 'lat', lat, 'lng', lng, 'amenities', json(amenities), 'photoUrl', photo_url,
+      'description', description, 'rooms', json(rooms), 'score', score, 'dist', dist, 'key', key) AS v FROM page
+    UNION ALL SELECT 'counts', json_object(
+      'total', (SELECT count(DISTINCT property_id) FROM m),
+      'type', json(${counts("type", "type")}),
+      'city', json(${counts("city", "city")}),
+      'rentalMode', json(${counts("rentalMode", "rental_mode")}),
+      'amenities', json((SELECT json_group_object(k, n) FROM (
+        SELECT a.value AS k, count(DISTINCT b.property_id) AS n FROM b, json_each(b.amenities) AS a
+        WHERE ${others("amenities")} GROUP BY a.value ORDER BY n DESC, k LIMIT 30))),
+      'price', json(${price}))`;
 }
 
-function facetSql(matched: SQL, column: SQL): SQL {
-  return sql`${matched} SELECT ${column} AS k, count(DISTINCT property_id) AS n FROM m GROUP BY k ORDER BY n DESC, k`;
-}
+const FACETS: Facet[] = ["type", "amenities", "city", "rentalMode", "price"];
 
 /**
- * `WITH m AS (…)`: the active rooms that pass every filter (but the facet `without`'s own), with
- * their score and distance. With words, the full-text index finds them (each word as typed, the
- * indexed words one typo from it, and for the last word every word it begins).
+ * `WITH r AS MATERIALIZED (…), b AS (…), m AS (…)`: `b` holds the active rooms that pass every
+ * filter no facet counts, with their score, distance and an `ok_<facet>` flag per facet filter;
+ * `m` those that pass them all. With words, the full-text index finds the rooms (each word as
+ * typed, the indexed words one typo from it, and for the last word every word it begins).
  */
-function matchedRooms(q: SearchQuery, without?: Facet): SQL {
+function candidates(q: SearchQuery): SQL {
   const where: SQL[] = [sql`l.active = 1`];
   const from = q.words.length ? sql`listing_fts f JOIN listings l ON l.room_id = f.room_id` : sql`listings l`;
   if (q.words.length) where.push(sql`listing_fts MATCH (${matchExpression(q.words)})`);
   for (const box of q.boxes) where.push(boxFilter(box));
   if (q.country) where.push(sql`l.country = ${q.country}`);
-  if (q.city && without !== "city") where.push(sql`l.city = ${q.city} COLLATE NOCASE`);
-  if (q.types.length && without !== "type")
-    where.push(
-      sql`l.type IN (${sql.join(
-        q.types.map((t) => sql`${t}`),
-        sql`, `,
-      )})`,
-    );
-  if (q.rentalMode && without !== "rentalMode") where.push(sql`l.rental_mode = ${q.rentalMode}`);
   if (q.currency) where.push(sql`l.currency = ${q.currency}`);
-  if (q.minPrice !== null && without !== "price") where.push(sql`l.price_amount >= ${q.minPrice}`);
-  if (q.maxPrice !== null && without !== "price") where.push(sql`l.price_amount <= ${q.maxPrice}`);
-  if (without !== "amenities")
-    for (const a of q.amenities) where.push(sql`EXISTS (SELECT 1 FROM json_each(l.amenities) WHERE value = ${a})`);
   if (q.units !== null) where.push(sql`l.capacity >= ${q.units}`);
   if (q.dates)
     where.push(sql`NOT EXISTS (SELECT 1 FROM room_nights n WHERE n.room_id = l.room_id
       AND n.day >= ${q.dates.from} AND n.day < ${q.dates.to} AND n.units > l.capacity - ${q.units ?? 1})`);
+  const all = (parts: SQL[]) => (parts.length ? sql`(${sql.join(parts, sql` AND `)})` : sql`1`);
+  const flags = {
+    type: all(
+      q.types.length
+        ? [
+            sql`l.type IN (${sql.join(
+              q.types.map((t) => sql`${t}`),
+              sql`, `,
+            )})`,
+          ]
+        : [],
+    ),
+    city: all(q.city ? [sql`l.city = ${q.city} COLLATE NOCASE`] : []),
+    rentalMode: all(q.rentalMode ? [sql`l.rental_mode = ${q.rentalMode}`] : []),
+    price: all([
+      ...(q.minPrice !== null ? [sql`l.price_amount >= ${q.minPrice}`] : []),
+      ...(q.maxPrice !== null ? [sql`l.price_amount <= ${q.maxPrice}`] : []),
+    ]),
+    amenities: all(q.amenities.map((a) => sql`EXISTS (SELECT 1 FROM json_each(l.amenities) WHERE value = ${a})`)),
+  };
   const dist = q.centre ? distanceSql(q.centre) : sql`NULL`;
   const radius = q.centre && q.radiusKm !== null ? sql` WHERE dist <= ${q.radiusKm}` : sql``;
-  return sql`WITH r AS (
+  return sql`WITH r AS MATERIALIZED (
       SELECT l.room_id, l.property_id, l.title, l.type, l.city, l.country, l.lat, l.lng, l.amenities, l.photo_url,
         l.description, l.listed_at, l.room_name, l.rental_mode, l.price_amount, l.currency, l.capacity,
-        ${scoreSql(q.words)} AS score, ${dist} AS dist
+        ${scoreSql(q.words)} AS score, ${dist} AS dist,
+        ${flags.type} AS ok_type, ${flags.city} AS ok_city, ${flags.rentalMode} AS ok_rentalMode,
+        ${flags.price} AS ok_price, ${flags.amenities} AS ok_amenities
       FROM ${from} WHERE ${sql.join(where, sql` AND `)}
-    ), m AS (SELECT * FROM r${radius})`;
+    ), b AS (SELECT * FROM r${radius}),
+    m AS (SELECT * FROM b WHERE ok_type AND ok_city AND ok_rentalMode AND ok_price AND ok_amenities)`;
 }
 
-/** The page: properties grouped from their matching rooms, ordered by the sort and its keyset cursor. */
-function pageSql(q: SearchQuery, matched: SQL): SQL {
+/** `g`, `k`, `page`: properties grouped from their matching rooms, ordered by the sort, after the keyset cursor. */
+function pageCte(q: SearchQuery): SQL {
   const { key, desc } = sortKey(q.sort, q.words.length > 0);
   const after = q.after
     ? desc
       ? sql`WHERE (key < ${q.after.key} OR (key = ${q.after.key} AND property_id > ${q.after.id}))`
       : sql`WHERE (key > ${q.after.key} OR (key = ${q.after.key} AND property_id > ${q.after.id}))`
     : sql``;
-  return sql`${matched}, g AS (
-      SELECT property_id AS propertyId, property_id, title, type, city, country, lat, lng, amenities,
-        photo_url AS photoUrl, description, max(score) AS score, min(dist) AS dist,
-        min(price_amount) AS min_price, max(listed_at) AS listed_at,
+  const order = sql`key ${desc ? sql`DESC` : sql`ASC`}, property_id ASC`;
+  return sql`g AS (
+      SELECT property_id, title, type, city, country, lat, lng, amenities, photo_url, description,
+        max(score) AS score, min(dist) AS dist, min(price_amount) AS min_price, max(listed_at) AS listed_at,
         json_group_array(json_object('id', room_id, 'name', room_name, 'rentalMode', rental_mode,
           'price', json_object('amount', price_amount, 'currency', currency), 'capacity', capacity)) AS rooms
       FROM m GROUP BY property_id
-    ), k AS (SELECT *, ${key} AS key FROM g)
-    SELECT * FROM k ${after} ORDER BY key ${desc ? sql`DESC` : sql`ASC`}, property_id ASC LIMIT ${q.limit + 1}`;
+    ), k AS (SELECT *, ${key} AS key FROM g),
+    page AS (SELECT *, row_number() OVER (ORDER BY ${order}) AS i FROM k ${after} ORDER BY ${order} LIMIT ${q.limit + 1})`;
 }
 
 /** The column a sort orders by, and its direction (ties: property id, ascending). Relevance without words is newest. */

@@ -92,10 +92,10 @@ function toHit(row: SearchRow, typed: string[]): z.infer<typeof SearchHit> {
       city: row.city,
       country: row.country,
       location: { lat: row.lat, lng: row.lng },
-      amenities: JSON.parse(row.amenities) as string[],
+      amenities: row.amenities,
       ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
     },
-    rooms: JSON.parse(row.rooms) as z.infer<typeof SearchHit>["rooms"],
+    rooms: row.rooms,
     score: row.score,
     ...(row.dist !== null ? { distanceKm: Math.round(row.dist * 1000) / 1000 } : {}),
     highlight: {
