@@ -10,6 +10,12 @@ import { landlordWithRoom, call } from "./helpers";
 
 const message = (body: unknown, attempts = 1) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body });
 
+/**
+ * listing.changed is consumed a batch at a time in production (workers/events/listing.ts); these
+ * tests drive the per-event claim path with it, so they pass no batch handlers.
+ */
+const perEvent = {};
+
 /** A handler table that counts and can fail on chosen event ids. */
 function countingHandlers(failOn = new Set<string>()) {
   const seen: string[] = [];
@@ -28,9 +34,9 @@ describe("EVENTS consumer", () => {
     const event = newEvent("listing.changed", { propertyId: "prop_x", reason: "created" });
     const { seen, table } = countingHandlers();
     const first = createMessageBatch("roomline-events", [message(event)]);
-    await consumeEvents(first, env, table);
+    await consumeEvents(first, env, table, perEvent);
     const again = createMessageBatch("roomline-events", [message(event, 2), message(event, 1)]);
-    await consumeEvents(again, env, table);
+    await consumeEvents(again, env, table, perEvent);
     expect(seen).toEqual([event.id]);
     const ctx = createExecutionContext();
     expect((await getQueueResult(again, ctx)).explicitAcks).toHaveLength(2);
@@ -41,7 +47,7 @@ describe("EVENTS consumer", () => {
     const { seen, table } = countingHandlers(new Set([events[1]!.id]));
     const messages = events.map((e) => message(e, 3));
     const batch = createMessageBatch("roomline-events", messages);
-    await consumeEvents(batch, env, table);
+    await consumeEvents(batch, env, table, perEvent);
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks.sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[1]!.id]);
@@ -56,6 +62,7 @@ describe("EVENTS consumer", () => {
       ),
       env,
       healthy,
+      perEvent,
     );
     expect(seen).toEqual(events.map((e) => e.id));
     expect(second).toEqual([events[1]!.id]);
@@ -72,12 +79,12 @@ describe("EVENTS consumer", () => {
       },
     };
     const batches = [message(event), message(event)].map((m) => createMessageBatch("roomline-events", [m]));
-    await Promise.all(batches.map((b) => consumeEvents(b, env, slow)));
+    await Promise.all(batches.map((b) => consumeEvents(b, env, slow, perEvent)));
     expect(seen).toEqual([event.id]);
     const results = await Promise.all(batches.map((b) => getQueueResult(b, createExecutionContext())));
     expect(results.map((r) => r.explicitAcks.length).sort()).toEqual([0, 1]);
     expect(results.flatMap((r) => r.retryMessages)).toHaveLength(1); // the busy one comes back later and finds it done
-    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, slow);
+    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, slow, perEvent);
     expect(seen).toEqual([event.id]);
   });
 
@@ -90,7 +97,7 @@ describe("EVENTS consumer", () => {
       .bind(event.id, event.type, old)
       .run();
     const { seen, table } = countingHandlers();
-    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, table);
+    await consumeEvents(createMessageBatch("roomline-events", [message(event, 2)]), env, table, perEvent);
     expect(seen).toEqual([event.id]);
     expect(
       await env.DB.prepare("select status from processed_events where event_id = ?").bind(event.id).first(),
@@ -100,7 +107,7 @@ describe("EVENTS consumer", () => {
   it("sends an unparseable message to dead letters instead of retrying it forever", async () => {
     const bad = message({ type: "listing.changed", id: "evt_bad" });
     const batch = createMessageBatch("roomline-events", [bad]);
-    await consumeEvents(batch, env, countingHandlers().table);
+    await consumeEvents(batch, env, countingHandlers().table, perEvent);
     expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual([bad.id]);
     const row = await env.DB.prepare("select event_type from dead_letters where message_id = ?").bind(bad.id).first();
     expect(row).toEqual({ event_type: "listing.changed" });

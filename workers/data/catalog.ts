@@ -1,9 +1,22 @@
-import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
 import { properties, rooms } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
 export type PropertyRow = typeof properties.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
+
+/** Properties by id (at most 100: D1's bound parameters), archived or not, with all their rooms. */
+export async function propertiesWithRooms(
+  db: D1Db,
+  ids: string[],
+): Promise<{ property: PropertyRow; rooms: RoomRow[] }[]> {
+  if (ids.length === 0) return [];
+  const [found, theirRooms] = await db.batch([
+    db.select().from(properties).where(inArray(properties.id, ids)),
+    db.select().from(rooms).where(inArray(rooms.propertyId, ids)),
+  ]);
+  return found.map((property) => ({ property, rooms: theirRooms.filter((r) => r.propertyId === property.id) }));
+}
 
 /** A property by id, archived or not. */
 export async function findProperty(db: D1Db, id: string): Promise<PropertyRow | undefined> {

@@ -14,7 +14,7 @@ import {
 import { freeNights, takeNights, takeNightsBatch } from "./availability";
 import { noteBooking, noteBookingBatch } from "./interactions";
 import { logNotice } from "./notices";
-import { projectListing } from "./listing";
+import { projectListing, projectListingBatch } from "./listing";
 import { applyStripeEvent } from "./payments";
 
 export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1Db) => Promise<void> };
@@ -55,6 +55,7 @@ export type BatchHandlers = {
  * of the events to retry.
  */
 export const batchHandlers: BatchHandlers = {
+  "listing.changed": projectListingBatch,
   "booking.held": async (events, env, db) => {
     const failed = await Promise.all([
       recordHeldBatch(events, env, db),

@@ -1,5 +1,5 @@
 import type { EventOf } from "../../schema/events";
-import { findProperty, roomsOfProperty } from "../data/catalog";
+import { propertiesWithRooms } from "../data/catalog";
 import { indexListings } from "../data/search-index";
 import type { D1Db } from "../data/d1";
 import { listingOf, type Listing } from "../domain/listing";
@@ -7,14 +7,33 @@ import { listingVector } from "../domain/listing-vector";
 import { vectorIndex } from "../vectors";
 
 /**
- * Projects a property's rooms into the `listings` read model, search's index and the vector index. It reads the current rows rather
- * than trusting the event's snapshot, so duplicate and out-of-order events converge on the truth.
+ * Projects a property's rooms into the `listings` read model, search's index and the vector
+ * index. It reads the current rows rather than trusting the event's snapshot, so duplicate and
+ * out-of-order events converge on the truth.
  */
 export async function projectListing(event: EventOf<"listing.changed">, env: Env, db: D1Db): Promise<void> {
-  const property = await findProperty(db, event.data.propertyId);
-  if (!property) return;
-  const rooms = await roomsOfProperty(db, property.id);
-  const rows = rooms.map((room) => listingOf(property, room));
+  await projectProperties(env, db, [event.data.propertyId]);
+}
+
+/**
+ * The batch form (a queue batch of listing events, a backlog after an outage): each property
+ * once, read in one D1 batch, indexed in one D1 batch and one vector upsert. Idempotent by
+ * construction, so it needs no per-event claim; a failure (thrown) retries the whole batch.
+ */
+export async function projectListingBatch(
+  events: EventOf<"listing.changed">[],
+  env: Env,
+  db: D1Db,
+): Promise<Set<string>> {
+  const ids = [...new Set(events.map((e) => e.data.propertyId))];
+  for (let i = 0; i < ids.length; i += 50) await projectProperties(env, db, ids.slice(i, i + 50));
+  return new Set();
+}
+
+async function projectProperties(env: Env, db: D1Db, propertyIds: string[]): Promise<void> {
+  const found = await propertiesWithRooms(db, propertyIds);
+  const rows = found.flatMap(({ property, rooms }) => rooms.map((room) => listingOf(property, room)));
+  if (rows.length === 0) return;
   await indexListings(db, rows);
   await indexVectors(env, rows);
 }

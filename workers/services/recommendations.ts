@@ -49,7 +49,7 @@ export interface Recommendation {
  * A tenant's recommendations: their recent interactions (bookings and favourites above views,
  * newer above older) blended into one preference vector, the nearest listings to it in the
  * vector index under the query's filters, less the rooms they booked, the properties they
- * already saved and rooms not free on the dates. Without a history: what is popular near where
+ * already saved and rooms not free on the dates, one room per property. Without a history: what is popular near where
  * they last searched, or everywhere. Each item says why.
  */
 export async function recommend(deps: Deps, tenantId: string, q: RecommendationQuery): Promise<Recommendation[]> {
@@ -67,9 +67,11 @@ export async function recommend(deps: Deps, tenantId: string, q: RecommendationQ
   const wanted = matches.map((m) => m.id).filter((id) => !exclude.has(id));
   const usable = new Map((await usableListings(deps.db, wanted, filter)).map((l) => [l.roomId, l]));
   const out: Recommendation[] = [];
+  const shown = new Set<string>(); // one room per property: ten rooms of one flat are one recommendation
   for (const m of matches) {
     const listing = usable.get(m.id);
-    if (!listing || saved.has(listing.propertyId)) continue;
+    if (!listing || saved.has(listing.propertyId) || shown.has(listing.propertyId)) continue;
+    shown.add(listing.propertyId);
     out.push(item(listing, m.score, reasonFor(listing, liked)));
     if (out.length === q.limit) break;
   }
@@ -93,8 +95,12 @@ export async function similarListings(deps: Deps, propertyId: string, limit: num
     ).map((l) => [l.roomId, l]),
   );
   const title = own[0]!.title;
+  const shown = new Set<string>();
   return others
-    .filter((m) => usable.has(m.id))
+    .filter((m) => {
+      const l = usable.get(m.id);
+      return l !== undefined && !shown.has(l.propertyId) && shown.add(l.propertyId) !== undefined;
+    })
     .slice(0, limit)
     .map((m) => item(usable.get(m.id)!, m.score, `similar to ${title}`));
 }
@@ -137,7 +143,7 @@ async function coldStart(
   const listings = local.length ? local : await popularListings(deps.db, filter, q.limit);
   const seen = new Set<string>();
   return listings
-    .filter((l) => !taste.bookedRooms.includes(l.roomId) && !seen.has(l.roomId) && seen.add(l.roomId))
+    .filter((l) => !taste.bookedRooms.includes(l.roomId) && !seen.has(l.propertyId) && seen.add(l.propertyId))
     .filter((l) => !q.rentalMode || l.rentalMode === q.rentalMode)
     .filter((l) => !q.currency || l.currency === q.currency)
     .slice(0, q.limit)
