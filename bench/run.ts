@@ -4,15 +4,20 @@
  * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
  * bench/results/ and tears everything down.
  *
- * Env: BENCH_ONLY=booking|billing|outbox, BENCH_OUTBOX_EVENTS (100000), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
+ * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations, BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
+ * BENCH_SEARCH_QUERIES (1000), BENCH_SEARCH_CONCURRENCY (8), BENCH_SEARCH_CONCURRENT_QUERIES (200), BENCH_SEARCH_ORAMA_BUDGET_S (300),
+ * BENCH_SEARCH_LAG_SAMPLES (5), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
  * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off|all (diagnosis: the fakes keep their events
  * instead of posting the acted-on types to the worker and the fair peer, or post every type), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
+ * BENCH_RECO_LISTINGS (25000), BENCH_RECO_TENANTS (1000), BENCH_RECO_CONCURRENCY (8), BENCH_RECO_INDEX_TIMEOUT_MIN (30),
  * DATABASE_URL (use a scratch database there instead of an embedded Postgres).
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
 import { outboxTable, runOutboxBench } from "./outbox";
+import { recommendationsTables, runRecommendationsBench, type RecommendationsOptions } from "./recommendations";
+import { runSearchBench, searchTables, type SearchOptions } from "./search";
 import { startPlatform, type Platform, type Webhooks } from "./platform";
 import { teardown } from "./processes";
 import { machineInfo, writeResults } from "./results";
@@ -32,12 +37,29 @@ try {
 }
 
 async function main(): Promise<void> {
-  if (only && !["booking", "billing", "outbox"].includes(only))
-    throw new Error(`BENCH_ONLY must be booking, billing or outbox, not ${only}`);
+  if (only && !["booking", "billing", "outbox", "search", "recommendations"].includes(only))
+    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search or recommendations, not ${only}`);
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
   const outbox = { events: envInt("BENCH_OUTBOX_EVENTS", 100_000) };
+  const search: SearchOptions = {
+    listings: envInt("BENCH_SEARCH_LISTINGS", 100_000),
+    queries: envInt("BENCH_SEARCH_QUERIES", 1000),
+    concurrency: envInt("BENCH_SEARCH_CONCURRENCY", 8),
+    concurrentQueries: envInt("BENCH_SEARCH_CONCURRENT_QUERIES", 200),
+    seed: envInt("BENCH_SEED", 42),
+    lagSamples: envInt("BENCH_SEARCH_LAG_SAMPLES", 5),
+    oramaBudgetMs: envInt("BENCH_SEARCH_ORAMA_BUDGET_S", 300) * 1000,
+  };
+  const recommendations: RecommendationsOptions = {
+    // 100,000 would take about an hour through the listing consumer (bench/README.md, "Recommendations benchmark")
+    listings: envInt("BENCH_RECO_LISTINGS", 25_000),
+    tenants: envInt("BENCH_RECO_TENANTS", 1000),
+    concurrency: envInt("BENCH_RECO_CONCURRENCY", 8),
+    seed: envInt("BENCH_SEED", 42),
+    indexTimeoutMs: envInt("BENCH_RECO_INDEX_TIMEOUT_MIN", 30) * 60_000,
+  };
   const webhooks = webhooksOption(process.env.BENCH_STRIPE_WEBHOOKS);
   // wrangler's local trace collector has no production counterpart; off unless asked for.
   const localObservability = process.env.BENCH_LOCAL_OBSERVABILITY === "on";
@@ -58,6 +80,8 @@ async function main(): Promise<void> {
       booking,
       billing,
       outbox,
+      search,
+      recommendations,
     },
   };
   if (!only || only === "booking") {
@@ -79,6 +103,22 @@ async function main(): Promise<void> {
     const result = await runOutboxBench(platform, outbox, say);
     say(`\nOutbox sweep (${outbox.events} unsent events)\n${outboxTable(result)}`);
     out.outbox = result;
+  }
+  if (!only || only === "search") {
+    say("\n▸ Search benchmark");
+    const result = await runSearchBench(platform, search, say);
+    say(
+      `\nSearch (${result.listings} listings in ${result.properties} properties, ${result.queries} queries)\n${searchTables(result)}`,
+    );
+    out.search = result;
+  }
+  if (!only || only === "recommendations") {
+    say("\n▸ Recommendations benchmark");
+    const result = await runRecommendationsBench(platform, recommendations, say);
+    say(
+      `\nRecommendations (${result.listings} listings in ${result.properties} properties, ${result.tenants} tenants)\n${recommendationsTables(result)}`,
+    );
+    out.recommendations = result;
   }
   out.platform = platformReport(platform);
   out.durationMs = Date.now() - startedAt.getTime();

@@ -424,8 +424,12 @@ export function searchIndexStatements(rows: ListingRow[], guard = true): string[
       ? `INSERT OR IGNORE INTO listing_fts (room_id, title, body) SELECT ${literal(r.roomId)}, ${literal(r.searchTitle)}, ${literal(r.searchBody)} WHERE NOT EXISTS (SELECT 1 FROM listing_fts WHERE room_id = ${literal(r.roomId)});`
       : `INSERT OR IGNORE INTO listing_fts (room_id, title, body) VALUES (${literal(r.roomId)}, ${literal(r.searchTitle)}, ${literal(r.searchBody)});`,
   );
-  const variants = variantRows(...rows.flatMap((r) => [r.searchTitle, r.searchBody]));
-  return [...fts, ...insertStatements(searchVariants, variants)];
+  // Distinct (variant, word) pairs, gathered a chunk of rows at a time (a spread of 100,000 texts overflows the stack).
+  const pairs = new Map<string, { variant: string; word: string }>();
+  for (let i = 0; i < rows.length; i += 500)
+    for (const v of variantRows(...rows.slice(i, i + 500).flatMap((r) => [r.searchTitle, r.searchBody])))
+      pairs.set(`${v.variant} ${v.word}`, v);
+  return [...fts, ...insertStatements(searchVariants, [...pairs.values()])];
 }
 
 /** A query answering `present` = 1 when the seed was applied: the first landlord and the last property exist. */
