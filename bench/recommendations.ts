@@ -1079,6 +1079,10 @@ const VARIANTS: {
   onePerProperty: boolean;
   skipInteracted: boolean;
   reweight?: Record<string, number>;
+  /** The price block's angle multiplied by this (a sharper price: 4 turns the 5..500 EUR quarter circle into a full one). */
+  priceTurns?: number;
+  /** Keep this many properties by cosine, then order them by how often anyone interacted with them (Roomline's popularity, over the history). */
+  popularAmong?: number;
 }[] = [
   {
     name: "replay (as served: nearest 40 rooms, one per property)",
@@ -1107,6 +1111,14 @@ const VARIANTS: {
     reweight: { type: 2, "rental mode": 2, amenities: 2 },
   },
   { name: "… no words block", candidates: TOP_K, onePerProperty: true, skipInteracted: false, reweight: { words: 0 } },
+  { name: "… price angle ×4", candidates: TOP_K, onePerProperty: true, skipInteracted: false, priceTurns: 4 },
+  {
+    name: "… the 50 nearest properties, most interacted-with first",
+    candidates: TOP_K,
+    onePerProperty: true,
+    skipInteracted: false,
+    popularAmong: 50,
+  },
 ];
 
 /**
@@ -1120,22 +1132,37 @@ function analyse(cat: Catalog, tenants: Tenant[], answers: Answer[], now: number
   const n = cat.listings.length;
   const matrix = new Float32Array(n * dims);
   cat.listings.forEach((l, i) => matrix.set(listingVector(l), i * dims));
+  const matrices = VARIANTS.map((v) => {
+    if (!v.priceTurns) return matrix;
+    const m = matrix.slice();
+    for (let i = 0; i < n; i++) {
+      const o = i * dims;
+      const θ = Math.atan2(m[o + 4]!, m[o + 3]!) * v.priceTurns;
+      const r = Math.hypot(m[o + 3]!, m[o + 4]!);
+      m[o + 3] = r * Math.cos(θ);
+      m[o + 4] = r * Math.sin(θ);
+    }
+    return m;
+  });
   const scale = VARIANTS.map((v) => {
     const m = new Float64Array(dims).fill(1);
     for (const [name, a, b] of BLOCKS) for (let d = a; d < b; d++) m[d] = (v.reweight?.[name] ?? 1) ** 2;
     return m;
   });
-  const norms = scale.map((m) => {
+  const norms = scale.map((m, v) => {
+    const mx = matrices[v]!;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let sq = 0;
-      for (let d = 0; d < dims; d++) sq += matrix[i * dims + d]! ** 2 * m[d]!;
+      for (let d = 0; d < dims; d++) sq += mx[i * dims + d]! ** 2 * m[d]!;
       out[i] = Math.sqrt(sq);
     }
     return out;
   });
   const roomIndex = new Map(cat.rooms.map((r, i) => [r.id, i]));
   const pid = (ri: number) => cat.properties[cat.propertyOfRoom[ri]!]!.id;
+  const counts = new Map<number, number>();
+  for (const t of tenants) for (const i of t.train) counts.set(i.property, (counts.get(i.property) ?? 0) + 1);
   const lists: string[][][] = VARIANTS.map(() => []);
   const groups = { top10: [] as number[][], relevantInCity: [] as number[][], relevantElsewhere: [] as number[][] };
   const ranks: number[] = [];
@@ -1147,16 +1174,22 @@ function analyse(cat: Catalog, tenants: Tenant[], answers: Answer[], now: number
       const w = WEIGHTS[i.kind]! * 0.5 ** (Math.max(0, (now - i.at) / DAY) / HALF_LIFE_DAYS);
       weight.set(i.property, (weight.get(i.property) ?? 0) + w * (i.kind === "favourite" ? 2 : 1));
     }
-    const pref = new Float64Array(dims);
-    let total = 0;
-    for (const [p, w] of weight)
-      for (const ri of cat.roomsOf[p]!) {
-        for (let d = 0; d < dims; d++) pref[d]! += matrix[ri * dims + d]! * w;
-        total += w;
-      }
-    for (let d = 0; d < dims; d++) pref[d]! /= total;
+    const prefs = VARIANTS.map((_, v) => {
+      const mx = matrices[v]!;
+      const out = new Float64Array(dims);
+      let total = 0;
+      for (const [p, w] of weight)
+        for (const ri of cat.roomsOf[p]!) {
+          for (let d = 0; d < dims; d++) out[d]! += mx[ri * dims + d]! * w;
+          total += w;
+        }
+      return out.map((x) => x / total);
+    });
+    const pref = prefs[0]!;
     VARIANTS.forEach((_, v) => {
       const m = scale[v]!;
+      const pref = prefs[v]!;
+      const mx = matrices[v]!;
       let pn = 0;
       for (let d = 0; d < dims; d++) pn += pref[d]! ** 2 * m[d]!;
       pn = Math.sqrt(pn);
@@ -1166,22 +1199,29 @@ function analyse(cat: Catalog, tenants: Tenant[], answers: Answer[], now: number
       for (let i = 0; i < n; i++) {
         let dot = 0;
         const o = i * dims;
-        for (let d = 0; d < dims; d++) dot += pw[d]! * matrix[o + d]!;
+        for (let d = 0; d < dims; d++) dot += pw[d]! * mx[o + d]!;
         out[i] = dot / (pn * nv[i]!);
       }
     });
     VARIANTS.forEach((variant, v) => {
       const ranked = topK(scores[v]!, variant.candidates);
       const skip = (p: string) => (variant.skipInteracted ? t.trainedIds : t.savedIds).has(p);
-      const out: number[] = [];
+      let out: number[] = [];
       const shown = new Set<string>();
+      const keep = variant.popularAmong ?? LIMIT;
       for (const ri of ranked) {
         const p = pid(ri);
         if (skip(p) || (variant.onePerProperty && shown.has(p))) continue;
         shown.add(p);
         out.push(ri);
-        if (out.length === LIMIT) break;
+        if (out.length === keep) break;
       }
+      if (variant.popularAmong)
+        out = out
+          .map((ri, k) => ({ ri, k, n: counts.get(cat.propertyOfRoom[ri]!) ?? 0 }))
+          .sort((a, b) => b.n - a.n || a.k - b.k)
+          .slice(0, LIMIT)
+          .map((x) => x.ri);
       lists[v]!.push(out.map(pid));
       if (v === 0) {
         const api = new Set(answers[ti]!.items.map((x) => x.roomId));
