@@ -3,9 +3,9 @@
  * population. A catalogue of BENCH_RECO_LISTINGS rooms is generated with the demo seed's generator
  * (scripts/seed.ts `buildDemoData`, one seed per batch, re-numbered), written into the bench
  * worker's local D1 with `wrangler d1 execute --file` (as bench/outbox.ts does) with one unsent
- * `listing.changed` outbox row per property (`listingEvents`), and the five-minute cron is run until
- * the listing consumer has processed every one of them, which is how the vectors reach the local
- * vector index. Then BENCH_RECO_TENANTS tenants, each with a hidden taste (a city, a per-night
+ * `listing.changed` outbox row per property (`listingEvents`), and the five-minute cron is run
+ * until the listing consumer (the way vectors reach the index) has put every room's vector into the
+ * local vector index. Then BENCH_RECO_TENANTS tenants, each with a hidden taste (a city, a per-night
  * budget band, 2–3 amenities, a type and a rental mode), make 10–20 interactions mostly drawn from
  * their taste; the first 80% (by time) go into D1 as their history, the last 20% are held out.
  * Each tenant's top 10 over the HTTP API is compared with what they did next (hit-rate@10,

@@ -87,7 +87,9 @@ export async function popularListings(db: D1Db, f: ListingFilter, limit: number,
 }
 
 function usable(f: ListingFilter): SQL {
-  const parts: SQL[] = [sql`l.active = 1`, sql`l.capacity >= ${f.units}`];
+  // `+l.active`: not an index term, so a lookup by room id stays a lookup (SQLite otherwise picks
+  // an index on `active` and reads every active listing).
+  const parts: SQL[] = [sql`+l.active = 1`, sql`l.capacity >= ${f.units}`];
   if (f.city) parts.push(sql`l.city = ${f.city} COLLATE NOCASE`);
   if (f.dates)
     parts.push(sql`NOT EXISTS (SELECT 1 FROM room_nights n WHERE n.room_id = l.room_id
