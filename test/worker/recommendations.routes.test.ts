@@ -8,7 +8,8 @@ import { call, eventually, inDays, json, mintTenant, signUp, tokenFor, validProp
 type Json = Record<string, any>;
 
 /** A city no other test lists in, so each test's index queries see only its own listings. */
-const uniqueCity = () => `Zq${crypto.randomUUID().replaceAll("-", "").slice(0, 8).replace(/[0-9]/g, "x")}`;
+const uniqueCity = () =>
+  `Zq${[...crypto.randomUUID().replaceAll("-", "").slice(0, 12)].map((c) => "abcdefghijklmnop"[parseInt(c, 16)]).join("")}`;
 
 async function listed(
   city: string,
