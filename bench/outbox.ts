@@ -6,13 +6,13 @@
  * consumer receives every event meanwhile and shares the worker's one workerd, as it would share
  * D1 in production.
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { DomainEvent } from "../schema/events";
 import { newId } from "../workers/domain/ids";
 import type { Platform } from "./platform";
-import { runWrangler } from "./processes";
+import { d1Execute, localD1File } from "./local-d1";
 import { round, table } from "./stats";
 
 export interface OutboxOptions {
@@ -41,28 +41,13 @@ export async function runOutboxBench(
   o: OutboxOptions,
   say: (line: string) => void,
 ): Promise<OutboxResult> {
-  const d1 = (extra: string[]) =>
-    runWrangler(
-      [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--config",
-        join(platform.projectDir, "wrangler.toml"),
-        "--persist-to",
-        join(platform.dir, "wrangler-state"),
-        ...extra,
-      ],
-      { CI: "true" },
-    );
   const file = join(platform.dir, "outbox-backlog.sql");
   writeFileSync(file, backlogSql(o.events));
-  await d1(["--file", file]);
+  await d1Execute(platform, ["--file", file]);
   say(`  ${o.events} unsent events written to the outbox, created 5 minutes ago`);
   // Counted on the D1 file itself, read-only: a second workerd (wrangler d1 execute) beside the
   // running worker's would meet its write transactions with SQLITE_BUSY.
-  const db = new DatabaseSync(localD1File(join(platform.dir, "wrangler-state")), { readOnly: true });
+  const db = new DatabaseSync(localD1File(platform), { readOnly: true });
   const unsent = async () =>
     Number((db.prepare("select count(*) as n from outbox where sent_at is null").get() as { n: number }).n);
   const runs: OutboxResult["runs"] = [];
@@ -86,14 +71,6 @@ export async function runOutboxBench(
     drainMsAtCadence,
     withinTenMinutes: runs.at(-1)?.unsentAfter === 0 && drainMsAtCadence <= 2 * CADENCE_MS,
   };
-}
-
-/** The SQLite file behind the local D1 database (the only one the bench's wrangler state has). */
-function localD1File(stateDir: string): string {
-  const dir = join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.join(", ") || "none"}`);
-  return join(dir, files[0]!);
 }
 
 /** `n` listing events (for properties that do not exist, so the consumer's work is the claim and a lookup). */

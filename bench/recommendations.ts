@@ -14,7 +14,7 @@
  * the in-process analysis at the end, which replays its blend over the same vectors to explain the
  * figures.
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { favourites, interactions, listings, outbox, properties, rooms, users } from "../schema/d1";
@@ -34,8 +34,9 @@ import {
   type UserRow,
 } from "../scripts/seed";
 import { httpClient, pooled, type HttpClient } from "./http";
+import { applySql, localD1File, mergeInserts } from "./local-d1";
 import type { Platform } from "./platform";
-import { runWrangler, sleep } from "./processes";
+import { sleep } from "./processes";
 import { percentile, round, table } from "./stats";
 import { mintTenants, tokenSettingsFromWranglerToml } from "./tokens";
 
@@ -142,10 +143,6 @@ const DAY = 86_400_000;
 const CRON = "*/5 * * * *";
 /** Properties' ids and times start here, a minute apart: older than anything else the bench writes, so their event ids form their own range. */
 const RECO_EPOCH = Date.UTC(2024, 2, 1, 8, 0, 0);
-/** SQL per `wrangler d1 execute --file` (each file is one Miniflare run). */
-const FILE_BYTES = 40 * 1024 * 1024;
-/** Merged INSERT statements stay under this (a D1 statement is at most 100 KB). */
-const MERGED_BYTES = 90_000;
 const POLL_MS = 2000;
 /** The listing consumer's progress is printed this often. */
 const PROGRESS_MS = 30_000;
@@ -230,8 +227,7 @@ export async function runRecommendationsBench(
     `  ${tenants.length} tenants, ${tenants.reduce((s, t) => s + t.train.length + t.heldOut.length, 0)} interactions; taste pools: median ${percentile(pools, 50)} properties (p10 ${percentile(pools, 10)}, p90 ${percentile(pools, 90)})`,
   );
 
-  const stateDir = join(platform.dir, "wrangler-state");
-  const db = new DatabaseSync(localD1File(stateDir), { readOnly: true });
+  const db = new DatabaseSync(localD1File(platform), { readOnly: true });
   try {
     const quietWaitMs = await waitForQuietQueue(db, say);
     const seeding = await seedD1(platform, cat, tenants, say);
@@ -570,51 +566,7 @@ async function seedD1(
   say: (line: string) => void,
 ): Promise<RecommendationsResult["seeding"]> {
   const started = performance.now();
-  const statements = mergeInserts(seedStatements(cat, tenants));
-  const largest = Math.max(...statements.map((s) => Buffer.byteLength(s)));
-  if (largest >= 100_000) throw new Error(`a seed statement is ${largest} bytes, over D1's 100 KB`);
-  const files: string[] = [];
-  let chunk: string[] = [];
-  let size = 0;
-  let bytes = 0;
-  const flush = () => {
-    if (chunk.length === 0) return;
-    const file = join(platform.dir, `reco-seed-${files.length}.sql`);
-    writeFileSync(file, `${chunk.join("\n")}\n`);
-    files.push(file);
-    bytes += size;
-    chunk = [];
-    size = 0;
-  };
-  for (const s of statements) {
-    if (size + s.length > FILE_BYTES) flush();
-    chunk.push(s);
-    size += s.length + 1;
-  }
-  flush();
-  say(`  seed SQL: ${statements.length} statements in ${files.length} files, ${round(bytes / 2 ** 20)} MB`);
-  for (const [i, file] of files.entries()) {
-    const t = performance.now();
-    await runWrangler(
-      [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--config",
-        join(platform.projectDir, "wrangler.toml"),
-        "--persist-to",
-        join(platform.dir, "wrangler-state"),
-        "--file",
-        file,
-      ],
-      { CI: "true" },
-    );
-    say(`    file ${i + 1}/${files.length} applied (${((performance.now() - t) / 1000).toFixed(1)} s)`);
-  }
-  const ms = performance.now() - started;
-  say(`  D1 seeded in ${(ms / 1000).toFixed(1)} s`);
-  return { ms: round(ms, 0), files: files.length, megabytes: round(bytes / 2 ** 20), statements: statements.length };
+  return applySql(platform, mergeInserts(seedStatements(cat, tenants)), "reco-seed", say, started);
 }
 
 /**
@@ -663,41 +615,6 @@ function seedStatements(cat: Catalog, tenants: Tenant[]): string[] {
     ...insertStatements(interactions, interactionRows),
     ...insertStatements(favourites, favouriteRows),
   ];
-}
-
-/**
- * Merges consecutive `INSERT … VALUES` statements with the same head into statements of at most
- * MERGED_BYTES: local D1 pays a few milliseconds per statement, and the full-text rows come one
- * per statement.
- */
-function mergeInserts(statements: string[]): string[] {
-  const out: string[] = [];
-  let head = "";
-  let rows: string[] = [];
-  let size = 0;
-  const flush = () => {
-    if (rows.length) out.push(`${head}\n${rows.join(",\n")};`);
-    rows = [];
-    size = 0;
-  };
-  for (const s of statements) {
-    const m = /^(INSERT OR IGNORE INTO [^(]+\([^)]*\) VALUES)\s*([\s\S]*);$/.exec(s);
-    if (!m) {
-      flush();
-      head = "";
-      out.push(s);
-      continue;
-    }
-    const [, h, values] = m as unknown as [string, string, string];
-    if (h !== head || size + values.length > MERGED_BYTES) {
-      flush();
-      head = h;
-    }
-    rows.push(values);
-    size += values.length + 2;
-  }
-  flush();
-  return out;
 }
 
 /**
@@ -779,14 +696,6 @@ async function indexThroughConsumer(
     vectorsInIndex: vectorCount(stateDir),
     quietWaitMs: 0,
   };
-}
-
-/** The SQLite file behind the local D1 database (the only one the bench's wrangler state has). */
-function localD1File(stateDir: string): string {
-  const dir = join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.join(", ") || "none"}`);
-  return join(dir, files[0]!);
 }
 
 /** Rows in the VectorIndexLocal object's SQLite file (with ids in `range`, when given), read-only; null when it cannot be read. */

@@ -8,9 +8,7 @@
  * its typo), which gives recall@10. Also measured: how long a listing made through the API takes to
  * appear in search (the outbox event, the queue and the listing consumer).
  */
-import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { create, insertMultiple, search as oramaSearch, type Orama, type SearchParams } from "@orama/orama";
 import { listings, properties, rooms, searchVariants, users } from "../schema/d1";
 import { distanceKm, type Point } from "../workers/domain/geo";
@@ -30,8 +28,9 @@ import {
 } from "../scripts/seed";
 import cityData from "../scripts/seed-data/cities.json" with { type: "json" };
 import { httpClient, pooled, sendJson, type HttpClient } from "./http";
+import { applySql, mergeInserts } from "./local-d1";
 import type { Platform } from "./platform";
-import { runWrangler, sleep } from "./processes";
+import { sleep } from "./processes";
 import { percentile, round, table } from "./stats";
 
 export interface SearchOptions {
@@ -188,12 +187,6 @@ const LIMIT = 10;
 const MINUTE = 60_000;
 /** Listed-at times start here, ten minutes apart per property (`sort=newest`). */
 const BENCH_EPOCH = Date.UTC(2026, 1, 1, 8, 0, 0);
-/** SQL per `wrangler d1 execute --file` (each file is one batch, one transaction, one Miniflare). */
-const FILE_BYTES = 40 * 1024 * 1024;
-/** A D1 statement is at most 100 KB. */
-const MAX_STATEMENT_BYTES = 100_000;
-/** Rows of merged INSERTs per statement, in bytes (the head, a few hundred bytes, comes on top). */
-const MERGED_BYTES = 90_000;
 const LAG_POLL_MS = 50;
 const iso = (ms: number) => new Date(ms).toISOString();
 const LAG_TIMEOUT_MS = 30_000;
@@ -489,60 +482,7 @@ async function seedD1(
   say: (line: string) => void,
 ): Promise<SearchBenchResult["seeding"]> {
   const started = performance.now();
-  const statements = seedStatements(cat);
-  const largest = Math.max(...statements.map((s) => Buffer.byteLength(s)));
-  if (largest >= MAX_STATEMENT_BYTES)
-    throw new Error(`a seed statement is ${largest} bytes, over D1's ${MAX_STATEMENT_BYTES}`);
-  const files: string[] = [];
-  let chunk: string[] = [];
-  let size = 0;
-  let bytes = 0;
-  const flush = () => {
-    if (chunk.length === 0) return;
-    const file = join(platform.dir, `search-seed-${files.length}.sql`);
-    writeFileSync(file, `${chunk.join("\n")}\n`);
-    files.push(file);
-    bytes += size;
-    chunk = [];
-    size = 0;
-  };
-  for (const s of statements) {
-    if (size + s.length > FILE_BYTES) flush();
-    chunk.push(s);
-    size += s.length + 1;
-  }
-  flush();
-  say(
-    `  seed SQL: ${statements.length} statements (largest ${round(largest / 1024)} KB) in ${files.length} files, ${round(bytes / 2 ** 20)} MB (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-  );
-  for (const [i, file] of files.entries()) {
-    const t = performance.now();
-    await runWrangler(
-      [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--config",
-        join(platform.projectDir, "wrangler.toml"),
-        "--persist-to",
-        join(platform.dir, "wrangler-state"),
-        "--file",
-        file,
-      ],
-      { CI: "true" },
-    );
-    say(`    file ${i + 1}/${files.length} applied (${((performance.now() - t) / 1000).toFixed(1)} s)`);
-  }
-  const ms = performance.now() - started;
-  say(`  D1 seeded in ${(ms / 1000).toFixed(1)} s`);
-  return {
-    ms: round(ms, 0),
-    files: files.length,
-    megabytes: round(bytes / 2 ** 20),
-    statements: statements.length,
-    largestStatementBytes: largest,
-  };
+  return applySql(platform, seedStatements(cat), "search-seed", say, started);
 }
 
 /**
@@ -550,9 +490,8 @@ async function seedD1(
  * `searchIndexStatements(rows, false)` (in chunks: it spreads every text into one call, which
  * overflows the stack at 100,000 listings) and the typo index's variants of the distinct words
  * (`variantRows`, as `searchIndexStatements` makes them, once for the whole vocabulary instead of
- * once per chunk). Consecutive INSERTs into the same table are then merged into statements of up to
- * MERGED_BYTES: local D1 pays a few milliseconds per statement of a batch, which made 100,000
- * one-row full-text INSERTs the slowest part of the seed.
+ * once per chunk). Consecutive INSERTs into the same table are then merged (`mergeInserts` in
+ * bench/local-d1.ts).
  */
 function seedStatements(cat: Catalog): string[] {
   const fts: string[] = [];
@@ -570,37 +509,6 @@ function seedStatements(cat: Catalog): string[] {
     ...fts,
     ...insertStatements(searchVariants, variantRows([...vocabulary].join(" "))),
   ]);
-}
-
-/** Merges consecutive `INSERT … VALUES (…)` statements with the same head into statements of at most MERGED_BYTES. */
-function mergeInserts(statements: string[]): string[] {
-  const out: string[] = [];
-  let head = "";
-  let rows: string[] = [];
-  let size = 0;
-  const flush = () => {
-    if (rows.length) out.push(`${head}\n${rows.join(",\n")};`);
-    rows = [];
-    size = 0;
-  };
-  for (const s of statements) {
-    const m = /^(INSERT [^\n]*?VALUES)\s*(\([\s\S]*\));$/.exec(s);
-    if (!m) {
-      flush();
-      head = "";
-      out.push(s);
-      continue;
-    }
-    const bytes = Buffer.byteLength(m[2]!);
-    if (m[1] !== head || size + bytes > MERGED_BYTES) {
-      flush();
-      head = m[1]!;
-    }
-    rows.push(m[2]!);
-    size += bytes + 2;
-  }
-  flush();
-  return out;
 }
 
 /** The generated rows, laid out for the exact answers: one entry per listing, and an inverted index of words. */

@@ -163,7 +163,7 @@ export class VectorIndexLocal extends DurableObject<Env> {
    * matching `filter`; equal scores are ordered by id ascending, so the same query always gives the same list.
    */
   query(vector: number[], options: LocalQueryOptions): LocalMatch[] {
-    const { topK, filter, returnMetadata = false } = options ?? ({} as LocalQueryOptions);
+    const { topK, filter, returnMetadata = false } = options;
     if (!Number.isInteger(topK) || topK < 1 || topK > LOCAL_TOPK_MAX)
       fail(`topK must be an integer from 1 to ${LOCAL_TOPK_MAX} (got ${String(topK)}), as Vectorize allows`);
     const clauses = compileFilter(filter);

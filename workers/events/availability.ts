@@ -15,9 +15,3 @@ export async function takeNights(event: BookingEvent, _env: Env, db: D1Db): Prom
 export async function freeNights(event: EndEvent, _env: Env, db: D1Db): Promise<void> {
   await projectAvailability(db, event.data.bookingId, { live: false, booking: event.data.booking });
 }
-
-/** The batch form for booking.held: every event's nights; returns the ids of those that failed. */
-export async function takeNightsBatch(events: EventOf<"booking.held">[], env: Env, db: D1Db): Promise<Set<string>> {
-  const results = await Promise.allSettled(events.map((e) => takeNights(e, env, db)));
-  return new Set(events.filter((_, i) => results[i]!.status === "rejected").map((e) => e.id));
-}

@@ -11,8 +11,8 @@ import {
   recordHeld,
   recordHeldBatch,
 } from "./bookings";
-import { freeNights, takeNights, takeNightsBatch } from "./availability";
-import { noteBooking, noteBookingBatch } from "./interactions";
+import { freeNights, takeNights } from "./availability";
+import { noteBooking } from "./interactions";
 import { logNotice } from "./notices";
 import { projectListing, projectListingBatch } from "./listing";
 import { applyStripeEvent } from "./payments";
@@ -45,6 +45,16 @@ function all<E>(
   };
 }
 
+/** A per-event handler run over a batch, each event on its own: answers the ids of the events that failed. */
+function eachOf<E extends { id: string }>(
+  handler: (event: E, env: Env, db: D1Db) => Promise<void>,
+): (events: E[], env: Env, db: D1Db) => Promise<Set<string>> {
+  return async (events, env, db) => {
+    const results = await Promise.allSettled(events.map((e) => handler(e, env, db)));
+    return new Set(events.filter((_, i) => results[i]!.status === "rejected").map((e) => e.id));
+  };
+}
+
 export type BatchHandlers = {
   [T in EventType]?: (events: EventOf<T>[], env: Env, db: D1Db) => Promise<Set<string>>;
 };
@@ -59,8 +69,8 @@ export const batchHandlers: BatchHandlers = {
   "booking.held": async (events, env, db) => {
     const failed = await Promise.all([
       recordHeldBatch(events, env, db),
-      takeNightsBatch(events, env, db),
-      noteBookingBatch(events, env, db),
+      eachOf(takeNights)(events, env, db),
+      eachOf(noteBooking)(events, env, db),
     ]);
     return new Set(failed.flatMap((ids) => [...ids]));
   },

@@ -7,9 +7,3 @@ export async function noteBooking(event: EventOf<"booking.held">, _env: Env, db:
   const b = event.data.booking;
   if (b) await recordInteraction(db, b.tenantId, "booking", b.propertyId, new Date(b.createdAt), Infinity);
 }
-
-/** The batch form for booking.held; returns the ids of the events that failed. */
-export async function noteBookingBatch(events: EventOf<"booking.held">[], env: Env, db: D1Db): Promise<Set<string>> {
-  const results = await Promise.allSettled(events.map((e) => noteBooking(e, env, db)));
-  return new Set(events.filter((_, i) => results[i]!.status === "rejected").map((e) => e.id));
-}
