@@ -290,6 +290,7 @@ function generateCatalog(n: number, seed: number): Catalog {
     email: "reco-bench-landlord@bench.roomline.dev",
     name: "Recommendations Bench Landlord",
     role: "landlord",
+    locale: null,
     passwordHash: "bench-no-login", // no valid hash: nobody signs in as this user
     createdAt: at0,
     updatedAt: at0,
@@ -582,6 +583,7 @@ function seedStatements(cat: Catalog, tenants: Tenant[]): string[] {
     email: `reco-tenant-${i}@bench.roomline.dev`,
     name: `Reco Tenant ${i}`,
     role: "tenant",
+    locale: null,
     passwordHash: "bench-no-login",
     createdAt: at(RECO_EPOCH),
     updatedAt: at(RECO_EPOCH),

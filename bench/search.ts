@@ -437,6 +437,7 @@ function generateCatalog(n: number, seed: number): Catalog {
     email: "search-bench-landlord@bench.roomline.dev",
     name: "Search Bench Landlord",
     role: "landlord",
+    locale: null,
     passwordHash: "bench-no-login", // no valid hash: nobody signs in as this user
     createdAt: at0,
     updatedAt: at0,
@@ -1124,6 +1125,7 @@ async function measureLag(
       password: "correct horse battery staple",
       name: "Search Lag Landlord",
       role: "landlord",
+      locale: null,
     },
   });
   const headers = { authorization: `Bearer ${session.accessToken}` };

@@ -30,11 +30,41 @@ export const LoadHistory = z.object({
 export const ClientFrame = z.discriminatedUnion("type", [SendMessage, MarkRead, Typing, LoadHistory]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+/** A message as stored and delivered. */
+export interface ChatMessage {
+  id: string;
+  threadId: string;
+  from: string;
+  text: string;
+  sentAt: string;
+}
+
+/** A thread as its viewer sees it: `unread` counts the other party's messages past the viewer's read mark. */
+export interface ChatThread {
+  id: string;
+  roomId: string;
+  tenantId: string;
+  landlordId: string;
+  createdAt: string;
+  lastMessageAt: string | null;
+  unread: number;
+}
+
 /** What the server sends. */
 export type ServerFrame =
+  | { type: "hello"; userId: string; roomId: string; threads: ChatThread[] }
   | { type: "ack"; clientId: string; id: string; sentAt: string }
+  | { type: "history"; threadId: string; messages: ChatMessage[]; nextCursor: string | null }
   | { type: "message"; id: string; threadId: string; from: string; text: string; sentAt: string }
   | { type: "read"; threadId: string; by: string; upTo: string }
   | { type: "typing"; threadId: string; by: string }
-  | { type: "notification"; kind: string; title: string; body: string; data: Record<string, string> }
+  | {
+      type: "notification";
+      id: string;
+      kind: string;
+      title: string;
+      body: string;
+      data: Record<string, string>;
+      createdAt: string;
+    }
   | { type: "error"; code: string; detail: string };

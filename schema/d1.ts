@@ -16,6 +16,8 @@ export const users = sqliteTable(
     name: text("name").notNull(),
     role: text("role", { enum: ["tenant", "landlord", "admin"] }).notNull(),
     passwordHash: text("password_hash").notNull(),
+    /** BCP 47 language tag for emails and notifications; null: English. */
+    locale: text("locale"),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
@@ -305,4 +307,108 @@ export const idempotencyKeys = sqliteTable(
     ...timestamps,
   },
   (t) => [uniqueIndex("idempotency_scope_key").on(t.scope, t.key), index("idempotency_age").on(t.createdAt)],
+);
+
+/**
+ * Single-use WebSocket tickets (chat and the live notification socket): browsers cannot set headers
+ * on a WebSocket, so a short-lived ticket, stored hashed, stands in for the access token in the URL.
+ */
+export const socketTickets = sqliteTable(
+  "socket_tickets",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id").notNull(),
+    role: text("role", { enum: ["tenant", "landlord", "admin"] }).notNull(),
+    /** `chat`: the room's RoomChat; `inbox`: the user's own UserInbox. */
+    scope: text("scope", { enum: ["chat", "inbox"] }).notNull(),
+    roomId: text("room_id"),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [index("socket_tickets_expiry").on(t.expiresAt)],
+);
+
+/** In-app notifications: one per domain event and recipient (the unique index makes a redelivery a no-op). */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    /** JSON object of the ids it is about. */
+    data: text("data").notNull(),
+    eventId: text("event_id").notNull(),
+    /** Shown in the in-app list (the recipient may have switched the in-app channel off for its kind). */
+    inApp: integer("in_app", { mode: "boolean" }).notNull(),
+    readAt: text("read_at"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    uniqueIndex("notifications_event_user").on(t.eventId, t.userId),
+    index("notifications_user").on(t.userId, t.id),
+    index("notifications_user_unread").on(t.userId, t.readAt),
+  ],
+);
+
+/** A user's choices per notification kind and channel; no row means the kind's default (on). */
+export const notificationPreferences = sqliteTable(
+  "notification_preferences",
+  {
+    userId: text("user_id").notNull(),
+    kind: text("kind").notNull(),
+    channel: text("channel", { enum: ["in_app", "email"] }).notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.channel] })],
+);
+
+/** Email delivery of a notification, tracked through the queue's retries. */
+export const emailDeliveries = sqliteTable(
+  "email_deliveries",
+  {
+    id: text("id").primaryKey(),
+    notificationId: text("notification_id").notNull(),
+    toAddress: text("to_address").notNull(),
+    status: text("status", { enum: ["queued", "sent", "failed", "skipped"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    messageId: text("message_id"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("email_deliveries_notification").on(t.notificationId),
+    index("email_deliveries_status").on(t.status),
+  ],
+);
+
+/** Addresses that failed permanently: skipped from then on, until the user changes their email. */
+export const emailSuppressions = sqliteTable("email_suppressions", {
+  address: text("address").primaryKey(),
+  reason: text("reason").notNull(),
+  createdAt: timestamps.createdAt,
+});
+
+/**
+ * Read model of viewing appointments for `GET /v1/viewings`, fed by the room calendar's viewing
+ * events (the calendar is the authority on slots).
+ */
+export const viewings = sqliteTable(
+  "viewings",
+  {
+    id: text("id").primaryKey(),
+    roomId: text("room_id").notNull(),
+    propertyId: text("property_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    landlordId: text("landlord_id").notNull(),
+    startAt: text("start_at").notNull(),
+    endAt: text("end_at").notNull(),
+    status: text("status", { enum: ["scheduled", "cancelled"] }).notNull(),
+    cancelledBy: text("cancelled_by"),
+    /** The calendar's version of this viewing: a late, older event never overwrites a newer one. */
+    version: integer("version").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("viewings_tenant").on(t.tenantId, t.startAt), index("viewings_landlord").on(t.landlordId, t.startAt)],
 );

@@ -59,7 +59,14 @@ export const StripeEventReceived = z.object({
   data: z.object({ stripeType: z.string(), paymentIntentId: z.string().nullable(), bookingId: z.string().nullable() }),
 });
 
-const invoiceData = { invoiceId: z.string(), leaseId: z.string(), amount: z.number().int(), currency: z.string() };
+const invoiceData = {
+  invoiceId: z.string(),
+  leaseId: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  /** The invoice's due date, for the notice (absent on events announced before it was carried). */
+  dueDate: z.string().optional(),
+};
 const invoiceNotice = <T extends string, X extends z.ZodRawShape = {}>(type: T, extra?: X) =>
   z.object({
     ...envelope,
@@ -105,6 +112,65 @@ export const RefundFailed = z.object({
   }),
 });
 
+/** A lease's deposit settled at its end: what went back to the tenant and what the landlord kept. */
+export const DepositSettled = z.object({
+  ...envelope,
+  type: z.literal("deposit.settled"),
+  data: z.object({
+    leaseId: z.string(),
+    returned: z.number().int(),
+    withheld: z.number().int(),
+    currency: z.string(),
+  }),
+});
+
+/** A viewing appointment as its room's calendar holds it; `version` grows with every change. */
+export const ViewingSnapshot = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  propertyId: z.string(),
+  tenantId: z.string(),
+  landlordId: z.string(),
+  start: z.iso.datetime(),
+  end: z.iso.datetime(),
+  status: z.enum(["scheduled", "cancelled"]),
+  cancelledBy: z.string().nullable(),
+  version: z.number().int(),
+});
+export type ViewingSnapshot = z.infer<typeof ViewingSnapshot>;
+
+const viewingEvent = <T extends string, X extends z.ZodRawShape = {}>(type: T, extra?: X) =>
+  z.object({ ...envelope, type: z.literal(type), data: z.object({ viewing: ViewingSnapshot, ...(extra as X) }) });
+
+/** Announced by the room's calendar: a viewing booked, cancelled, or coming up (24 h and 1 h before, by alarm). */
+export const ViewingBooked = viewingEvent("viewing.booked");
+export const ViewingCancelled = viewingEvent("viewing.cancelled");
+export const ViewingReminder = viewingEvent("viewing.reminder", { before: z.enum(["24h", "1h"]) });
+
+/**
+ * A chat message its recipient has not seen: announced by the room's chat object when the
+ * recipient had no open socket there, at most once per thread and recipient per 10 minutes.
+ */
+export const ChatMessageUnread = z.object({
+  ...envelope,
+  type: z.literal("chat.message_unread"),
+  data: z.object({
+    roomId: z.string(),
+    threadId: z.string(),
+    messageId: z.string(),
+    senderId: z.string(),
+    recipientId: z.string(),
+    preview: z.string(),
+  }),
+});
+
+/** One email of a notification to send (or retry): the queue's backoff paces the attempts. */
+export const EmailRequested = z.object({
+  ...envelope,
+  type: z.literal("email.requested"),
+  data: z.object({ deliveryId: z.string() }),
+});
+
 export const DomainEvent = z.discriminatedUnion("type", [
   ListingChanged,
   BookingHeld,
@@ -119,6 +185,12 @@ export const DomainEvent = z.discriminatedUnion("type", [
   InvoiceChargeFailed,
   LeaseEnded,
   RefundFailed,
+  ViewingBooked,
+  ViewingCancelled,
+  ViewingReminder,
+  ChatMessageUnread,
+  EmailRequested,
+  DepositSettled,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

@@ -177,7 +177,9 @@ function demoUsers(): DemoUser[] {
   ];
   return people.map((person, i) => {
     const at = SEED_EPOCH + i * MINUTE;
-    return { id: seedId("usr", at, i), ...person, createdAt: iso(at), updatedAt: iso(at) };
+    // One demo tenant reads Spanish, to show notices in the reader's language.
+    const locale = person.email === "tenant2@demo.roomline.dev" ? "es-ES" : null;
+    return { id: seedId("usr", at, i), ...person, locale, createdAt: iso(at), updatedAt: iso(at) };
   });
 }
 

@@ -2,6 +2,7 @@
  * `npm test`: type checks; the OpenAPI document as the worker serves it, linted by Redocly and
  * Spectral; then the Node tests and the workerd suite against a real PostgreSQL (embedded in a
  * throw-away folder, or DATABASE_URL), stopping everything it started.
+ * `npm test -- --worker-only [files…]` runs only the workerd suite (or those files of it), for a quick loop.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -18,7 +19,9 @@ const json = (file: string) => ["--reporter=default", "--reporter=json", `--outp
 // The served OpenAPI document and the validators the worker suite checks responses with (scripts/contract.ts).
 const contract = join(scratch, "contract");
 const servedDocument = join(contract, "openapi.json");
-const STEPS: [string, string[]][] = [
+const workerOnly = process.argv.includes("--worker-only");
+const vitestArgs = process.argv.slice(2).filter((a) => a !== "--worker-only");
+const ALL_STEPS: [string, string[]][] = [
   ["prettier", ["--check", "--log-level", "warn", "."]],
   ["depcruise", ["workers", "durable-objects", "schema", "--config", ".dependency-cruiser.cjs"]],
   ["tsx", ["scripts/schema-drift.ts"]],
@@ -29,8 +32,11 @@ const STEPS: [string, string[]][] = [
   ["redocly", ["lint", servedDocument, "--config", "redocly.yaml"]],
   ["spectral", ["lint", servedDocument, "--ruleset", ".spectral.yaml", "--fail-severity", "warn"]],
   ["vitest", ["run", "-c", "vitest.node.config.ts", ...json(reports[0]!)]],
-  ["vitest", ["run", ...json(reports[1]!), ...process.argv.slice(2)]],
+  ["vitest", ["run", ...json(reports[1]!), ...vitestArgs]],
 ];
+const STEPS = workerOnly
+  ? ALL_STEPS.filter(([cmd, args]) => args[0] === "scripts/contract.ts" || (cmd === "vitest" && args[1] !== "-c"))
+  : ALL_STEPS;
 
 const pg = await startPostgres({ dataDir: join(scratch, "pg"), port: await freePort(), persistent: false });
 // Stripe's servers are out of reach: the worker's SDK talks to the project's fake instead.

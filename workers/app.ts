@@ -8,6 +8,8 @@ import { openApiDocument } from "./http/openapi";
 import { requestContext } from "./http/request-context";
 import { auth, me } from "./routes/auth";
 import { bookings } from "./routes/bookings";
+import { chatRoutes } from "./routes/chat";
+import { notificationRoutes } from "./routes/notifications";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
@@ -47,6 +49,8 @@ const routes = app
   .route("/v1/rooms", rooms)
   .route("/v1/search", searchRoutes)
   .route("/v1", recommendationRoutes)
+  .route("/v1", chatRoutes)
+  .route("/v1", notificationRoutes)
   .route("/v1/landlords", landlords)
   .route("/v1/bookings", bookings)
   .route("/v1/webhooks", webhooks)

@@ -8,6 +8,7 @@ export { RoomCalendar } from "../durable-objects/room-calendar";
 export { RoomChat } from "../durable-objects/room-chat";
 export { LandlordDesk } from "../durable-objects/landlord-desk";
 export { VectorIndexLocal } from "../durable-objects/vector-index-local";
+export { UserInbox } from "../durable-objects/user-inbox";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {

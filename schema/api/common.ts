@@ -49,6 +49,12 @@ export function chargeable(min: 0 | 1, example: number) {
 export const Money = chargeable(1, 125000).openapi("Money");
 
 /** Money as the API returns it (amounts already validated on the way in). */
+/** An instant as the API answers it: ISO 8601 in UTC with milliseconds (no `format`, so validators stay regex-only). */
+export const Instant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
+  .openapi({ example: "2027-03-01T09:30:00.000Z" });
+
 export const MoneyView = z.object({ amount: z.number().int(), currency: z.string() }).openapi("MoneyView");
 
 export const Problem = z
@@ -82,7 +88,15 @@ export const PageQuery = z.object({
 });
 
 /** The resources the API names by id, with the prefix newId gives their ids. */
-const ID_KINDS = { prop: "property", room: "room", bkg: "booking", lse: "lease", inv: "invoice" } as const;
+const ID_KINDS = {
+  prop: "property",
+  room: "room",
+  bkg: "booking",
+  lse: "lease",
+  inv: "invoice",
+  thr: "chat thread",
+  ntf: "notification",
+} as const;
 type IdPrefix = keyof typeof ID_KINDS;
 const ID_EXAMPLES: Record<IdPrefix, string> = {
   prop: "prop_0mh1x2k3a9f4c7e2b",
@@ -90,6 +104,8 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   bkg: "bkg_0mh2a7c1d4k9e2x5q0mfz3k2a1x7q4b9c2",
   lse: "lse_0mh2b1c4d9e2f7a3k",
   inv: "inv_0mh2b1c5x2q7d4a9e",
+  thr: "thr_0mh2c4d1e9f2a7k3b",
+  ntf: "ntf_0mh2c5a2b7d1e4f9k",
 };
 
 /**
@@ -164,6 +180,7 @@ export function errors(...statuses: number[]) {
     409: "Conflict (see `code`)",
     413: "Body over 1 MiB",
     422: "Validation failed",
+    426: "WebSocket upgrade required",
     428: "Idempotency-Key header required",
     429: "Rate limited",
     502: "Payment provider failed",

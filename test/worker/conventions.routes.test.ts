@@ -141,16 +141,14 @@ describe("errors", () => {
     expect(JSON.stringify(boomBody)).not.toContain("10.0.0.7");
   });
 
-  it("answers a chat connection, not yet available, with a 501 problem body", async () => {
-    const res = await env.ROOM_CHAT.getByName("room_conventions").fetch("https://chat.test/ws");
-    expect(res.status).toBe(501);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await json(res)).toMatchObject({
-      status: 501,
-      code: "not_implemented",
-      title: "Not implemented",
-      detail: "Chat is not available yet.",
-    });
+  it("asks for a WebSocket upgrade where a socket route is called over plain HTTP (426 with Upgrade)", async () => {
+    for (const path of ["/v1/chat?ticket=abc", "/v1/notifications/socket?ticket=abc"]) {
+      const res = await call("GET", path);
+      expect(res.status).toBe(426);
+      expect(res.headers.get("upgrade")).toBe("websocket");
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect((await json(res)).code).toBe("upgrade_required");
+    }
   });
 });
 

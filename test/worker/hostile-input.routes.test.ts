@@ -66,9 +66,11 @@ function idOperations(): { method: string; path: string; prefix: string | undefi
     for (const [method, op] of Object.entries<any>(item)) {
       const required = (op.parameters ?? []).filter((p: any) => p.in === "query" && p.required);
       const query = new URLSearchParams(required.map((p: any) => [p.name, String(p.schema.example)])).toString();
+      // Other path parameters (a thread of the room) take their documented example: only `{id}` is hostile here.
+      const others = (op.parameters ?? []).filter((p: any) => p.in === "path" && p.name !== "id");
       ops.push({
         method: method.toUpperCase(),
-        path,
+        path: others.reduce((at: string, p: any) => at.replace(`{${p.name}}`, String(p.schema.example)), path),
         // the collection the id belongs to: the segment before it (/v1/me/favourites/{id} → favourites)
         prefix: PREFIX_OF[path.split("/")[path.split("/").indexOf("{id}") - 1]!],
         query: query && `?${query}`,

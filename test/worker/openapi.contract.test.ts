@@ -203,6 +203,42 @@ describe("operations", () => {
     expect((await checked("DELETE", "/v1/me/interactions", { token })).status).toBe(204);
   });
 
+  it("chat and notifications", async () => {
+    const { landlord: owner, room } = await landlordWithRoom();
+    const token = tenant.accessToken;
+    const ticket = await checked("POST", `/v1/rooms/${room.id}/chat/tickets`, { token });
+    expect(ticket.status).toBe(201);
+    expectProblem(await checked("POST", `/v1/rooms/${UNKNOWN_ROOM}/chat/tickets`, { token }), 404, "not_found");
+    expectProblem(await checked("GET", `/v1/chat?ticket=${ticket.body.ticket}`), 426, "upgrade_required");
+    expect((await checked("GET", `/v1/rooms/${room.id}/threads`, { token: owner.accessToken })).status).toBe(200);
+    expectProblem(
+      await checked("GET", `/v1/rooms/${room.id}/threads/thr_${"0".repeat(17)}/messages`, { token }),
+      404,
+      "not_found",
+    );
+    expect((await checked("GET", "/v1/notifications?unread=true", { token })).status).toBe(200);
+    expect((await checked("GET", "/v1/notifications/unread-count", { token })).body).toEqual({ count: 0 });
+    expect((await checked("POST", "/v1/notifications/read", { token, body: { all: true } })).status).toBe(200);
+    expectProblem(await checked("POST", "/v1/notifications/read", { token, body: {} }), 422, "validation_failed");
+    expect((await checked("POST", "/v1/notifications/tickets", { token })).status).toBe(201);
+    expectProblem(await checked("GET", "/v1/notifications/socket?ticket=x"), 426, "upgrade_required");
+    const prefs = await checked("GET", "/v1/me/notification-preferences", { token });
+    expect(prefs.body.preferences.length).toBeGreaterThan(10);
+    const set = await checked("PUT", "/v1/me/notification-preferences", {
+      token,
+      body: { preferences: [{ kind: "chat.message", email: false }] },
+    });
+    expect(set.status).toBe(200);
+    expectProblem(
+      await checked("PUT", "/v1/me/notification-preferences", {
+        token,
+        body: { preferences: [{ kind: "refund.failed", in_app: false, email: false }] },
+      }),
+      422,
+      "preference_locked",
+    );
+  });
+
   it("catalog", async () => {
     const token = landlord.accessToken;
     const property = await checked("POST", "/v1/properties", { token, body: validProperty() });

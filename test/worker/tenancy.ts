@@ -2,9 +2,12 @@ import { bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant 
 import { customerPays, deliver, stripeEvent } from "./stripe";
 
 /** A monthly booking paid through Stripe (webhook delivered as Stripe would), and the lease it becomes. */
-export async function leased(room: Record<string, unknown> = {}) {
+export async function leased(
+  room: Record<string, unknown> = {},
+  tenant: { id: string; accessToken: string } | null = null,
+) {
   const { landlord, room: r } = await landlordWithRoom(room);
-  const tenant = await mintTenant();
+  tenant ??= await mintTenant();
   const booking = await bookHeld(tenant.accessToken, {
     roomId: r.id,
     startDate: inDays(20),

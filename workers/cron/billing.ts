@@ -127,6 +127,7 @@ async function issueInvoices(
               leaseId: i.leaseId,
               amount: i.rentAmount,
               currency: i.currency,
+              dueDate: i.dueDate,
             }),
           ),
         );
@@ -212,6 +213,7 @@ async function sendReminders(
         leaseId: inv.leaseId,
         amount: inv.outstanding,
         currency: inv.currency,
+        dueDate: inv.dueDate,
       }),
     ),
   );

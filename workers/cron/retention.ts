@@ -3,6 +3,7 @@ import { purgeIdempotencyKeys } from "../data/idempotency";
 import { purgeSentOutbox } from "../data/outbox";
 import { purgeProcessedEvents } from "../data/processed-events";
 import { purgeExpiredRefreshTokens } from "../data/refresh-tokens";
+import { purgeExpiredTickets } from "../data/socket-tickets";
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -13,7 +14,8 @@ const DAY_MS = 24 * 3_600_000;
  * - refresh tokens, until they expire (30 days after issue): an expired token is refused whatever
  *   its state, so spent and revoked ones need not be remembered past it; families go with their last token;
  * - sent outbox rows, 7 days: the sweep only looks at unsent ones; a week is left for an engineer to look;
- * - HTTP idempotency keys, 24 hours, Stripe's rule: an older key is a new request anyway.
+ * - HTTP idempotency keys, 24 hours, Stripe's rule: an older key is a new request anyway;
+ * - WebSocket tickets, once expired (60 s after issue): used or not, they open nothing any more.
  */
 export const RETENTION = {
   processedEventsMs: 30 * DAY_MS,
@@ -25,7 +27,10 @@ export const RETENTION = {
 const CHUNK = 1000;
 const CHUNKS_PER_RUN = 10;
 
-export type RetentionResult = Record<"processedEvents" | "refreshTokens" | "sentOutbox" | "idempotencyKeys", number>;
+export type RetentionResult = Record<
+  "processedEvents" | "refreshTokens" | "sentOutbox" | "idempotencyKeys" | "socketTickets",
+  number
+>;
 
 /**
  * Deletes what has outlived its use, bounded per run so a large backlog is worked off over a few
@@ -39,6 +44,7 @@ export async function purgeExpired(env: Env, now: Date): Promise<RetentionResult
     refreshTokens: await inChunks((limit) => purgeExpiredRefreshTokens(db, now.toISOString(), limit)),
     sentOutbox: await inChunks((limit) => purgeSentOutbox(db, before(RETENTION.sentOutboxMs), limit)),
     idempotencyKeys: await inChunks((limit) => purgeIdempotencyKeys(db, before(RETENTION.idempotencyKeysMs), limit)),
+    socketTickets: await inChunks((limit) => purgeExpiredTickets(db, now.toISOString(), limit)),
   };
 }
 

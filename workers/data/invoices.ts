@@ -43,7 +43,7 @@ export async function insertInvoice(db: Tx, row: NewInvoice): Promise<InvoiceRow
 /** An invoice the billing run issued: what its ledger posting and its notice need. */
 export type IssuedInvoice = Pick<
   InvoiceRow,
-  "id" | "leaseId" | "periodStart" | "periodEnd" | "rentAmount" | "currency"
+  "id" | "leaseId" | "periodStart" | "periodEnd" | "dueDate" | "rentAmount" | "currency"
 >;
 
 /**
@@ -61,12 +61,13 @@ export async function insertDueInvoices(
     SELECT * FROM unnest(${column((r) => r.id)}::text[], ${column((r) => r.leaseId)}::text[], ${column((r) => r.periodStart)}::date[],
       ${column((r) => r.periodEnd)}::date[], ${column((r) => r.dueDate)}::date[], ${column((r) => r.rentAmount)}::bigint[], ${column((r) => r.currency)}::text[])
     ON CONFLICT (lease_id, period_start) WHERE voided_at IS NULL DO NOTHING
-    RETURNING id, lease_id, period_start::text, period_end::text, rent_amount, currency`);
+    RETURNING id, lease_id, period_start::text, period_end::text, due_date::text, rent_amount, currency`);
   return result.rows.map((r) => ({
     id: String(r.id),
     leaseId: String(r.lease_id),
     periodStart: String(r.period_start),
     periodEnd: String(r.period_end),
+    dueDate: String(r.due_date),
     rentAmount: Number(r.rent_amount),
     currency: String(r.currency),
   }));

@@ -13,7 +13,16 @@ import {
 } from "./bookings";
 import { freeNights, takeNights } from "./availability";
 import { noteBooking } from "./interactions";
-import { logNotice } from "./notices";
+import { sendEmail } from "./email";
+import {
+  noticeBooking,
+  noticeChatMessage,
+  noticeDepositSettled,
+  noticeInvoice,
+  noticeLeaseEnded,
+  noticeRefundFailed,
+  noticeViewing,
+} from "./notifications";
 import { projectListing, projectListingBatch } from "./listing";
 import { applyStripeEvent } from "./payments";
 
@@ -22,18 +31,24 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
-  "booking.held": all(recordHeld, takeNights, noteBooking),
-  "booking.confirmed": all(confirmBookingLease, takeNights),
-  "booking.cancelled": all(cancelBookingLedger, freeNights),
-  "booking.expired": all(expireBooking, freeNights),
-  "booking.payment_failed": all(projectBooking, freeNights),
+  "booking.held": all(recordHeld, takeNights, noteBooking, noticeBooking),
+  "booking.confirmed": all(confirmBookingLease, takeNights, noticeBooking),
+  "booking.cancelled": all(cancelBookingLedger, freeNights, noticeBooking),
+  "booking.expired": all(expireBooking, freeNights, noticeBooking),
+  "booking.payment_failed": all(projectBooking, freeNights, noticeBooking),
   "stripe.event_received": applyStripeEvent,
-  "invoice.issued": logNotice,
-  "invoice.reminder": logNotice,
-  "invoice.late_fee": logNotice,
-  "invoice.charge_failed": logNotice,
-  "lease.ended": logNotice,
-  "refund.failed": logNotice,
+  "invoice.issued": noticeInvoice,
+  "invoice.reminder": noticeInvoice,
+  "invoice.late_fee": noticeInvoice,
+  "invoice.charge_failed": noticeInvoice,
+  "lease.ended": noticeLeaseEnded,
+  "refund.failed": noticeRefundFailed,
+  "viewing.booked": all(noticeViewing),
+  "viewing.cancelled": all(noticeViewing),
+  "viewing.reminder": all(noticeViewing),
+  "chat.message_unread": noticeChatMessage,
+  "email.requested": sendEmail,
+  "deposit.settled": noticeDepositSettled,
 };
 
 /** Handlers of one event, one after the other (each is idempotent, so a retry may run them all again). */
@@ -71,6 +86,7 @@ export const batchHandlers: BatchHandlers = {
       recordHeldBatch(events, env, db),
       eachOf(takeNights)(events, env, db),
       eachOf(noteBooking)(events, env, db),
+      eachOf(noticeBooking)(events, env, db),
     ]);
     return new Set(failed.flatMap((ids) => [...ids]));
   },

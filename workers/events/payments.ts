@@ -8,6 +8,7 @@ import { markStripeEventProcessed } from "../data/stripe-events";
 import { stripeClient } from "../payments/stripe";
 import { confirmPaidBooking, failBooking, type BookingRef } from "../services/bookings";
 import { recordFailedRefunds } from "../services/refunds";
+import { noticePaymentReceipt } from "./notifications";
 
 /**
  * Applies a Stripe event to its booking, invoice or refunds. It acts on the PaymentIntent (or its
@@ -30,6 +31,12 @@ export async function applyStripeEvent(event: EventOf<"stripe.event_received">, 
           meta.attempt,
         ),
       );
+      await noticePaymentReceipt(env, db, event.id, {
+        leaseId: meta.leaseId,
+        invoiceId: meta.invoiceId,
+        amount: pi.amount_received,
+        currency: pi.currency.toUpperCase(),
+      });
     } else if (meta.bookingId && meta.roomId && meta.landlordId) {
       const ref: BookingRef = {
         bookingId: meta.bookingId,

@@ -41,6 +41,16 @@ const TAGS = [
     name: "recommendations",
     description: "Listings for a tenant from their history, similar listings, saved properties, the history itself.",
   },
+  {
+    name: "chat",
+    description:
+      "Real-time chat about a room over WebSockets: single-use tickets, one private thread per tenant with the landlord, history.",
+  },
+  {
+    name: "notifications",
+    description:
+      "What Roomline tells you: in-app list and badge, a live socket, email, and your choices per kind and channel.",
+  },
   { name: "landlords", description: "A landlord's contract capacity." },
   { name: "bookings", description: "Holding a room for a stay, paying for it, cancelling it." },
   { name: "rent", description: "Leases, their invoices and ledger statement, rent payments, late fees, deposits." },

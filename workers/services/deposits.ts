@@ -7,6 +7,7 @@ import { withPg, type PgDb } from "../data/pg";
 import { type Posting, accountId, depositReturnPosting, depositWithheldPosting, refundPosting } from "../domain/ledger";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
+import { announce } from "../outbox";
 import { amountReceived, createRefund, liveRefunds, refundedFor } from "../payments/refunds";
 
 /**
@@ -20,7 +21,7 @@ export async function settleDeposit(
   leaseId: string,
   withheld: { reason: string; amount: number }[],
 ) {
-  return withPg(deps.env, async (db) =>
+  const settled = await withPg(deps.env, async (db) =>
     db.transaction(async (tx) => {
       // The row lock makes a second settlement wait for the first and then see nothing held:
       // without it both would read the same balance and both post.
@@ -60,6 +61,21 @@ export async function settleDeposit(
       };
     }),
   );
+  // Named after the lease: a lease's deposit is settled once, so it is announced once.
+  await announce(deps.env, deps.db, [
+    {
+      id: `evt_deposit_${leaseId}`,
+      type: "deposit.settled",
+      occurredAt: new Date().toISOString(),
+      data: {
+        leaseId,
+        returned: settled.returned + settled.creditReturned,
+        withheld: settled.withheld.reduce((s, w) => s + w.amount, 0),
+        currency: settled.currency,
+      },
+    },
+  ]);
+  return settled;
 }
 
 /** A refund Stripe refused or could not be asked for: the settlement is abandoned, nothing posted. */
