@@ -224,6 +224,8 @@ function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: 
         ? `${stripe.url} (fake; webhooks to ${API}/v1/webhooks/stripe)`
         : "real Stripe test mode (STRIPE_SECRET_KEY in .dev.vars)",
     ],
+    ["Chat", `POST ${API}/v1/rooms/<roomId>/chat/tickets, then open its url as a WebSocket`],
+    ["Mail", "notification email is simulated: wrangler logs each one, with files under .wrangler/tmp/email"],
     ["Landlord", DEMO_LOGINS.landlord],
     ["Tenant", DEMO_LOGINS.tenant],
     ["Admin", DEMO_LOGINS.admin],
