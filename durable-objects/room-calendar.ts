@@ -3,6 +3,9 @@ import type { BookingSnapshot, DomainEvent } from "../schema/events";
 import { addDays, daysBetween, eachDay, startOfDayIn, todayIn } from "../workers/domain/dates";
 import { newBookingId, newId } from "../workers/domain/ids";
 import { amountDue } from "../workers/domain/pricing";
+import type { ViewingHours } from "../workers/domain/viewing-slots";
+import { RoomViewings, VIEWING_SCHEMA, type BookViewingResult, type ViewingRoom } from "./room-viewings";
+import type { ViewingSnapshot } from "../schema/events";
 import { migrate } from "./sqlite-migrations";
 
 /** The room facts the calendar enforces; pushed by the catalog, or taken from the first booking. */
@@ -143,6 +146,7 @@ const MIGRATIONS = [
    CREATE INDEX requests_age ON requests (created_at);
    ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0;`,
   `ALTER TABLE requests ADD COLUMN refusal TEXT;`,
+  VIEWING_SCHEMA,
 ];
 
 /** How far ahead bookings may reach. */
@@ -156,6 +160,7 @@ export const HORIZON_DAYS = 730;
  * PaymentIntent hang off that event, off the request path). Only a landlord with a capacity cap
  * costs a second call, to their LandlordDesk. Every check-then-write runs without awaiting anything
  * outside the object, except that desk call, after which state is re-read. Holds expire by alarm.
+ * Viewing appointments live here too (room-viewings.ts), for the same reason: one slot, one viewing.
  */
 export class RoomCalendar extends DurableObject<Env> {
   #sql: SqlStorage;
@@ -163,11 +168,58 @@ export class RoomCalendar extends DurableObject<Env> {
   #terms: { terms: RoomTerms; capped: boolean } | null | undefined;
   /** The alarm this instance last set, so a busy room does not rewrite it on every booking. */
   #alarmAt: number | null = null;
+  /** Viewing appointments, in this object's storage so that two tenants can never take one slot. */
+  #viewings: RoomViewings;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => migrate(this.#sql, MIGRATIONS));
+    this.#viewings = new RoomViewings(this.#sql, (type, viewing, before) =>
+      this.#write({ type, data: before ? { viewing, before } : { viewing } }),
+    );
+  }
+
+  /** The room's viewing hours; null until its landlord sets them (or terms were never pushed). */
+  viewingHours(): ViewingHours | null | "terms_missing" {
+    return this.#viewingRoom() ? this.#viewings.hours() : "terms_missing";
+  }
+
+  setViewingHours(hours: ViewingHours): ViewingHours | "terms_missing" {
+    return this.#viewingRoom() ? this.#viewings.setHours(hours) : "terms_missing";
+  }
+
+  /** Free viewing slots between two instants (ms). */
+  viewingSlots(from: number, to: number): { start: number; end: number }[] | "terms_missing" {
+    const room = this.#viewingRoom();
+    return room ? this.#viewings.slots(room, { from, to }) : "terms_missing";
+  }
+
+  bookViewing(tenantId: string, start: number, requestId: string): BookViewingResult | "terms_missing" {
+    const room = this.#viewingRoom();
+    if (!room) return "terms_missing";
+    const result = this.ctx.storage.transactionSync(() => this.#viewings.book(room, tenantId, start, requestId));
+    this.#scheduleAlarm();
+    return result;
+  }
+
+  getViewing(viewingId: string): ViewingSnapshot | null {
+    const room = this.#viewingRoom();
+    return room ? this.#viewings.get(room, viewingId) : null;
+  }
+
+  /** Cancels a viewing for its tenant or the room's landlord; null for anyone else or no such viewing. */
+  cancelViewing(viewingId: string, by: string): ViewingSnapshot | null {
+    const room = this.#viewingRoom();
+    const viewing = room ? this.#viewings.get(room, viewingId) : null;
+    if (!room || !viewing || (by !== viewing.tenantId && by !== room.ownerId)) return null;
+    const cancelled = this.ctx.storage.transactionSync(() => this.#viewings.cancel(room, viewingId, by));
+    this.#scheduleAlarm();
+    return cancelled;
+  }
+
+  #viewingRoom(): ViewingRoom | null {
+    return this.#loadTerms()?.terms ?? null;
   }
 
   /** Sets the room's rules. A capacity cut below what is already taken is refused with the days in conflict. */
@@ -496,6 +548,7 @@ export class RoomCalendar extends DurableObject<Env> {
       if (hold?.status === "held") this.#end(hold, "expired");
     }
     this.#sql.exec("DELETE FROM requests WHERE created_at < ? AND state = 'done'", Date.now() - REQUEST_TTL_MS);
+    this.ctx.storage.transactionSync(() => this.#viewings.remind(this.#viewingRoom()));
     try {
       await this.#flushOutbox();
       this.#scheduleAlarm();
@@ -619,14 +672,13 @@ export class RoomCalendar extends DurableObject<Env> {
 
   /** Writes an event into the outbox; callers are inside the transaction of the change it describes. */
   #enqueue(type: "booking.held" | "booking.expired" | "booking.cancelled", booking: BookingSnapshot): void {
+    this.#write({ type, data: { bookingId: booking.id, booking } });
+  }
+
+  #write(event: Pick<DomainEvent, "type" | "data">): void {
     const at = Date.now();
-    const event = {
-      id: newId("evt", at),
-      type,
-      occurredAt: new Date(at).toISOString(),
-      data: { bookingId: booking.id, booking },
-    };
-    this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", event.id, JSON.stringify(event), at);
+    const body = { id: newId("evt", at), occurredAt: new Date(at).toISOString(), ...event };
+    this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", body.id, JSON.stringify(body), at);
   }
 
   #loadTerms(): { terms: RoomTerms; capped: boolean } | null {
@@ -765,7 +817,7 @@ export class RoomCalendar extends DurableObject<Env> {
         .one().at;
       const oldest = this.#sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM outbox").one().at;
       const flushAt = oldest === null ? null : Math.max(oldest + FLUSH_MS, Date.now());
-      const candidates = [next, flushAt].filter((t): t is number => t !== null);
+      const candidates = [next, flushAt, this.#viewings.nextDue()].filter((t): t is number => t !== null);
       if (candidates.length === 0) return;
       when = Math.min(...candidates);
     }

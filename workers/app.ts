@@ -10,6 +10,7 @@ import { auth, me } from "./routes/auth";
 import { bookings } from "./routes/bookings";
 import { chatRoutes } from "./routes/chat";
 import { notificationRoutes } from "./routes/notifications";
+import { roomViewings, viewingRoutes } from "./routes/viewings";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
@@ -47,6 +48,8 @@ const routes = app
   .route("/v1/me", myTaste)
   .route("/v1/properties", properties)
   .route("/v1/rooms", rooms)
+  .route("/v1/rooms", roomViewings)
+  .route("/v1/viewings", viewingRoutes)
   .route("/v1/search", searchRoutes)
   .route("/v1", recommendationRoutes)
   .route("/v1", chatRoutes)

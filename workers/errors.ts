@@ -23,6 +23,8 @@ export const ERRORS = {
   lease_started: [409, "Tenancy already begun"],
   rental_mode_locked: [409, "Rental mode locked by live stays"],
   nothing_owed: [409, "Nothing owed"],
+  slot_taken: [409, "Viewing slot taken"],
+  too_many_viewings: [409, "Too many viewings"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],

@@ -96,6 +96,7 @@ const ID_KINDS = {
   inv: "invoice",
   thr: "chat thread",
   ntf: "notification",
+  vwg: "viewing",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
 const ID_EXAMPLES: Record<IdPrefix, string> = {
@@ -106,6 +107,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   inv: "inv_0mh2b1c5x2q7d4a9e",
   thr: "thr_0mh2c4d1e9f2a7k3b",
   ntf: "ntf_0mh2c5a2b7d1e4f9k",
+  vwg: "vwg_0mh2d1a4c7e2k9f3b0mfz3k2a1x7q4b9c2",
 };
 
 /**
@@ -115,7 +117,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
  */
 export function idOf(prefix: IdPrefix) {
   const kind = ID_KINDS[prefix];
-  const shape = `${prefix}_ and ${prefix === "bkg" ? "17 or 34" : "17"} of 0-9 a-z`;
+  const shape = `${prefix}_ and ${prefix === "bkg" ? "17 or 34" : prefix === "vwg" ? "34" : "17"} of 0-9 a-z`;
   return z
     .string()
     .regex(idPattern(prefix), `must be a ${kind} id: ${shape}`)

@@ -27,12 +27,13 @@ const PREFIX_OF: Record<string, string> = {
   leases: "lse",
   invoices: "inv",
   favourites: "prop",
+  viewings: "vwg",
 };
 const BODY = "0mh1x2k3a9f4c7e2b"; // 17 of [0-9a-z], as newId makes them
 
 /** Ids no route may pass to a store, as they appear in a URL. */
 function hostileIds(prefix: string): Record<string, string> {
-  const tail = prefix === "bkg" ? `${BODY}${BODY}` : BODY;
+  const tail = prefix === "bkg" || prefix === "vwg" ? `${BODY}${BODY}` : BODY;
   return {
     "a NUL byte": "%00",
     "an unpaired surrogate": "%ED%A0%80",
@@ -110,7 +111,12 @@ describe("ids in paths", () => {
   it("answer 404 when well-formed but of nothing, old and new booking ids alike", async () => {
     const wrong: string[] = [];
     for (const op of idOperations().filter((o) => o.method === "GET")) {
-      const ids = op.prefix === "bkg" ? [`bkg_${BODY}`, `bkg_${BODY}${BODY}`] : [`${op.prefix}_${BODY}`];
+      const ids =
+        op.prefix === "bkg"
+          ? [`bkg_${BODY}`, `bkg_${BODY}${BODY}`]
+          : op.prefix === "vwg"
+            ? [`vwg_${BODY}${BODY}`]
+            : [`${op.prefix}_${BODY}`];
       for (const id of ids) {
         const res = await callAsEither("GET", op.path.replace("{id}", id) + op.query);
         if (res.status !== 404) wrong.push(`GET ${op.path} with ${id} → ${res.status}`);

@@ -68,7 +68,7 @@ describe("the document", () => {
         ),
       )
       .map((op) => op.operationId);
-    expect(needing.sort()).toEqual(["createBooking", "payInvoice"]);
+    expect(needing.sort()).toEqual(["bookViewing", "createBooking", "payInvoice"]);
     for (const [method, path] of [
       ["POST", "/v1/bookings"],
       ["POST", "/v1/invoices/inv_x/payments"],
@@ -237,6 +237,43 @@ describe("operations", () => {
       422,
       "preference_locked",
     );
+  });
+
+  it("viewings", async () => {
+    const { landlord: owner, room } = await landlordWithRoom();
+    const hours = {
+      slotMinutes: 60,
+      minNoticeHours: 0,
+      windows: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: "00:00", end: "24:00" })),
+    };
+    const set = await checked("PUT", `/v1/rooms/${room.id}/viewing-hours`, { token: owner.accessToken, body: hours });
+    expect(set.status).toBe(200);
+    expect((await checked("GET", `/v1/rooms/${room.id}/viewing-hours`)).body.slotMinutes).toBe(60);
+    expectProblem(await checked("GET", `/v1/rooms/${UNKNOWN_ROOM}/viewing-hours`), 404, "not_found");
+    const range = `from=${inDays(0)}&to=${inDays(2)}`;
+    const { slots } = (await checked("GET", `/v1/rooms/${room.id}/viewing-slots?${range}`)).body;
+    expectProblem(
+      await checked("GET", `/v1/rooms/${room.id}/viewing-slots?from=${inDays(2)}&to=${inDays(0)}`),
+      422,
+      "validation_failed",
+    );
+    const token = tenant.accessToken;
+    const booked = await checked("POST", `/v1/rooms/${room.id}/viewings`, {
+      token,
+      body: { start: slots[0].start },
+      headers: key(),
+    });
+    expect(booked.status).toBe(201);
+    const taken = await checked("POST", `/v1/rooms/${room.id}/viewings`, {
+      token: (await signUp("tenant")).accessToken,
+      body: { start: slots[0].start },
+      headers: key(),
+    });
+    expectProblem(taken, 409, "slot_taken");
+    expect((await checked("GET", "/v1/viewings", { token })).status).toBe(200);
+    expect((await checked("GET", `/v1/viewings/${booked.body.id}`, { token })).body.status).toBe("scheduled");
+    expect((await checked("POST", `/v1/viewings/${booked.body.id}/cancel`, { token })).body.status).toBe("cancelled");
+    expectProblem(await checked("GET", `/v1/viewings/vwg_${"0".repeat(34)}`, { token }), 404, "not_found");
   });
 
   it("catalog", async () => {

@@ -233,6 +233,8 @@ describe("RoomCalendar expiry", () => {
       state.storage.sql.exec("ALTER TABLE outbox DROP COLUMN at");
       state.storage.sql.exec("DROP TABLE terms");
       state.storage.sql.exec("DROP TABLE requests");
+      for (const table of ["viewing_hours", "viewings", "viewing_reminders"])
+        state.storage.sql.exec(`DROP TABLE ${table}`);
       state.storage.sql.exec("DROP TABLE schema_version");
     });
     await evictDurableObject(stub);

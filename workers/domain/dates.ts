@@ -73,6 +73,19 @@ function clockFormatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The instant the wall clock in `timeZone` shows `minutes` past midnight of `day`; null when that
+ * time does not exist there (skipped by a DST jump). A time that happens twice (the clock goes back)
+ * is its first occurrence.
+ */
+export function wallClockToInstant(day: string, minutes: number, timeZone: string): number | null {
+  const asUtc = Date.parse(`${day}T00:00:00Z`) + minutes * 60_000;
+  const candidates = [offsetAt(asUtc - 43_200_000, timeZone), offsetAt(asUtc + 43_200_000, timeZone)]
+    .map((offset) => asUtc - offset)
+    .filter((at) => at + offsetAt(at, timeZone) === asUtc);
+  return candidates.length ? Math.min(...candidates) : null;
+}
+
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
 function offsetAt(instant: number, timeZone: string): number {
   const parts = Object.fromEntries(

@@ -40,6 +40,19 @@ export function newBookingId(roomId: string, now = Date.now()): string {
   return `${newId("bkg", now)}${room}`;
 }
 
+/** A viewing id that names its room, as a booking id does: the room's calendar holds the viewing. */
+export function newViewingId(roomId: string, now = Date.now()): string {
+  const room = ROOM_ID.exec(roomId)?.[1];
+  if (!room) throw new RangeError(`not a room id: ${roomId}`);
+  return `${newId("vwg", now)}${room}`;
+}
+
+/** The room a viewing id names. */
+export function roomOfViewing(viewingId: string): string | null {
+  const room = /^vwg_[0-9a-z]{17}([0-9a-z]{17})$/.exec(viewingId)?.[1];
+  return room ? `room_${room}` : null;
+}
+
 /** The room a booking id names, or null for ids made before bookings named their rooms. */
 export function roomOfBooking(bookingId: string): string | null {
   const room = ROOM_BOOKING_ID.exec(bookingId)?.[1];
@@ -55,5 +68,7 @@ const ID_BODY = "[0-9a-z]{17}";
  * so a hostile id (a NUL byte, an unpaired surrogate, 10 kB of text) never reaches a store.
  */
 export function idPattern(prefix: string): RegExp {
-  return prefix === "bkg" ? new RegExp(`^bkg_${ID_BODY}(?:${ID_BODY})?$`) : new RegExp(`^${prefix}_${ID_BODY}$`);
+  if (prefix === "bkg") return new RegExp(`^bkg_${ID_BODY}(?:${ID_BODY})?$`);
+  if (prefix === "vwg") return new RegExp(`^vwg_${ID_BODY}${ID_BODY}$`);
+  return new RegExp(`^${prefix}_${ID_BODY}$`);
 }

@@ -14,6 +14,7 @@ import {
 import { freeNights, takeNights } from "./availability";
 import { noteBooking } from "./interactions";
 import { sendEmail } from "./email";
+import { projectViewing } from "./viewings";
 import {
   noticeBooking,
   noticeChatMessage,
@@ -43,9 +44,9 @@ export const handlers: Handlers = {
   "invoice.charge_failed": noticeInvoice,
   "lease.ended": noticeLeaseEnded,
   "refund.failed": noticeRefundFailed,
-  "viewing.booked": all(noticeViewing),
-  "viewing.cancelled": all(noticeViewing),
-  "viewing.reminder": all(noticeViewing),
+  "viewing.booked": all(projectViewing, noticeViewing),
+  "viewing.cancelled": all(projectViewing, noticeViewing),
+  "viewing.reminder": noticeViewing,
   "chat.message_unread": noticeChatMessage,
   "email.requested": sendEmail,
   "deposit.settled": noticeDepositSettled,
