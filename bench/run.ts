@@ -4,7 +4,7 @@
  * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
  * bench/results/ and tears everything down.
  *
- * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations, BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
+ * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations|chat, BENCH_CHAT_MESSAGES (10000), BENCH_CHAT_SENDER_RATE (5 per second), BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
  * BENCH_SEARCH_QUERIES (1000), BENCH_SEARCH_CONCURRENCY (8), BENCH_SEARCH_CONCURRENT_QUERIES (200), BENCH_SEARCH_ORAMA_BUDGET_S (300),
  * BENCH_SEARCH_LAG_SAMPLES (5), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
@@ -14,6 +14,7 @@
  * DATABASE_URL (use a scratch database there instead of an embedded Postgres).
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
+import { chatTables, runChatBench, type ChatOptions } from "./chat";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
 import { outboxTable, runOutboxBench } from "./outbox";
 import { recommendationsTables, runRecommendationsBench, type RecommendationsOptions } from "./recommendations";
@@ -37,8 +38,8 @@ try {
 }
 
 async function main(): Promise<void> {
-  if (only && !["booking", "billing", "outbox", "search", "recommendations"].includes(only))
-    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search or recommendations, not ${only}`);
+  if (only && !["booking", "billing", "outbox", "search", "recommendations", "chat"].includes(only))
+    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search, recommendations or chat, not ${only}`);
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
@@ -59,6 +60,11 @@ async function main(): Promise<void> {
     concurrency: envInt("BENCH_RECO_CONCURRENCY", 8),
     seed: envInt("BENCH_SEED", 42),
     indexTimeoutMs: envInt("BENCH_RECO_INDEX_TIMEOUT_MIN", 30) * 60_000,
+  };
+  const chat: ChatOptions = {
+    messages: envInt("BENCH_CHAT_MESSAGES", 10_000),
+    // CHAT_LIMITER allows 60 frames per 10 s per user: 5 a second stays under it.
+    senderRate: envInt("BENCH_CHAT_SENDER_RATE", 5),
   };
   const webhooks = webhooksOption(process.env.BENCH_STRIPE_WEBHOOKS);
   // wrangler's local trace collector has no production counterpart; off unless asked for.
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
       outbox,
       search,
       recommendations,
+      chat,
     },
   };
   if (!only || only === "booking") {
@@ -119,6 +126,14 @@ async function main(): Promise<void> {
       `\nRecommendations (${result.listings} listings in ${result.properties} properties, ${result.tenants} tenants)\n${recommendationsTables(result)}`,
     );
     out.recommendations = result;
+  }
+  if (!only || only === "chat") {
+    say("\n▸ Chat benchmark");
+    const rows = await runChatBench(platform, chat, say);
+    say(
+      `\nChat (${chat.messages} messages per layout and system, at most ${chat.senderRate}/s per sender)\n${chatTables(rows)}`,
+    );
+    out.chat = rows;
   }
   out.platform = platformReport(platform);
   out.durationMs = Date.now() - startedAt.getTime();
