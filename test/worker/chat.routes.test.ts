@@ -229,6 +229,26 @@ describe("chat", () => {
     expect((await say(c, thread, "still here")).id).toMatch(/^msg_/);
   });
 
+  it("cuts a flood with CHAT_LIMITER: frames past the limit are refused and not stored", async () => {
+    const { roomId } = await room();
+    const tenant = await signUp("tenant");
+    const c = await connect(tenant.accessToken, roomId);
+    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    for (let i = 0; i < 80; i++)
+      c.send({ type: "message", threadId: thread, clientId: `flood-${i}`, text: `flood ${i}` });
+    await c.next((f) => f.type === "error" && f.code === "rate_limited");
+    await eventually(async () =>
+      c.frames.filter((f) => f.type === "ack" || f.type === "error").length === 80 ? true : undefined,
+    );
+    const acked = c.frames.filter((f) => f.type === "ack").length;
+    expect(acked).toBeLessThanOrEqual(60);
+    expect(c.frames.filter((f) => f.code === "rate_limited")).toHaveLength(80 - acked);
+    const stored = await json(
+      await call("GET", `/v1/rooms/${roomId}/threads/${thread}/messages?limit=100`, { token: tenant.accessToken }),
+    );
+    expect(stored.items).toHaveLength(acked);
+  });
+
   it("survives the object's eviction: the sockets stay open and the history is kept", async () => {
     const { landlord, roomId } = await room();
     const tenant = await signUp("tenant");

@@ -23,6 +23,22 @@ const exists = async (sql: string, ...binds: unknown[]) =>
     .first()) !== null;
 
 describe("retention (five-minute cron)", () => {
+  it("purges socket tickets once they expire, used or not, and keeps live ones", async () => {
+    const row = (hash: string, expiresAt: string, usedAt: string | null) =>
+      env.DB.prepare(
+        "insert into socket_tickets (token_hash, user_id, role, scope, room_id, expires_at, used_at) values (?, 'usr_x', 'tenant', 'inbox', null, ?, ?)",
+      ).bind(hash, expiresAt, usedAt);
+    const [expiredUnused, expiredUsed, live] = [1, 2, 3].map(() => crypto.randomUUID());
+    await env.DB.batch([
+      row(expiredUnused!, ago(60_000), null),
+      row(expiredUsed!, ago(60_000), ago(90_000)),
+      row(live!, new Date(Date.now() + 60_000).toISOString(), null),
+    ]);
+    await fiveMinuteCron();
+    const left = async (hash: string) => exists("select 1 from socket_tickets where token_hash = ?", hash);
+    expect([await left(expiredUnused!), await left(expiredUsed!), await left(live!)]).toEqual([false, false, true]);
+  });
+
   it("purges processed event ids after 30 days, sent outbox rows after 7, idempotency keys after 24 hours, and expired refresh tokens", async () => {
     const id = () => `evt_${crypto.randomUUID().replaceAll("-", "")}`;
     const [oldEvent, newEvent] = [id(), id()];
