@@ -196,6 +196,7 @@ export const listings = sqliteTable(
     index("listings_geo").on(t.active, t.lat, t.lng),
     index("listings_price").on(t.active, t.currency, t.priceAmount),
     index("listings_property").on(t.propertyId),
+    index("listings_owner").on(t.ownerId, t.active),
   ],
 );
 
@@ -411,4 +412,37 @@ export const viewings = sqliteTable(
     ...timestamps,
   },
   (t) => [index("viewings_tenant").on(t.tenantId, t.startAt), index("viewings_landlord").on(t.landlordId, t.startAt)],
+);
+
+/** A tenant's rental request: what they need, for landlords to answer with offers (the request pool). */
+export const rentalRequests = sqliteTable(
+  "rental_requests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    lat: real("lat").notNull(),
+    lng: real("lng").notNull(),
+    radiusKm: real("radius_km").notNull(),
+    city: text("city"),
+    /** Most the tenant pays per period (a night or a month, by rental mode), minor units. */
+    budgetAmount: integer("budget_amount").notNull(),
+    currency: text("currency").notNull(),
+    rentalMode: text("rental_mode", { enum: ["monthly", "nightly"] }).notNull(),
+    moveIn: text("move_in").notNull(),
+    /** The stay's end (exclusive): moveIn + nights, or + months. */
+    moveOut: text("move_out").notNull(),
+    nights: integer("nights"),
+    months: integer("months"),
+    units: integer("units").notNull(),
+    note: text("note"),
+    status: text("status", { enum: ["open", "accepted", "withdrawn", "expired"] }).notNull(),
+    expiresAt: text("expires_at").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index("rental_requests_tenant").on(t.tenantId, t.status, t.id),
+    /** The pool: open requests in a latitude band, by currency and mode (never a scan of all requests). */
+    index("rental_requests_pool").on(t.status, t.currency, t.rentalMode, t.lat),
+    index("rental_requests_expiry").on(t.status, t.expiresAt),
+  ],
 );

@@ -11,6 +11,7 @@ import { bookings } from "./routes/bookings";
 import { chatRoutes } from "./routes/chat";
 import { notificationRoutes } from "./routes/notifications";
 import { roomViewings, viewingRoutes } from "./routes/viewings";
+import { rentalRequestRoutes, requestPoolRoutes } from "./routes/rental-requests";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { jwks } from "./routes/jwks";
@@ -55,6 +56,8 @@ const routes = app
   .route("/v1", chatRoutes)
   .route("/v1", notificationRoutes)
   .route("/v1/landlords", landlords)
+  .route("/v1/landlords", requestPoolRoutes)
+  .route("/v1/rental-requests", rentalRequestRoutes)
   .route("/v1/bookings", bookings)
   .route("/v1/webhooks", webhooks)
   .route("/v1/leases", leases)

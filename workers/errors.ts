@@ -25,6 +25,7 @@ export const ERRORS = {
   nothing_owed: [409, "Nothing owed"],
   slot_taken: [409, "Viewing slot taken"],
   too_many_viewings: [409, "Too many viewings"],
+  too_many_open_requests: [409, "Too many open rental requests"],
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Payload too large"],
   unsupported_media_type: [415, "Unsupported media type"],

@@ -48,13 +48,13 @@ export function chargeable(min: 0 | 1, example: number) {
 /** A positive amount: a price, a payment. */
 export const Money = chargeable(1, 125000).openapi("Money");
 
-/** Money as the API returns it (amounts already validated on the way in). */
 /** An instant as the API answers it: ISO 8601 in UTC with milliseconds (no `format`, so validators stay regex-only). */
 export const Instant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
   .openapi({ example: "2027-03-01T09:30:00.000Z" });
 
+/** Money as the API returns it (amounts already validated on the way in). */
 export const MoneyView = z.object({ amount: z.number().int(), currency: z.string() }).openapi("MoneyView");
 
 export const Problem = z
@@ -97,6 +97,7 @@ const ID_KINDS = {
   thr: "chat thread",
   ntf: "notification",
   vwg: "viewing",
+  rrq: "rental request",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
 const ID_EXAMPLES: Record<IdPrefix, string> = {
@@ -108,6 +109,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   thr: "thr_0mh2c4d1e9f2a7k3b",
   ntf: "ntf_0mh2c5a2b7d1e4f9k",
   vwg: "vwg_0mh2d1a4c7e2k9f3b0mfz3k2a1x7q4b9c2",
+  rrq: "rrq_0mh2e3a1c9d4f7k2b",
 };
 
 /**

@@ -239,6 +239,33 @@ describe("operations", () => {
     );
   });
 
+  it("rental requests and the pool", async () => {
+    const token = tenant.accessToken;
+    const body = {
+      location: { lat: 38.72, lng: -9.14 },
+      radiusKm: 5,
+      budget: { amount: 70000, currency: "EUR" },
+      rentalMode: "monthly",
+      moveIn: inDays(40),
+      months: 2,
+    };
+    const created = await checked("POST", "/v1/rental-requests", { token, body });
+    expect(created.status).toBe(201);
+    expectProblem(
+      await checked("POST", "/v1/rental-requests", { token, body: { ...body, months: undefined } }),
+      422,
+      "validation_failed",
+    );
+    expect((await checked("GET", "/v1/rental-requests", { token })).status).toBe(200);
+    expect((await checked("GET", `/v1/rental-requests/${created.body.id}`, { token })).status).toBe(200);
+    expect((await checked("GET", "/v1/landlords/me/request-pool", { token: landlord.accessToken })).status).toBe(200);
+    expectProblem(await checked("GET", "/v1/landlords/me/request-pool", { token }), 403, "forbidden");
+    expect((await checked("POST", `/v1/rental-requests/${created.body.id}/withdraw`, { token })).body.status).toBe(
+      "withdrawn",
+    );
+    expectProblem(await checked("GET", `/v1/rental-requests/rrq_${"0".repeat(17)}`, { token }), 404, "not_found");
+  });
+
   it("viewings", async () => {
     const { landlord: owner, room } = await landlordWithRoom();
     const hours = {

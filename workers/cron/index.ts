@@ -1,6 +1,8 @@
 import { log } from "../log";
 import { reconcilePaymentAttempts } from "../services/invoices";
 import { runBilling } from "./billing";
+import { d1 } from "../data/d1";
+import { expireRequests } from "../data/rental-requests";
 import { sweepOutbox } from "./outbox-sweep";
 import { runReconciliation } from "./reconcile";
 import { purgeExpired } from "./retention";
@@ -8,7 +10,11 @@ import { purgeExpired } from "./retention";
 /** Cron expressions from wrangler.toml mapped to their jobs. */
 export const CRON_JOBS: Record<string, (env: Env, scheduledTime: Date) => Promise<unknown>> = {
   "*/5 * * * *": (env, scheduledTime) => everyFiveMinutes(env, scheduledTime),
-  "0 * * * *": (env, scheduledTime) => runBilling(env, scheduledTime),
+  "0 * * * *": async (env, scheduledTime) => ({
+    // First: it is one bounded statement, and billing failing must not keep requests open.
+    expiredRequests: await expireRequests(d1(env), scheduledTime.toISOString()),
+    billing: await runBilling(env, scheduledTime),
+  }),
 };
 
 /**

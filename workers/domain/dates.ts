@@ -25,6 +25,14 @@ export function eachDay(start: string, end: string): string[] {
   return Array.from({ length: Math.max(0, n) }, (_, i) => addDays(start, i));
 }
 
+/** `n` calendar months after `day`; a day the month lacks becomes its last (31 January + 1 → 28 or 29 February). */
+export function addMonths(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number);
+  const first = new Date(Date.UTC(y!, m! - 1 + n, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d!, last))).toISOString().slice(0, 10);
+}
+
 /** Today's date where the property is, so "no past dates" means the landlord's today. */
 export function todayIn(timeZone: string, now = new Date()): string {
   return dayFormatter(timeZone).format(now);

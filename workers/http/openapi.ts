@@ -55,6 +55,10 @@ const TAGS = [
     name: "viewings",
     description: "Viewing appointments: a room's weekly hours, free slots (DST-correct), booking and cancelling.",
   },
+  {
+    name: "requests",
+    description: "Rental requests: a tenant posts what they need; landlords see the ones their rooms fit, ranked.",
+  },
   { name: "landlords", description: "A landlord's contract capacity." },
   { name: "bookings", description: "Holding a room for a stay, paying for it, cancelling it." },
   { name: "rent", description: "Leases, their invoices and ledger statement, rent payments, late fees, deposits." },

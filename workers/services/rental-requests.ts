@@ -1,0 +1,193 @@
+import {
+  closeRequest,
+  findRequest,
+  insertRequestUnderLimit,
+  poolMatches,
+  requestsByIds,
+  requestsOf,
+  type PoolMatch,
+  type RentalRequestRow,
+} from "../data/rental-requests";
+import { decodeKeyCursor, encodeKeyCursor, toPage } from "../domain/cursor";
+import { addDays, addMonths } from "../domain/dates";
+import { newId } from "../domain/ids";
+import { fitOf, landlordScore, matchReason, matchScore } from "../domain/match-score";
+import type { AuthUser } from "../domain/tokens";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+
+/** How long a request stays open unless accepted or withdrawn. */
+export const REQUEST_OPEN_DAYS = 14;
+export const MAX_OPEN_REQUESTS = 5;
+
+export interface NewRentalRequest {
+  location: { lat: number; lng: number };
+  radiusKm: number;
+  city?: string;
+  budget: { amount: number; currency: string };
+  rentalMode: "monthly" | "nightly";
+  moveIn: string;
+  nights?: number;
+  months?: number;
+  units: number;
+  note?: string;
+}
+
+const notFound = () => new AppError("not_found", "No such rental request.");
+
+export async function createRequest(deps: Deps, tenant: AuthUser, input: NewRentalRequest) {
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  if (input.moveIn < today)
+    throw new AppError("validation_failed", "The move-in date has passed.", {
+      errors: [{ path: "moveIn", message: "must be today or later" }],
+    });
+  const at = now.toISOString();
+  const row: RentalRequestRow = {
+    id: newId("rrq"),
+    tenantId: tenant.id,
+    lat: input.location.lat,
+    lng: input.location.lng,
+    radiusKm: input.radiusKm,
+    city: input.city ?? null,
+    budgetAmount: input.budget.amount,
+    currency: input.budget.currency,
+    rentalMode: input.rentalMode,
+    moveIn: input.moveIn,
+    moveOut: input.nights ? addDays(input.moveIn, input.nights) : addMonths(input.moveIn, input.months!),
+    nights: input.nights ?? null,
+    months: input.months ?? null,
+    units: input.units,
+    note: input.note ?? null,
+    status: "open",
+    expiresAt: new Date(now.getTime() + REQUEST_OPEN_DAYS * 86_400_000).toISOString(),
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (!(await insertRequestUnderLimit(deps.db, row, MAX_OPEN_REQUESTS)))
+    throw new AppError("too_many_open_requests", `You have ${MAX_OPEN_REQUESTS} open requests; withdraw one first.`);
+  return view(row);
+}
+
+export async function myRequests(deps: Deps, tenant: AuthUser, q: { limit: number; cursor: string | null }) {
+  const page = toPage(await requestsOf(deps.db, tenant.id, q.cursor, q.limit), q.limit);
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+/** Its tenant sees a request; so does a landlord whose pool it is in. Anyone else: 404. */
+export async function getRequest(deps: Deps, user: AuthUser, id: string) {
+  const row = await findRequest(deps.db, id);
+  if (!row) throw notFound();
+  if (row.tenantId === user.id) return view(row);
+  if (user.role === "landlord" && (await available(deps, user.id)).available) {
+    const matches = await poolMatches(deps.db, user.id, new Date().toISOString(), id);
+    if (matches.length > 0) return view(row);
+  }
+  throw notFound();
+}
+
+export async function withdrawRequest(deps: Deps, tenant: AuthUser, id: string) {
+  const row = await findRequest(deps.db, id);
+  if (!row || row.tenantId !== tenant.id) throw notFound();
+  const after = await closeRequest(deps.db, id, "withdrawn", new Date().toISOString());
+  if (after!.status !== "withdrawn")
+    throw new AppError("conflict", `The request is ${after!.status}; only an open request can be withdrawn.`);
+  return view(after!);
+}
+
+/** Whether the landlord's desk can take another contract, with what the score needs of it. */
+function available(deps: Deps, landlordId: string) {
+  return deps.env.LANDLORD_DESK.getByName(landlordId).status();
+}
+
+/**
+ * The landlord's request pool: open requests that fit at least one of their active rooms, best
+ * match first. A landlord whose desk is full sees none, and is told why.
+ */
+export async function requestPool(deps: Deps, landlord: AuthUser, q: { limit: number; cursor?: string }) {
+  const after = q.cursor === undefined ? null : decodeKeyCursor(q.cursor);
+  if (q.cursor !== undefined && (!after || after.sort !== "match" || typeof after.key !== "number"))
+    throw new AppError("validation_failed", "The cursor is not one this list gave.", {
+      errors: [{ path: "cursor", message: "use the nextCursor of a previous page" }],
+    });
+  const desk = await available(deps, landlord.id);
+  const score = landlordScore({
+    activeContracts: desk.activeContracts + desk.reserved,
+    totalCapacity: desk.totalCapacity,
+    // Activity, acceptance and response times come with offers (not built yet): they add nothing so far.
+    sinceActiveMs: null,
+    acceptanceRate: null,
+    avgFirstResponseMs: null,
+  });
+  if (!desk.available)
+    return {
+      available: false,
+      reason: `All ${desk.totalCapacity} contracts are taken or reserved: free one to see requests.`,
+      landlordScore: score,
+      items: [],
+      nextCursor: null,
+    };
+  const matches = await poolMatches(deps.db, landlord.id, new Date().toISOString());
+  const requests = await requestsByIds(deps.db, [...new Set(matches.map((m) => m.requestId))]);
+  const ranked = rank(matches, requests, score);
+  const start = after
+    ? ranked.findIndex(
+        (r) => r.matchScore < (after.key as number) || (r.matchScore === after.key && r.request.id > after.id),
+      )
+    : 0;
+  const page = start < 0 ? [] : ranked.slice(start, start + q.limit);
+  const more = start >= 0 && ranked.length > start + q.limit;
+  const last = page.at(-1);
+  return {
+    available: true,
+    reason: null,
+    landlordScore: score,
+    items: page,
+    nextCursor: more && last ? encodeKeyCursor({ sort: "match", key: last.matchScore, id: last.request.id }) : null,
+  };
+}
+
+/** One item per request: its fitting rooms best first, the match score of the best, highest first (ties by id). */
+function rank(matches: PoolMatch[], requests: Map<string, RentalRequestRow>, score: number) {
+  const byRequest = new Map<string, PoolMatch[]>();
+  for (const m of matches) byRequest.set(m.requestId, [...(byRequest.get(m.requestId) ?? []), m]);
+  const items = [];
+  for (const [id, ms] of byRequest) {
+    const r = requests.get(id);
+    if (!r) continue;
+    const fits = ms
+      .map((m) => ({
+        m,
+        fit: { distanceKm: m.distanceKm, radiusKm: r.radiusKm, price: m.price, budget: r.budgetAmount },
+      }))
+      .sort((a, b) => fitOf(b.fit) - fitOf(a.fit) || a.m.roomId.localeCompare(b.m.roomId));
+    const best = fits[0]!;
+    items.push({
+      request: view(r),
+      roomIds: fits.map((f) => f.m.roomId),
+      matchScore: matchScore(score, fitOf(best.fit)),
+      matchReason: matchReason(best.fit, fits.length),
+    });
+  }
+  return items.sort((a, b) => b.matchScore - a.matchScore || a.request.id.localeCompare(b.request.id));
+}
+
+function view(r: RentalRequestRow) {
+  return {
+    id: r.id,
+    status: r.status,
+    location: { lat: r.lat, lng: r.lng },
+    radiusKm: r.radiusKm,
+    city: r.city,
+    budget: { amount: r.budgetAmount, currency: r.currency },
+    rentalMode: r.rentalMode,
+    moveIn: r.moveIn,
+    moveOut: r.moveOut,
+    nights: r.nights,
+    months: r.months,
+    units: r.units,
+    note: r.note,
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
+  };
+}
