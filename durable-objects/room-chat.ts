@@ -78,6 +78,7 @@ interface MessageRow {
  */
 export class RoomChat extends DurableObject<Env> {
   #sql: SqlStorage;
+  #roomCache: { roomId: string; landlordId: string } | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -301,20 +302,27 @@ export class RoomChat extends DurableObject<Env> {
     return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
   }
 
-  /** Records the room and its landlord on first contact, and follows a change of owner. */
+  /** Records the room and its landlord on first contact, and follows a change of owner (a read otherwise, not a write). */
   #meet(who: ChatParty): void {
+    const known = this.#room();
+    if (known?.roomId === who.roomId && known.landlordId === who.landlordId) return;
     this.#sql.exec(
       "INSERT INTO room (id, room_id, landlord_id) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET landlord_id = excluded.landlord_id",
       who.roomId,
       who.landlordId,
     );
+    this.#roomCache = undefined;
   }
 
+  /** The room and its landlord, read once per instance (every frame needs them). */
   #room(): { roomId: string; landlordId: string } | null {
-    const row = this.#sql
-      .exec<{ room_id: string; landlord_id: string }>("SELECT room_id, landlord_id FROM room")
-      .toArray()[0];
-    return row ? { roomId: row.room_id, landlordId: row.landlord_id } : null;
+    if (this.#roomCache === undefined) {
+      const row = this.#sql
+        .exec<{ room_id: string; landlord_id: string }>("SELECT room_id, landlord_id FROM room")
+        .toArray()[0];
+      this.#roomCache = row ? { roomId: row.room_id, landlordId: row.landlord_id } : null;
+    }
+    return this.#roomCache;
   }
 
   #threadOf(tenantId: string, create: boolean): ThreadRow | null {

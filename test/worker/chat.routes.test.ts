@@ -83,10 +83,11 @@ describe("chat tickets", () => {
     expect(t.url).toMatch(/^wss:\/\/api\.test\/v1\/chat\?/);
     expect(new Date(t.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(60_000);
 
-    // Plain HTTP is told to upgrade, and the ticket is not spent by it.
+    // Plain HTTP is told to upgrade, and the ticket is not spent by it; a forged one is refused there too.
     const plain = await call("GET", `/v1/chat?ticket=${t.ticket}`);
     expect(plain.status).toBe(426);
     expect((await json(plain)).code).toBe("upgrade_required");
+    expect((await call("GET", `/v1/chat?ticket=${"y".repeat(43)}`)).status).toBe(401);
 
     const first = await upgrade(`/v1/chat?ticket=${t.ticket}`);
     expect(first.status).toBe(101);

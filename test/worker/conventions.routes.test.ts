@@ -141,9 +141,16 @@ describe("errors", () => {
     expect(JSON.stringify(boomBody)).not.toContain("10.0.0.7");
   });
 
-  it("asks for a WebSocket upgrade where a socket route is called over plain HTTP (426 with Upgrade)", async () => {
+  it("answers a socket route over plain HTTP: 401 for a bad ticket, 426 with Upgrade (ticket unspent) for a good one", async () => {
     for (const path of ["/v1/chat?ticket=abc", "/v1/notifications/socket?ticket=abc"]) {
       const res = await call("GET", path);
+      expect(res.status).toBe(401);
+      expect((await json(res)).code).toBe("unauthorized");
+    }
+    const user = await signUp("tenant");
+    const { ticket } = await json(await call("POST", "/v1/notifications/tickets", { token: user.accessToken }));
+    for (let i = 0; i < 2; i++) {
+      const res = await call("GET", `/v1/notifications/socket?ticket=${ticket}`);
       expect(res.status).toBe(426);
       expect(res.headers.get("upgrade")).toBe("websocket");
       expect(res.headers.get("content-type")).toBe("application/problem+json");

@@ -220,8 +220,14 @@ describe("operations", () => {
     expect((await checked("GET", "/v1/notifications/unread-count", { token })).body).toEqual({ count: 0 });
     expect((await checked("POST", "/v1/notifications/read", { token, body: { all: true } })).status).toBe(200);
     expectProblem(await checked("POST", "/v1/notifications/read", { token, body: {} }), 422, "validation_failed");
-    expect((await checked("POST", "/v1/notifications/tickets", { token })).status).toBe(201);
-    expectProblem(await checked("GET", "/v1/notifications/socket?ticket=x"), 426, "upgrade_required");
+    const inbox = await checked("POST", "/v1/notifications/tickets", { token });
+    expect(inbox.status).toBe(201);
+    expectProblem(
+      await checked("GET", `/v1/notifications/socket?ticket=${inbox.body.ticket}`),
+      426,
+      "upgrade_required",
+    );
+    expectProblem(await checked("GET", "/v1/notifications/socket?ticket=x"), 401, "unauthorized");
     const prefs = await checked("GET", "/v1/me/notification-preferences", { token });
     expect(prefs.body.preferences.length).toBeGreaterThan(10);
     const set = await checked("PUT", "/v1/me/notification-preferences", {

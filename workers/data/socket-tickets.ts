@@ -21,6 +21,16 @@ export async function spendTicket(db: D1Db, tokenHash: string, now: string): Pro
   return rows[0] ?? null;
 }
 
+/** A ticket that would open a socket now, without spending it. */
+export async function liveTicket(db: D1Db, tokenHash: string, now: string): Promise<SocketTicketRow | null> {
+  const row = await db
+    .select()
+    .from(socketTickets)
+    .where(and(eq(socketTickets.tokenHash, tokenHash), isNull(socketTickets.usedAt), gt(socketTickets.expiresAt, now)))
+    .get();
+  return row ?? null;
+}
+
 /** Retention: a ticket is worthless once expired, used or not. */
 export async function purgeExpiredTickets(db: D1Db, now: string, limit: number): Promise<number> {
   const expired = db

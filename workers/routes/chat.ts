@@ -8,7 +8,6 @@ import {
   ThreadParams,
 } from "../../schema/api/chat";
 import { bearer, errors, idParam, jsonResponse, PageQuery } from "../../schema/api/common";
-import { AppError } from "../errors";
 import { requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as chat from "../services/chat";
@@ -42,13 +41,13 @@ export const chatRoutes = router()
       tags,
       summary: "Open a room's chat socket (WebSocket upgrade)",
       description:
-        "Upgrades to a WebSocket on the ticket's room. Frames are JSON (see `schema/chat-frames.ts` and docs/architecture.md): send `message`, `read`, `typing`, `history`; receive `hello`, `ack`, `message`, `read`, `typing`, `history`, `error`. A used, expired, forged or other-room ticket answers 401 before any upgrade.",
+        "Upgrades to a WebSocket on the ticket's room. Frames are JSON (see `schema/chat-frames.ts` and docs/architecture.md): send `message`, `read`, `typing`, `history`; receive `hello`, `ack`, `message`, `read`, `typing`, `history`, `error`. A used, expired, forged or other-room ticket answers 401 before any upgrade; a good ticket asked without `Upgrade: websocket` answers 426 and stays unspent.",
       request: { query: ChatSocketQuery },
       responses: { 101: { description: "Switching to the WebSocket protocol" }, ...errors(401, 422, 426) },
     }),
     async (c) => {
-      requireUpgrade(c.req.header("upgrade"));
       const { ticket, roomId } = c.req.valid("query");
+      if (!isUpgrade(c.req.header("upgrade"))) await chat.refuseWithoutUpgrade(c.var.deps, ticket, "chat", roomId);
       return chat.openChat(c.var.deps, ticket, roomId) as unknown as ReturnType<typeof c.body>;
     },
   )
@@ -84,8 +83,7 @@ export const chatRoutes = router()
     },
   );
 
-/** A socket route asked over plain HTTP answers 426 with the protocol to upgrade to. */
-export function requireUpgrade(upgrade: string | undefined): void {
-  if (upgrade?.toLowerCase() !== "websocket")
-    throw new AppError("upgrade_required", "Open this URL as a WebSocket.", { headers: { upgrade: "websocket" } });
+/** Whether the request asks to become a WebSocket (else: 401 for a bad ticket, 426 for a good one). */
+export function isUpgrade(upgrade: string | undefined): boolean {
+  return upgrade?.toLowerCase() === "websocket";
 }

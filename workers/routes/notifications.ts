@@ -15,7 +15,7 @@ import { requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as chat from "../services/chat";
 import * as notifications from "../services/notifications";
-import { requireUpgrade } from "./chat";
+import { isUpgrade } from "./chat";
 
 const tags = ["notifications"];
 
@@ -91,8 +91,9 @@ export const notificationRoutes = router()
       responses: { 101: { description: "Switching to the WebSocket protocol" }, ...errors(401, 422, 426) },
     }),
     async (c) => {
-      requireUpgrade(c.req.header("upgrade"));
-      return chat.openInbox(c.var.deps, c.req.valid("query").ticket) as unknown as ReturnType<typeof c.body>;
+      const { ticket } = c.req.valid("query");
+      if (!isUpgrade(c.req.header("upgrade"))) await chat.refuseWithoutUpgrade(c.var.deps, ticket, "inbox");
+      return chat.openInbox(c.var.deps, ticket) as unknown as ReturnType<typeof c.body>;
     },
   )
   .openapi(

@@ -1,6 +1,6 @@
 import type { ChatParty } from "../../durable-objects/room-chat";
 import { findRoom } from "../data/catalog";
-import { insertTicket, spendTicket, type SocketTicketRow } from "../data/socket-tickets";
+import { insertTicket, liveTicket, spendTicket, type SocketTicketRow } from "../data/socket-tickets";
 import { randomToken, sha256Hex } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
@@ -83,6 +83,21 @@ export async function spend(
   const row = await spendTicket(deps.db, await sha256Hex(ticket), new Date().toISOString());
   if (!row || row.scope !== scope || (roomId !== undefined && row.roomId !== roomId)) throw refused();
   return row;
+}
+
+/**
+ * A socket URL asked over plain HTTP: a ticket that would be refused is refused (401) the same as
+ * on an upgrade; a good one is left unspent, and the caller is told to upgrade (426).
+ */
+export async function refuseWithoutUpgrade(
+  deps: Deps,
+  ticket: string,
+  scope: SocketTicketRow["scope"],
+  roomId?: string,
+): Promise<never> {
+  const row = await liveTicket(deps.db, await sha256Hex(ticket), new Date().toISOString());
+  if (!row || row.scope !== scope || (roomId !== undefined && row.roomId !== roomId)) throw refused();
+  throw new AppError("upgrade_required", "Open this URL as a WebSocket.", { headers: { upgrade: "websocket" } });
 }
 
 /** Opens a chat socket: the ticket is spent first, then the room's object accepts the upgrade. */
