@@ -98,6 +98,7 @@ const ID_KINDS = {
   ntf: "notification",
   vwg: "viewing",
   rrq: "rental request",
+  usr: "user",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
 const ID_EXAMPLES: Record<IdPrefix, string> = {
@@ -110,6 +111,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   ntf: "ntf_0mh2c5a2b7d1e4f9k",
   vwg: "vwg_0mh2d1a4c7e2k9f3b0mfz3k2a1x7q4b9c2",
   rrq: "rrq_0mh2e3a1c9d4f7k2b",
+  usr: "usr_0mh0a1b2c3d4e5f6g",
 };
 
 /**

@@ -16,3 +16,22 @@ export const SetCapacity = z
   .object({ totalCapacity: z.number().int().min(0).max(100_000).nullable().openapi({ example: 10 }) })
   .strict()
   .openapi("SetCapacity");
+
+export const LandlordProfile = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    score: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .openapi({ description: "The landlord score (docs/architecture.md, Request pool)" }),
+    available: z.boolean().openapi({ description: "Whether they can take another contract" }),
+    rating: z.number().nullable().openapi({ description: "Average review rating (reviews are not built yet: null)" }),
+    reviewCount: z.number().int(),
+    avgFirstResponseMinutes: z.number().nullable(),
+    listedRooms: z.number().int(),
+    memberSince: z.string(),
+  })
+  .openapi("LandlordProfile");

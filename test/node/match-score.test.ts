@@ -15,6 +15,7 @@ describe("landlord score", () => {
     expect(landlordScore(base)).toBe(70); // 50 + no cap (fully free) 20
     expect(landlordScore({ ...base, activeContracts: 3, totalCapacity: 4 })).toBe(55); // 50 + 0.25 × 20
     expect(landlordScore({ ...base, activeContracts: 4, totalCapacity: 4 })).toBe(50);
+    expect(landlordScore({ ...base, totalCapacity: 0 })).toBe(50); // a cap of 0 closes the landlord
     expect(landlordScore({ ...base, sinceActiveMs: 23 * HOUR })).toBe(85);
     expect(landlordScore({ ...base, sinceActiveMs: 25 * HOUR })).toBe(80);
     expect(landlordScore({ ...base, sinceActiveMs: 8 * 24 * HOUR })).toBe(70);

@@ -29,6 +29,7 @@ const PREFIX_OF: Record<string, string> = {
   favourites: "prop",
   viewings: "vwg",
   "rental-requests": "rrq",
+  landlords: "usr",
 };
 const BODY = "0mh1x2k3a9f4c7e2b"; // 17 of [0-9a-z], as newId makes them
 
@@ -40,7 +41,7 @@ function hostileIds(prefix: string): Record<string, string> {
     "an unpaired surrogate": "%ED%A0%80",
     "a NUL after the prefix": `${prefix}_${tail.slice(1)}%00`,
     "a surrogate after the prefix": `${prefix}_${tail.slice(1)}%ED%A0%80`,
-    "the wrong prefix": `usr_${BODY}`,
+    "the wrong prefix": prefix === "usr" ? `prop_${BODY}` : `usr_${BODY}`,
     "no prefix": BODY,
     "upper case": `${prefix}_${tail.toUpperCase()}`,
     "one character too many": `${prefix}_${tail}0`,

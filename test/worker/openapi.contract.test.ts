@@ -270,6 +270,8 @@ describe("operations", () => {
       "withdrawn",
     );
     expectProblem(await checked("GET", `/v1/rental-requests/rrq_${"0".repeat(17)}`, { token }), 404, "not_found");
+    expect((await checked("GET", `/v1/landlords/${landlord.id}/profile`)).body.id).toBe(landlord.id);
+    expectProblem(await checked("GET", `/v1/landlords/${tenant.id}/profile`), 404, "not_found");
   });
 
   it("viewings", async () => {

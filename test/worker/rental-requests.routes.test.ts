@@ -132,7 +132,12 @@ describe("the request pool", () => {
     const tenant = await signUp("tenant");
     const id = (await json(await post(tenant.accessToken, fitting()))).id;
     expect((await poolOf(landlord.accessToken)).items.map((i: any) => i.request.id)).toContain(id);
+    const open = await json(await call("GET", `/v1/landlords/${landlord.id}/profile`));
+    expect(open).toMatchObject({ id: landlord.id, score: 70, available: true, listedRooms: 1, rating: null });
     await call("PUT", "/v1/landlords/me/capacity", { token: landlord.accessToken, body: { totalCapacity: 0 } });
+    const closed = await json(await call("GET", `/v1/landlords/${landlord.id}/profile`));
+    expect(closed).toMatchObject({ score: 50, available: false });
+    expect((await call("GET", `/v1/landlords/${tenant.id}/profile`)).status).toBe(404);
     const full = await poolOf(landlord.accessToken);
     expect(full).toMatchObject({ available: false, items: [] });
     expect(full.reason).toMatch(/contracts are taken/);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
 import { properties, rooms } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -114,4 +114,15 @@ export async function roomIdsOfOwner(db: D1Db, ownerId: string): Promise<string[
     .innerJoin(properties, eq(rooms.propertyId, properties.id))
     .where(eq(properties.ownerId, ownerId));
   return rows.map((r) => r.id);
+}
+
+/** How many listed rooms (active, in active properties) the landlord has. */
+export async function listedRoomCount(db: D1Db, ownerId: string): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(rooms)
+    .innerJoin(properties, eq(rooms.propertyId, properties.id))
+    .where(and(eq(properties.ownerId, ownerId), eq(properties.status, "active"), eq(rooms.status, "active")))
+    .get();
+  return row?.n ?? 0;
 }

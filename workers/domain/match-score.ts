@@ -21,7 +21,8 @@ const DAY = 24 * HOUR;
 
 /** base 50; + free share of capacity × 20; +15 active in the last day, else +10 in the last 7; +10 acceptance > 0.8; +5 first response < 1 h; clamped 0–100. */
 export function landlordScore(f: LandlordFacts): number {
-  const free = f.totalCapacity === null || f.totalCapacity <= 0 ? 1 : 1 - f.activeContracts / f.totalCapacity;
+  // No cap: fully free. A cap of 0 closes the landlord: nothing free.
+  const free = f.totalCapacity === null ? 1 : f.totalCapacity <= 0 ? 0 : 1 - f.activeContracts / f.totalCapacity;
   let score = 50 + free * 20;
   if (f.sinceActiveMs !== null && f.sinceActiveMs <= DAY) score += 15;
   else if (f.sinceActiveMs !== null && f.sinceActiveMs <= 7 * DAY) score += 10;

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearer, errors, jsonBody, jsonResponse } from "../../schema/api/common";
-import { Capacity, SetCapacity } from "../../schema/api/landlords";
+import { bearer, errors, idParam, jsonBody, jsonResponse } from "../../schema/api/common";
+import { Capacity, LandlordProfile, SetCapacity } from "../../schema/api/landlords";
 import { requireAuth } from "../http/auth";
 import { router } from "../http/router";
 import * as landlordService from "../services/landlords";
@@ -8,6 +8,18 @@ import * as landlordService from "../services/landlords";
 const tags = ["landlords"];
 
 export const landlords = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/profile",
+      operationId: "getLandlordProfile",
+      tags,
+      summary: "A landlord's public profile: name, score, availability, listed rooms",
+      request: { params: idParam("usr") },
+      responses: { 200: jsonResponse(LandlordProfile, "The profile"), ...errors(404, 422) },
+    }),
+    async (c) => c.json(await landlordService.landlordProfile(c.var.deps, c.req.valid("param").id), 200),
+  )
   .openapi(
     createRoute({
       method: "get",

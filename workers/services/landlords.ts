@@ -1,7 +1,10 @@
 import type { CapacityView } from "../../durable-objects/landlord-desk";
 import type { Deps } from "../deps";
-import { roomIdsOfOwner } from "../data/catalog";
+import { listedRoomCount, roomIdsOfOwner } from "../data/catalog";
+import { findUser } from "../data/users";
+import { landlordScore } from "../domain/match-score";
 import type { AuthUser } from "../domain/tokens";
+import { AppError } from "../errors";
 
 /** The landlord's contracts: active, reserved, the cap and whether they can take more. */
 export async function capacityOf(deps: Deps, landlord: AuthUser): Promise<CapacityView> {
@@ -27,4 +30,39 @@ export async function setCapacity(deps: Deps, landlord: AuthUser, totalCapacity:
   const live = await tell(true);
   await desk.adopt(live.flat());
   return desk.setCapacity(totalCapacity);
+}
+
+/**
+ * The landlord score from what is known so far: the desk's contracts against the cap. Activity,
+ * acceptance rate and first-response time are counted once offers exist; until then they add nothing.
+ */
+export function scoreOf(desk: CapacityView): number {
+  return landlordScore({
+    activeContracts: desk.activeContracts + desk.reserved,
+    totalCapacity: desk.totalCapacity,
+    sinceActiveMs: null,
+    acceptanceRate: null,
+    avgFirstResponseMs: null,
+  });
+}
+
+/** A landlord's public profile; 404 for anyone who is not a landlord. */
+export async function landlordProfile(deps: Deps, landlordId: string) {
+  const user = await findUser(deps.db, landlordId);
+  if (!user || user.role !== "landlord") throw new AppError("not_found", "No such landlord.");
+  const [desk, rooms] = await Promise.all([
+    deps.env.LANDLORD_DESK.getByName(landlordId).status(),
+    listedRoomCount(deps.db, landlordId),
+  ]);
+  return {
+    id: user.id,
+    name: user.name,
+    score: scoreOf(desk),
+    available: desk.available,
+    rating: null,
+    reviewCount: 0,
+    avgFirstResponseMinutes: null,
+    listedRooms: rooms,
+    memberSince: user.createdAt,
+  };
 }

@@ -11,10 +11,11 @@ import {
 import { decodeKeyCursor, encodeKeyCursor, toPage } from "../domain/cursor";
 import { addDays, addMonths } from "../domain/dates";
 import { newId } from "../domain/ids";
-import { fitOf, landlordScore, matchReason, matchScore } from "../domain/match-score";
+import { fitOf, matchReason, matchScore } from "../domain/match-score";
 import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
+import { scoreOf } from "./landlords";
 
 /** How long a request stays open unless accepted or withdrawn. */
 export const REQUEST_OPEN_DAYS = 14;
@@ -111,14 +112,7 @@ export async function requestPool(deps: Deps, landlord: AuthUser, q: { limit: nu
       errors: [{ path: "cursor", message: "use the nextCursor of a previous page" }],
     });
   const desk = await available(deps, landlord.id);
-  const score = landlordScore({
-    activeContracts: desk.activeContracts + desk.reserved,
-    totalCapacity: desk.totalCapacity,
-    // Activity, acceptance and response times come with offers (not built yet): they add nothing so far.
-    sinceActiveMs: null,
-    acceptanceRate: null,
-    avgFirstResponseMs: null,
-  });
+  const score = scoreOf(desk);
   if (!desk.available)
     return {
       available: false,
