@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import type { Platform } from "./platform";
 import { freePort } from "../scripts/ports";
+import { cpuMeter, settle, type CpuUsage } from "./cpu";
 import { sleep, until } from "./processes";
 import { percentile, round, table } from "./stats";
 import { mintTenants, tokenSettingsFromWranglerToml, type Tenant } from "./tokens";
@@ -53,6 +54,12 @@ export interface ChatRow {
   lost: number;
   duplicated: number;
   errors: Record<string, number>;
+  /**
+   * CPU over the timed run (first send to last arrival), in % of one core: the load generator (this
+   * process, both systems' clients), the system's own process (workerd; the peer's Node process),
+   * and every bench child by kind. On 2 cores, a load generator near 100% would be the bottleneck.
+   */
+  cpu: { benchPct: number; appPct: number | null; byProcessPct: Record<string, number> | null };
 }
 
 type Connect = (room: string, user: string, role: "tenant" | "landlord", token: string) => Promise<WebSocket>;
@@ -62,6 +69,8 @@ interface Client {
   user: string;
   room: string;
   thread: string | null;
+  /** The clientId this socket waits an ack for (an `error` frame names none, so it answers this one). */
+  inFlight: string | null;
 }
 
 export async function runChatBench(p: Platform, o: ChatOptions, say: (line: string) => void): Promise<ChatRow[]> {
@@ -131,11 +140,17 @@ async function runLayout(
         ackWaiters.get(f.clientId)?.();
       } else if (f.type === "error") {
         errors[f.code] = (errors[f.code] ?? 0) + 1;
-        ackWaiters.get(f.clientId ?? "")?.();
+        if (c.inFlight) ackWaiters.get(c.inFlight)?.();
       }
     });
   const open = async (room: string, who: Tenant, role: "tenant" | "landlord") => {
-    const c: Client = { ws: await connect(room, who.id, role, who.token), user: who.id, room, thread: null };
+    const c: Client = {
+      ws: await connect(room, who.id, role, who.token),
+      user: who.id,
+      room,
+      thread: null,
+      inFlight: null,
+    };
     listen(c);
     clients.push(c);
     return c;
@@ -158,6 +173,8 @@ async function runLayout(
 
   const perSender = Math.ceil(o.messages / senders.length);
   const interval = 1000 / o.senderRate;
+  await settle();
+  const meter = cpuMeter();
   const started = performance.now();
   let remaining = o.messages;
   await Promise.all(
@@ -171,15 +188,18 @@ async function runLayout(
         const next = performance.now() + interval;
         const acked = new Promise<void>((done) => ackWaiters.set(clientId, done));
         sent.set(clientId, { at: performance.now(), expected: new Set(recipients) });
+        s.inFlight = clientId;
         s.ws.send(JSON.stringify({ type: "message", threadId: s.thread, clientId, text: clientId }));
         await Promise.race([acked, sleep(DRAIN_MS)]);
         ackWaiters.delete(clientId);
+        s.inFlight = null;
         await sleep(Math.max(0, next - performance.now()));
       }
     }),
   );
   const complete = () => [...sent].every(([id, s]) => (arrivals.get(id)?.size ?? 0) >= s.expected.size);
   await until(complete, DRAIN_MS);
+  const usage = meter();
 
   const latencies: number[] = [];
   let lost = 0;
@@ -203,6 +223,26 @@ async function runLayout(
     lost,
     duplicated,
     errors,
+    cpu: cpuPercent(usage, system === "roomline" ? "workerd" : CHAT_PEER_KIND),
+  };
+}
+
+/** CPU kind of the peer's process (bench/cpu.ts `kindOf`). */
+const CHAT_PEER_KIND = "chat peer (node)";
+
+function cpuPercent(u: CpuUsage, app: string): ChatRow["cpu"] {
+  const pct = (ms: number) => round((100 * ms) / u.wallMs, 0);
+  const byProcess = u.serverCpuByProcess;
+  return {
+    benchPct: pct(u.clientCpuMs),
+    appPct: byProcess ? pct(byProcess[app] ?? 0) : null,
+    byProcessPct: byProcess
+      ? Object.fromEntries(
+          Object.entries(byProcess)
+            .map(([kind, ms]) => [kind, pct(ms)])
+            .filter(([, v]) => v !== 0),
+        )
+      : null,
   };
 }
 
@@ -309,6 +349,8 @@ export function chatTables(rows: ChatRow[]): string {
         r.ackP50Ms,
         r.lost,
         r.duplicated,
+        r.cpu.benchPct,
+        r.cpu.appPct,
         Object.entries(r.errors)
           .map(([k, v]) => `${k} ${v}`)
           .join(", ") || "none",
@@ -325,6 +367,8 @@ export function chatTables(rows: ChatRow[]): string {
         "ack p50 ms",
         "lost",
         "duplicated",
+        "bench CPU %",
+        "app CPU %",
         "errors",
       ],
       body,

@@ -64,6 +64,7 @@ function kindOf(pid: number, comm: string): string {
     return cmdline.includes("--for=fair-peer") ? "stripe fake for fair peer (node)" : "stripe fake (node)";
   if (cmdline.includes("pg-fair-peer")) return "fair peer (node)";
   if (cmdline.includes("pg-baseline")) return "baseline (node)";
+  if (cmdline.includes("chat-peer")) return "chat peer (node)";
   if (cmdline.includes("postgres")) return "postgres";
   return comm;
 }
