@@ -19,9 +19,10 @@ async function roomWithHours(hours: Record<string, unknown> = ALWAYS) {
   return { landlord, roomId: room.id as string, property };
 }
 
+/** Free slots from now for `days` days, asked as instants so the answer does not depend on the time of day. */
 async function slots(roomId: string, days = 2): Promise<{ start: string; end: string }[]> {
-  const from = new Date().toISOString().slice(0, 10);
-  const to = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const from = new Date().toISOString();
+  const to = new Date(Date.now() + days * 86_400_000).toISOString();
   const res = await call("GET", `/v1/rooms/${roomId}/viewing-slots?from=${from}&to=${to}`);
   expect(res.status).toBe(200);
   return (await json(res)).slots;
