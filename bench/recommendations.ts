@@ -37,7 +37,7 @@ import { httpClient, pooled, type HttpClient } from "./http";
 import { applySql, localD1File, mergeInserts } from "./local-d1";
 import type { Platform } from "./platform";
 import { sleep } from "./processes";
-import { percentile, round, table } from "./stats";
+import { percentile, round, table, latency, type Latency } from "./stats";
 import { mintTenants, tokenSettingsFromWranglerToml } from "./tokens";
 
 export interface RecommendationsOptions {
@@ -50,15 +50,6 @@ export interface RecommendationsOptions {
   seed: number;
   /** Give up waiting for the listing consumer after this long (the evaluation then runs on a partial index). */
   indexTimeoutMs: number;
-}
-
-interface Latency {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
 }
 
 /** Quality of one recommender, over the tenants with something relevant held out. */
@@ -914,17 +905,6 @@ function evaluate(
       alreadyInteracted: share(interacted),
       foreign: share(foreign),
     },
-  };
-}
-
-function latency(ms: number[]): Latency {
-  return {
-    n: ms.length,
-    p50: round(percentile(ms, 50)),
-    p95: round(percentile(ms, 95)),
-    p99: round(percentile(ms, 99)),
-    max: round(Math.max(0, ...ms)),
-    mean: round(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)),
   };
 }
 

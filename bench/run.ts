@@ -4,7 +4,8 @@
  * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
  * bench/results/ and tears everything down.
  *
- * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations|chat, BENCH_CHAT_MESSAGES (10000), BENCH_CHAT_SENDER_RATE (5 per second), BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
+ * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations|chat|pool, BENCH_POOL_USERS (100000), BENCH_POOL_LANDLORDS (5000),
+ * BENCH_POOL_ROOMS (20000), BENCH_POOL_REQUESTS (10000), BENCH_POOL_PAGES (1000), BENCH_POOL_OFFERS (200), BENCH_POOL_CONCURRENCY (8), BENCH_CHAT_MESSAGES (10000), BENCH_CHAT_SENDER_RATE (5 per second), BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
  * BENCH_SEARCH_QUERIES (1000), BENCH_SEARCH_CONCURRENCY (8), BENCH_SEARCH_CONCURRENT_QUERIES (200), BENCH_SEARCH_ORAMA_BUDGET_S (300),
  * BENCH_SEARCH_LAG_SAMPLES (5), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
@@ -18,6 +19,7 @@ import { chatTables, runChatBench, type ChatOptions } from "./chat";
 import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
 import { outboxTable, runOutboxBench } from "./outbox";
 import { recommendationsTables, runRecommendationsBench, type RecommendationsOptions } from "./recommendations";
+import { poolTables, runPoolBench, type PoolOptions } from "./pool";
 import { runSearchBench, searchTables, type SearchOptions } from "./search";
 import { startPlatform, type Platform, type Webhooks } from "./platform";
 import { teardown } from "./processes";
@@ -38,8 +40,8 @@ try {
 }
 
 async function main(): Promise<void> {
-  if (only && !["booking", "billing", "outbox", "search", "recommendations", "chat"].includes(only))
-    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search, recommendations or chat, not ${only}`);
+  if (only && !["booking", "billing", "outbox", "search", "recommendations", "chat", "pool"].includes(only))
+    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search, recommendations, chat or pool, not ${only}`);
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
@@ -66,6 +68,16 @@ async function main(): Promise<void> {
     // CHAT_LIMITER allows 60 frames per 10 s per user: 5 a second stays under it.
     senderRate: envInt("BENCH_CHAT_SENDER_RATE", 5),
   };
+  const pool: PoolOptions = {
+    users: envInt("BENCH_POOL_USERS", 100_000),
+    landlords: envInt("BENCH_POOL_LANDLORDS", 5000),
+    rooms: envInt("BENCH_POOL_ROOMS", 20_000),
+    requests: envInt("BENCH_POOL_REQUESTS", 10_000),
+    pages: envInt("BENCH_POOL_PAGES", 1000),
+    offers: envInt("BENCH_POOL_OFFERS", 200),
+    concurrency: envInt("BENCH_POOL_CONCURRENCY", 8),
+    seed: envInt("BENCH_SEED", 42),
+  };
   const webhooks = webhooksOption(process.env.BENCH_STRIPE_WEBHOOKS);
   // wrangler's local trace collector has no production counterpart; off unless asked for.
   const localObservability = process.env.BENCH_LOCAL_OBSERVABILITY === "on";
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
       search,
       recommendations,
       chat,
+      pool,
     },
   };
   if (!only || only === "booking") {
@@ -134,6 +147,14 @@ async function main(): Promise<void> {
       `\nChat (${chat.messages} messages per layout and system, at most ${chat.senderRate}/s per sender)\n${chatTables(rows)}`,
     );
     out.chat = rows;
+  }
+  if (!only || only === "pool") {
+    say("\n▸ Request pool benchmark");
+    const result = await runPoolBench(platform, pool, say);
+    say(
+      `\nRequest pool (${result.users} users, ${result.landlords} landlords, ${result.rooms} rooms, ${result.requests} open requests)\n${poolTables(result)}`,
+    );
+    out.pool = result;
   }
   out.platform = platformReport(platform);
   out.durationMs = Date.now() - startedAt.getTime();

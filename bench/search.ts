@@ -31,7 +31,7 @@ import { httpClient, pooled, sendJson, type HttpClient } from "./http";
 import { applySql, mergeInserts } from "./local-d1";
 import type { Platform } from "./platform";
 import { sleep } from "./processes";
-import { percentile, round, table } from "./stats";
+import { percentile, round, table, latency, type Latency } from "./stats";
 
 export interface SearchOptions {
   /** Listings (rooms) to generate. */
@@ -99,15 +99,6 @@ export interface QuerySpec {
   units?: number;
   dates?: { from: string; to: string };
   sort: Sort;
-}
-
-interface Latency {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
 }
 
 interface LowRecall {
@@ -1188,17 +1179,6 @@ async function measureLag(
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function latency(ms: number[], digits = 1): Latency {
-  return {
-    n: ms.length,
-    p50: round(percentile(ms, 50), digits),
-    p95: round(percentile(ms, 95), digits),
-    p99: round(percentile(ms, 99), digits),
-    max: round(Math.max(0, ...ms), digits),
-    mean: round(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length), digits),
-  };
-}
 
 function mean(values: (number | null)[]): number | null {
   const v = values.filter((x): x is number => x !== null);

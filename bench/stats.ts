@@ -14,6 +14,30 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * f) / f;
 }
 
+/** A latency distribution in milliseconds, for JSON and tables. */
+export interface Latency {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function latency(ms: number[], digits = 1): Latency {
+  return {
+    n: ms.length,
+    p50: round(percentile(ms, 50), digits),
+    p95: round(percentile(ms, 95), digits),
+    p99: round(percentile(ms, 99), digits),
+    max: round(
+      ms.reduce((a, b) => Math.max(a, b), 0),
+      digits,
+    ),
+    mean: round(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length), digits),
+  };
+}
+
 /** Ratio a/b rounded to two decimals, or null when b is 0. */
 export function ratio(a: number, b: number): number | null {
   return b === 0 ? null : round(a / b, 2);

@@ -32,13 +32,25 @@ export function tokenSettingsFromWranglerToml(path = "wrangler.toml"): TokenSett
 
 /** Mints `count` tenant tokens with distinct `usr_bench…` subjects. */
 export async function mintTenants(privateKeysJson: string, settings: TokenSettings, count: number): Promise<Tenant[]> {
+  const subjects = Array.from({ length: count }, (_, i) => ({
+    id: `usr_bench${String(i).padStart(12, "0")}`,
+    role: "tenant" as const,
+  }));
+  return mintTokens(privateKeysJson, settings, subjects);
+}
+
+/** Mints one token per subject, each with its role. */
+export async function mintTokens(
+  privateKeysJson: string,
+  settings: TokenSettings,
+  subjects: { id: string; role: "tenant" | "landlord" }[],
+): Promise<Tenant[]> {
   const jwk = signingJwk(privateKeysJson);
   const key = await importJWK({ ...jwk, alg: "ES256" }, "ES256");
   const iat = Math.floor(Date.now() / 1000);
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const id = `usr_bench${String(i).padStart(12, "0")}`;
-      const token = await new SignJWT({ role: "tenant" })
+    subjects.map(async ({ id, role }) => {
+      const token = await new SignJWT({ role })
         .setProtectedHeader({ alg: "ES256", kid: jwk.kid!, typ: "at+jwt" })
         .setSubject(id)
         .setIssuer(settings.issuer)

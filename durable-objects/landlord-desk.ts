@@ -40,14 +40,23 @@ export class LandlordDesk extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => migrate(this.#sql, MIGRATIONS));
   }
 
-  /** Reserves one contract for a booking; the same booking reserving again is a no-op, a released one is refused. */
-  reserve(bookingId: string, expiresAt: number): ReserveResult {
+  /**
+   * Reserves one contract for a booking (or an offer: any id that names what holds it); the same id
+   * reserving again is a no-op, a released one is refused. `takesOver`: an offer whose live
+   * reservation the booking made from it inherits, in the same step, so accepting an offer never
+   * competes with other bookings for the contract the offer kept.
+   */
+  reserve(bookingId: string, expiresAt: number, takesOver?: string): ReserveResult {
     this.#dropExpired();
     if (this.#wasReleased(bookingId)) return { ok: false, code: "booking_ended" };
     if (this.#sql.exec("SELECT 1 FROM contracts WHERE booking_id = ?", bookingId).toArray().length > 0)
       return { ok: true };
-    if (!this.status().available) return { ok: false, code: "landlord_at_capacity" };
-    this.#sql.exec("INSERT INTO contracts VALUES (?, 'reserved', ?)", bookingId, expiresAt);
+    const inherited = takesOver !== undefined && this.hasContract(takesOver) === "reserved";
+    if (!inherited && !this.status().available) return { ok: false, code: "landlord_at_capacity" };
+    this.ctx.storage.transactionSync(() => {
+      if (inherited) this.#sql.exec("DELETE FROM contracts WHERE booking_id = ?", takesOver);
+      this.#sql.exec("INSERT INTO contracts VALUES (?, 'reserved', ?)", bookingId, expiresAt);
+    });
     this.#scheduleAlarm();
     return { ok: true };
   }

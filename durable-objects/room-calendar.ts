@@ -78,6 +78,8 @@ export interface BookRequest {
   holdMs: number;
   /** The platform's longest stay for one hold of a nightly room (hoarding), beside the room's own maxNights. */
   maxHoldNights?: number;
+  /** A booking made from an accepted offer: its price per period (all units) and the desk reservation it takes over. */
+  offer?: { id: string; rentAmount: number };
 }
 
 /** A booking as the calendar, its authority, knows it. */
@@ -624,7 +626,7 @@ export class RoomCalendar extends DurableObject<Env> {
       });
     let reserved: { ok: boolean };
     try {
-      reserved = await this.env.LANDLORD_DESK.getByName(ownerId).reserve(booking.id, deadline);
+      reserved = await this.env.LANDLORD_DESK.getByName(ownerId).reserve(booking.id, deadline, req.offer?.id);
     } catch (err) {
       undo();
       throw err;
@@ -884,8 +886,8 @@ function bookingSnapshot(terms: RoomTerms, req: BookRequest, id: string, now: nu
     endDate: req.endDate,
     units: req.units,
     holdExpiresAt: new Date(now + req.holdMs).toISOString(),
-    amountDue: amountDue(terms, req),
-    rentAmount: terms.priceAmount * req.units,
+    amountDue: amountDue(terms, req, req.offer?.rentAmount),
+    rentAmount: req.offer?.rentAmount ?? terms.priceAmount * req.units,
     depositAmount: terms.depositAmount,
     currency: terms.currency,
     createdAt: new Date(now).toISOString(),

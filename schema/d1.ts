@@ -437,6 +437,8 @@ export const rentalRequests = sqliteTable(
     note: text("note"),
     status: text("status", { enum: ["open", "accepted", "withdrawn", "expired"] }).notNull(),
     expiresAt: text("expires_at").notNull(),
+    /** The offer whose acceptance closed the request (set by the one accept that wins). */
+    acceptedOfferId: text("accepted_offer_id"),
     ...timestamps,
   },
   (t) => [
@@ -444,5 +446,88 @@ export const rentalRequests = sqliteTable(
     /** The pool: open requests in a latitude band, by currency and mode (never a scan of all requests). */
     index("rental_requests_pool").on(t.status, t.currency, t.rentalMode, t.lat),
     index("rental_requests_expiry").on(t.status, t.expiresAt),
+  ],
+);
+
+/**
+ * A landlord's answer to a rental request: one room, a price per period (all units), a stay. While
+ * pending it holds one contract at the landlord's desk (keyed by the offer id, until `expiresAt`).
+ * `lapsed`: the room was taken before the tenant accepted.
+ */
+export const offers = sqliteTable(
+  "offers",
+  {
+    id: text("id").primaryKey(),
+    requestId: text("request_id").notNull(),
+    landlordId: text("landlord_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    roomId: text("room_id").notNull(),
+    propertyId: text("property_id").notNull(),
+    priceAmount: integer("price_amount").notNull(),
+    currency: text("currency").notNull(),
+    startDate: text("start_date").notNull(),
+    endDate: text("end_date").notNull(),
+    message: text("message"),
+    status: text("status", {
+      enum: ["pending", "accepted", "declined", "withdrawn", "expired", "lapsed"],
+    }).notNull(),
+    expiresAt: text("expires_at").notNull(),
+    bookingId: text("booking_id"),
+    ...timestamps,
+  },
+  (t) => [
+    /** One live offer per landlord per request, kept by the database under any concurrency. */
+    uniqueIndex("offers_live")
+      .on(t.requestId, t.landlordId)
+      .where(sql`status = 'pending'`),
+    index("offers_request").on(t.requestId, t.status),
+    index("offers_landlord").on(t.landlordId, t.id),
+    index("offers_expiry").on(t.status, t.expiresAt),
+  ],
+);
+
+/**
+ * A landlord's performance, kept by the offer events (never recomputed per request): each event
+ * counted once through landlord_stat_events.
+ */
+export const landlordStats = sqliteTable("landlord_stats", {
+  landlordId: text("landlord_id").primaryKey(),
+  lastActiveAt: text("last_active_at"),
+  offersSent: integer("offers_sent").notNull().default(0),
+  offersAccepted: integer("offers_accepted").notNull().default(0),
+  /** Requests the landlord answered, and the sum of request posted → first offer, in ms. */
+  requestsAnswered: integer("requests_answered").notNull().default(0),
+  responseMsTotal: integer("response_ms_total").notNull().default(0),
+});
+
+/** Events already counted into landlord_stats. */
+export const landlordStatEvents = sqliteTable("landlord_stat_events", {
+  eventId: text("event_id").primaryKey(),
+  at: text("at").notNull().default(now),
+});
+
+/**
+ * One review per party of a completed booking. Double-blind: hidden until both parties' reviews
+ * are in (`publishedAt`) or the review window has closed (`windowEndsAt`).
+ */
+export const reviews = sqliteTable(
+  "reviews",
+  {
+    id: text("id").primaryKey(),
+    bookingId: text("booking_id").notNull(),
+    propertyId: text("property_id").notNull(),
+    authorId: text("author_id").notNull(),
+    subjectId: text("subject_id").notNull(),
+    authorRole: text("author_role", { enum: ["tenant", "landlord"] }).notNull(),
+    rating: integer("rating").notNull(),
+    comment: text("comment").notNull(),
+    publishedAt: text("published_at"),
+    windowEndsAt: text("window_ends_at").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("reviews_booking_author").on(t.bookingId, t.authorId),
+    index("reviews_property").on(t.propertyId, t.authorRole, t.createdAt),
+    index("reviews_subject").on(t.subjectId, t.authorRole),
   ],
 );

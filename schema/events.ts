@@ -164,6 +164,44 @@ export const ChatMessageUnread = z.object({
   }),
 });
 
+/** An offer as the worker wrote it: what its notices and the landlord's performance are made from. */
+export const OfferSnapshot = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  landlordId: z.string(),
+  tenantId: z.string(),
+  roomId: z.string(),
+  propertyId: z.string(),
+  priceAmount: z.number().int(),
+  currency: z.string(),
+  startDate: z.string(),
+  endDate: z.string(),
+  createdAt: z.string(),
+});
+export type OfferSnapshot = z.infer<typeof OfferSnapshot>;
+
+/**
+ * A landlord offered a room for a rental request. `responseMs`: request posted → this offer, when it
+ * is the landlord's first answer to the request (their response time); null for a later one.
+ */
+export const OfferSent = z.object({
+  ...envelope,
+  type: z.literal("offer.sent"),
+  data: z.object({ offer: OfferSnapshot, responseMs: z.number().int().nullable() }),
+});
+/** The tenant accepted the offer: its booking is held. */
+export const OfferAccepted = z.object({
+  ...envelope,
+  type: z.literal("offer.accepted"),
+  data: z.object({ offer: OfferSnapshot, bookingId: z.string() }),
+});
+/** The tenant declined the offer, or accepted another one for the same request. */
+export const OfferDeclined = z.object({
+  ...envelope,
+  type: z.literal("offer.declined"),
+  data: z.object({ offer: OfferSnapshot, because: z.enum(["declined", "accepted_another"]) }),
+});
+
 /** One email of a notification to send (or retry): the queue's backoff paces the attempts. */
 export const EmailRequested = z.object({
   ...envelope,
@@ -191,6 +229,9 @@ export const DomainEvent = z.discriminatedUnion("type", [
   ChatMessageUnread,
   EmailRequested,
   DepositSettled,
+  OfferSent,
+  OfferAccepted,
+  OfferDeclined,
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type EventType = DomainEvent["type"];

@@ -11,6 +11,8 @@ import { bookings } from "./routes/bookings";
 import { chatRoutes } from "./routes/chat";
 import { notificationRoutes } from "./routes/notifications";
 import { roomViewings, viewingRoutes } from "./routes/viewings";
+import { offerRoutes, requestOfferRoutes } from "./routes/offers";
+import { bookingReviewRoutes, propertyReviewRoutes } from "./routes/reviews";
 import { rentalRequestRoutes, requestPoolRoutes } from "./routes/rental-requests";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
@@ -48,6 +50,7 @@ const routes = app
   .route("/v1/me", me)
   .route("/v1/me", myTaste)
   .route("/v1/properties", properties)
+  .route("/v1/properties", propertyReviewRoutes)
   .route("/v1/rooms", rooms)
   .route("/v1/rooms", roomViewings)
   .route("/v1/viewings", viewingRoutes)
@@ -58,7 +61,10 @@ const routes = app
   .route("/v1/landlords", landlords)
   .route("/v1/landlords", requestPoolRoutes)
   .route("/v1/rental-requests", rentalRequestRoutes)
+  .route("/v1/rental-requests", requestOfferRoutes)
+  .route("/v1/offers", offerRoutes)
   .route("/v1/bookings", bookings)
+  .route("/v1/bookings", bookingReviewRoutes)
   .route("/v1/webhooks", webhooks)
   .route("/v1/leases", leases)
   .route("/v1/invoices", invoices)

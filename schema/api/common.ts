@@ -98,6 +98,8 @@ const ID_KINDS = {
   ntf: "notification",
   vwg: "viewing",
   rrq: "rental request",
+  ofr: "offer",
+  rev: "review",
   usr: "user",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
@@ -111,6 +113,8 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   ntf: "ntf_0mh2c5a2b7d1e4f9k",
   vwg: "vwg_0mh2d1a4c7e2k9f3b0mfz3k2a1x7q4b9c2",
   rrq: "rrq_0mh2e3a1c9d4f7k2b",
+  ofr: "ofr_0mh2e4b2d1c9f7k3a",
+  rev: "rev_0mh2e5c3a1d9f7k4b",
   usr: "usr_0mh0a1b2c3d4e5f6g",
 };
 

@@ -28,9 +28,21 @@ export const LandlordProfile = z
       .max(100)
       .openapi({ description: "The landlord score (docs/architecture.md, Request pool)" }),
     available: z.boolean().openapi({ description: "Whether they can take another contract" }),
-    rating: z.number().nullable().openapi({ description: "Average review rating (reviews are not built yet: null)" }),
+    rating: z
+      .number()
+      .nullable()
+      .openapi({ description: "Average rating (1–5) of the visible reviews tenants wrote; null with none" }),
     reviewCount: z.number().int(),
-    avgFirstResponseMinutes: z.number().nullable(),
+    avgFirstResponseMinutes: z
+      .number()
+      .nullable()
+      .openapi({ description: "Average time from a request to this landlord's first offer on it; null with none" }),
+    acceptanceRate: z
+      .number()
+      .nullable()
+      .openapi({ description: "Offers accepted / offers sent (0–1); null before the first offer" }),
+    offersSent: z.number().int(),
+    lastActiveAt: z.string().nullable().openapi({ description: "When they last sent an offer" }),
     listedRooms: z.number().int(),
     memberSince: z.string(),
   })

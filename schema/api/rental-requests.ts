@@ -55,6 +55,7 @@ export const RentalRequest = z
     units: z.number().int(),
     note: z.string().nullable(),
     expiresAt: Instant,
+    acceptedOfferId: z.string().nullable().openapi({ description: "The offer the tenant accepted" }),
     createdAt: Instant,
   })
   .openapi("RentalRequest");

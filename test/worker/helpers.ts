@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 let counter = 0;
 /** A distinct client address per call, so rate limits of one test do not leak into another. */
@@ -78,6 +78,27 @@ export async function landlordWithRoom(room: Record<string, unknown> = {}) {
   });
   if (res.status !== 201) throw new Error(`room failed: ${res.status} ${await res.text()}`);
   return { landlord, property, room: await json(res) };
+}
+
+/** A monthly request near the test property (Rua Augusta, Lisbon), within the test room's price (65,000). */
+export const fittingRequest = (over: Record<string, unknown> = {}) => ({
+  location: { lat: 38.72, lng: -9.14 },
+  radiusKm: 5,
+  budget: { amount: 70000, currency: "EUR" },
+  rentalMode: "monthly",
+  moveIn: inDays(40),
+  months: 2,
+  units: 1,
+  ...over,
+});
+
+/** A landlord whose room search has indexed (the request pool reads the listings read model). */
+export async function listedLandlord(room: Record<string, unknown> = {}) {
+  const made = await landlordWithRoom(room);
+  await eventually(async () =>
+    (await env.DB.prepare("SELECT 1 FROM listings WHERE room_id = ?").bind(made.room.id).first()) ? true : undefined,
+  );
+  return made;
 }
 
 /** Everything of a problem body except the per-request id. */

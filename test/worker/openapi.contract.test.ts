@@ -19,6 +19,8 @@ import {
   inDays,
   json,
   landlordWithRoom,
+  fittingRequest,
+  listedLandlord,
   mintTenant,
   signUp,
   tokenFor,
@@ -28,7 +30,7 @@ import {
 } from "./helpers";
 import { insertLease, pgQuery } from "./pg";
 import { customerPays, deliver, loseStripeAnswers, stripeEvent } from "./stripe";
-import { leased } from "./tenancy";
+import { leased, stayed } from "./tenancy";
 
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const MALFORMED_ID = "x".repeat(65);
@@ -68,7 +70,7 @@ describe("the document", () => {
         ),
       )
       .map((op) => op.operationId);
-    expect(needing.sort()).toEqual(["bookViewing", "createBooking", "payInvoice"]);
+    expect(needing.sort()).toEqual(["acceptOffer", "bookViewing", "createBooking", "createOffer", "payInvoice"]);
     for (const [method, path] of [
       ["POST", "/v1/bookings"],
       ["POST", "/v1/invoices/inv_x/payments"],
@@ -247,14 +249,7 @@ describe("operations", () => {
 
   it("rental requests and the pool", async () => {
     const token = tenant.accessToken;
-    const body = {
-      location: { lat: 38.72, lng: -9.14 },
-      radiusKm: 5,
-      budget: { amount: 70000, currency: "EUR" },
-      rentalMode: "monthly",
-      moveIn: inDays(40),
-      months: 2,
-    };
+    const body = fittingRequest();
     const created = await checked("POST", "/v1/rental-requests", { token, body });
     expect(created.status).toBe(201);
     expectProblem(
@@ -272,6 +267,55 @@ describe("operations", () => {
     expectProblem(await checked("GET", `/v1/rental-requests/rrq_${"0".repeat(17)}`, { token }), 404, "not_found");
     expect((await checked("GET", `/v1/landlords/${landlord.id}/profile`)).body.id).toBe(landlord.id);
     expectProblem(await checked("GET", `/v1/landlords/${tenant.id}/profile`), 404, "not_found");
+  });
+
+  it("offers", async () => {
+    const { landlord: owner, room } = await listedLandlord();
+    const token = tenant.accessToken;
+    const request = await checked("POST", "/v1/rental-requests", { token, body: fittingRequest() });
+    const path = `/v1/rental-requests/${request.body.id}/offers`;
+    const send = (amount: number) =>
+      checked("POST", path, {
+        token: owner.accessToken,
+        body: { roomId: room.id, price: { amount, currency: "EUR" } },
+        headers: key(),
+      });
+    const made = await send(60000);
+    expect(made.status).toBe(201);
+    expectProblem(await send(59000), 409, "offer_exists");
+    expect((await checked("GET", path, { token })).body.items).toHaveLength(1);
+    expect((await checked("GET", `/v1/offers/${made.body.id}`, { token })).body.status).toBe("pending");
+    expect((await checked("POST", `/v1/offers/${made.body.id}/withdraw`, { token: owner.accessToken })).status).toBe(
+      200,
+    );
+    expectProblem(await checked("POST", `/v1/offers/${made.body.id}/decline`, { token }), 409, "offer_closed");
+    const again = await send(60000);
+    expect((await checked("POST", `/v1/offers/${again.body.id}/accept`, { token, headers: key() })).status).toBe(201);
+    const other = await checked("POST", "/v1/rental-requests", { token, body: fittingRequest({ moveIn: inDays(45) }) });
+    const third = await checked("POST", `/v1/rental-requests/${other.body.id}/offers`, {
+      token: owner.accessToken,
+      body: { roomId: room.id, price: { amount: 60000, currency: "EUR" } },
+      headers: key(),
+    });
+    expect((await checked("POST", `/v1/offers/${third.body.id}/decline`, { token })).body.status).toBe("declined");
+    expectProblem(await checked("GET", `/v1/offers/ofr_${"0".repeat(17)}`, { token }), 404, "not_found");
+  });
+
+  it("reviews", async () => {
+    const stay = await stayed(1);
+    const path = `/v1/bookings/${stay.booking.id}/reviews`;
+    expectProblem(
+      await checked("POST", path, { token: stay.tenant.accessToken, body: { rating: 5, comment: "Early." } }),
+      409,
+      "review_not_open",
+    );
+    await stay.move();
+    const body = { rating: 5, comment: "Lovely." };
+    expect((await checked("POST", path, { token: stay.tenant.accessToken, body })).status).toBe(201);
+    expectProblem(await checked("POST", path, { token: stay.tenant.accessToken, body }), 409, "review_exists");
+    expect((await checked("GET", path, { token: stay.tenant.accessToken })).body.items).toHaveLength(1);
+    expect((await checked("GET", `/v1/properties/${stay.property.id}/reviews`)).body.rating.count).toBe(0);
+    expectProblem(await checked("GET", `/v1/properties/prop_${"0".repeat(17)}/reviews`), 404, "not_found");
   });
 
   it("viewings", async () => {

@@ -2,19 +2,19 @@ import { createExecutionContext, createScheduledController } from "cloudflare:te
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
-import { bookHeld, call, eventually, inDays, json, landlordWithRoom, mintTenant, signUp } from "./helpers";
+import {
+  bookHeld,
+  call,
+  eventually,
+  inDays,
+  json,
+  listedLandlord,
+  mintTenant,
+  signUp,
+  fittingRequest,
+} from "./helpers";
 
-/** Near the test property (Rua Augusta, Lisbon), monthly, within the test room's price. */
-const fitting = (over: Record<string, unknown> = {}) => ({
-  location: { lat: 38.72, lng: -9.14 },
-  radiusKm: 5,
-  budget: { amount: 70000, currency: "EUR" },
-  rentalMode: "monthly",
-  moveIn: inDays(40),
-  months: 2,
-  units: 1,
-  ...over,
-});
+const fitting = fittingRequest;
 
 async function post(token: string, body: unknown) {
   return call("POST", "/v1/rental-requests", { token, body });
@@ -24,15 +24,6 @@ async function poolOf(token: string): Promise<any> {
   const res = await call("GET", "/v1/landlords/me/request-pool?limit=100", { token });
   expect(res.status).toBe(200);
   return json(res);
-}
-
-/** A landlord whose room search has indexed (the pool reads the listings read model). */
-async function listedLandlord() {
-  const made = await landlordWithRoom();
-  await eventually(async () =>
-    (await env.DB.prepare("SELECT 1 FROM listings WHERE room_id = ?").bind(made.room.id).first()) ? true : undefined,
-  );
-  return made;
 }
 
 describe("rental requests", () => {

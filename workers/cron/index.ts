@@ -1,5 +1,7 @@
 import { log } from "../log";
 import { reconcilePaymentAttempts } from "../services/invoices";
+import { expireStaleOffers } from "../services/offers";
+import { makeDeps } from "../deps";
 import { runBilling } from "./billing";
 import { d1 } from "../data/d1";
 import { expireRequests } from "../data/rental-requests";
@@ -18,7 +20,7 @@ export const CRON_JOBS: Record<string, (env: Env, scheduledTime: Date) => Promis
 };
 
 /**
- * The five-minute jobs, side by side: the outbox sweep, payment reconciliation and retention each
+ * The five-minute jobs, side by side: the outbox sweep, payment reconciliation, retention and offer expiry each
  * bound their own time or rows, and one failing does not stop the others (it fails the run after).
  */
 async function everyFiveMinutes(env: Env, scheduledTime: Date): Promise<Record<string, unknown>> {
@@ -27,6 +29,8 @@ async function everyFiveMinutes(env: Env, scheduledTime: Date): Promise<Record<s
     reconciliation: runReconciliation(env, scheduledTime),
     paymentAttempts: reconcilePaymentAttempts(env, scheduledTime),
     retention: purgeExpired(env, scheduledTime),
+    // The desk's alarm frees an offer's contract at its expiry; this writes the offer's status.
+    expiredOffers: expireStaleOffers(makeDeps(env), scheduledTime),
   };
   const names = Object.keys(jobs);
   const settled = await Promise.allSettled(Object.values(jobs));

@@ -1,5 +1,6 @@
 import { d1 } from "../data/d1";
 import { purgeIdempotencyKeys } from "../data/idempotency";
+import { purgeStatEvents } from "../data/landlord-stats";
 import { purgeSentOutbox } from "../data/outbox";
 import { purgeProcessedEvents } from "../data/processed-events";
 import { purgeExpiredRefreshTokens } from "../data/refresh-tokens";
@@ -10,7 +11,8 @@ const DAY_MS = 24 * 3_600_000;
 /**
  * How long each kind of bookkeeping row is kept, and why it may go then:
  * - processed event ids, 30 days: a queue keeps a message at most 14 days and Stripe retries a
- *   webhook for 3, so no delivery of an older event can still arrive to be deduplicated;
+ *   webhook for 3, so no delivery of an older event can still arrive to be deduplicated (the same
+ *   for the offer events counted into landlord performance);
  * - refresh tokens, until they expire (30 days after issue): an expired token is refused whatever
  *   its state, so spent and revoked ones need not be remembered past it; families go with their last token;
  * - sent outbox rows, 7 days: the sweep only looks at unsent ones; a week is left for an engineer to look;
@@ -28,7 +30,7 @@ const CHUNK = 1000;
 const CHUNKS_PER_RUN = 10;
 
 export type RetentionResult = Record<
-  "processedEvents" | "refreshTokens" | "sentOutbox" | "idempotencyKeys" | "socketTickets",
+  "processedEvents" | "refreshTokens" | "sentOutbox" | "idempotencyKeys" | "socketTickets" | "landlordStatEvents",
   number
 >;
 
@@ -45,6 +47,7 @@ export async function purgeExpired(env: Env, now: Date): Promise<RetentionResult
     sentOutbox: await inChunks((limit) => purgeSentOutbox(db, before(RETENTION.sentOutboxMs), limit)),
     idempotencyKeys: await inChunks((limit) => purgeIdempotencyKeys(db, before(RETENTION.idempotencyKeysMs), limit)),
     socketTickets: await inChunks((limit) => purgeExpiredTickets(db, now.toISOString(), limit)),
+    landlordStatEvents: await inChunks((limit) => purgeStatEvents(db, before(RETENTION.processedEventsMs), limit)),
   };
 }
 

@@ -1,13 +1,9 @@
 import { and, desc, eq, lt, lte, sql } from "drizzle-orm";
 import { rentalRequests } from "../../schema/d1";
-import { EARTH_RADIUS_KM } from "../domain/geo";
+import { poolQuery } from "./request-pool";
 import type { D1Db } from "./d1";
 
 export type RentalRequestRow = typeof rentalRequests.$inferSelect;
-
-/** The widest radius a request may ask for; the pool's latitude band is this wide. */
-export const MAX_RADIUS_KM = 100;
-const KM_PER_DEGREE_LAT = 111.32;
 
 /**
  * Inserts the request only while the tenant has fewer than `maxOpen` open ones: one statement, so
@@ -84,27 +80,9 @@ export async function poolMatches(
   now: string,
   onlyRequest?: string,
 ): Promise<PoolMatch[]> {
-  const band = MAX_RADIUS_KM / KM_PER_DEGREE_LAT;
-  const rows = await db.all<{ request_id: string; room_id: string; distance_km: number; price: number }>(sql`
-    WITH rooms AS (
-      SELECT room_id, lat, lng, price_amount, currency, rental_mode, capacity FROM listings
-      WHERE owner_id = ${landlordId} AND active = 1
-    ), pairs AS (
-      SELECT r.id AS request_id, l.room_id, l.capacity, r.units, r.move_in, r.move_out, r.radius_km,
-        l.price_amount * r.units AS price,
-        (2 * ${EARTH_RADIUS_KM} * asin(min(1, sqrt(
-          pow(sin(radians(r.lat - l.lat) / 2), 2) +
-          cos(radians(l.lat)) * cos(radians(r.lat)) * pow(sin(radians(r.lng - l.lng) / 2), 2))))) AS distance_km
-      FROM rooms l JOIN rental_requests r
-        ON r.status = 'open' AND r.currency = l.currency AND r.rental_mode = l.rental_mode
-        AND r.lat BETWEEN l.lat - ${band} AND l.lat + ${band}
-      WHERE r.expires_at > ${now} AND r.units <= l.capacity AND l.price_amount * r.units <= r.budget_amount
-        AND r.tenant_id != ${landlordId} ${onlyRequest ? sql`AND r.id = ${onlyRequest}` : sql``}
-    )
-    SELECT request_id, room_id, distance_km, price FROM pairs p
-    WHERE distance_km <= radius_km
-      AND NOT EXISTS (SELECT 1 FROM room_nights n
-        WHERE n.room_id = p.room_id AND n.day >= p.move_in AND n.day < p.move_out AND n.units + p.units > p.capacity)`);
+  const rows = await db.all<{ request_id: string; room_id: string; distance_km: number; price: number }>(
+    poolQuery(landlordId, now, onlyRequest),
+  );
   return rows.map((r) => ({ requestId: r.request_id, roomId: r.room_id, distanceKm: r.distance_km, price: r.price }));
 }
 
@@ -113,7 +91,7 @@ export async function requestsByIds(db: D1Db, ids: string[]): Promise<Map<string
   const rows = await db.all<RentalRequestRow>(
     sql`SELECT id, tenant_id AS tenantId, lat, lng, radius_km AS radiusKm, city, budget_amount AS budgetAmount,
       currency, rental_mode AS rentalMode, move_in AS moveIn, move_out AS moveOut, nights, months, units, note,
-      status, expires_at AS expiresAt, created_at AS createdAt, updated_at AS updatedAt
+      status, expires_at AS expiresAt, accepted_offer_id AS acceptedOfferId, created_at AS createdAt, updated_at AS updatedAt
       FROM rental_requests WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
   );
   return new Map(rows.map((r) => [r.id, r]));

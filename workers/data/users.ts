@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { users } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -23,4 +23,10 @@ export async function insertUser(db: D1Db, row: typeof users.$inferInsert): Prom
 /** Replaces a user's password hash (a rehash on sign-in). */
 export async function updatePasswordHash(db: D1Db, id: string, passwordHash: string): Promise<void> {
   await db.update(users).set({ passwordHash, updatedAt: new Date().toISOString() }).where(eq(users.id, id));
+}
+
+export async function usersByIds(db: D1Db, ids: string[]): Promise<Map<string, UserRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(users).where(inArray(users.id, ids)).all();
+  return new Map(rows.map((r) => [r.id, r]));
 }

@@ -21,6 +21,9 @@ export const NOTIFICATION_KINDS = [
   "viewing.booked",
   "viewing.cancelled",
   "viewing.reminder",
+  "offer.sent",
+  "offer.accepted",
+  "offer.declined",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -85,6 +88,9 @@ const en: Templates = {
   "viewing.booked": { title: "Viewing booked", body: "Viewing of {property} on {when}." },
   "viewing.cancelled": { title: "Viewing cancelled", body: "The viewing of {property} on {when} was cancelled." },
   "viewing.reminder": { title: "Viewing in {before}", body: "Viewing of {property} on {when}." },
+  "offer.sent": { title: "New offer from {who}", body: "{property} from {date} for {amount}." },
+  "offer.accepted": { title: "Offer accepted", body: "Your offer of {property} from {date} was accepted." },
+  "offer.declined": { title: "Offer declined", body: "Your offer of {property} from {date} was declined." },
 };
 
 const es: Templates = {
@@ -126,6 +132,9 @@ const es: Templates = {
   "viewing.booked": { title: "Visita reservada", body: "Visita de {property} el {when}." },
   "viewing.cancelled": { title: "Visita cancelada", body: "La visita de {property} el {when} fue cancelada." },
   "viewing.reminder": { title: "Visita en {before}", body: "Visita de {property} el {when}." },
+  "offer.sent": { title: "Nueva oferta de {who}", body: "{property} desde {date} por {amount}." },
+  "offer.accepted": { title: "Oferta aceptada", body: "Tu oferta de {property} desde {date} fue aceptada." },
+  "offer.declined": { title: "Oferta rechazada", body: "Tu oferta de {property} desde {date} fue rechazada." },
 };
 
 const TEMPLATES: Record<string, Templates> = { en, es };

@@ -8,13 +8,18 @@ export interface PricedRoom {
 
 /**
  * What a booking charges up front, in minor units: deposit plus the first month for monthly rooms,
- * the whole stay for nightly rooms. Integer arithmetic only.
+ * the whole stay for nightly rooms, at `perPeriod` (all units; the room's price unless an offer set
+ * another). Integer arithmetic only.
  */
-export function amountDue(room: PricedRoom, stay: { startDate: string; endDate: string; units: number }): number {
+export function amountDue(
+  room: PricedRoom,
+  stay: { startDate: string; endDate: string; units: number },
+  perPeriod = room.priceAmount * stay.units,
+): number {
   const amount =
     room.rentalMode === "monthly"
-      ? room.depositAmount + room.priceAmount * stay.units
-      : room.priceAmount * daysBetween(stay.startDate, stay.endDate) * stay.units;
+      ? room.depositAmount + perPeriod
+      : perPeriod * daysBetween(stay.startDate, stay.endDate);
   if (!Number.isSafeInteger(amount)) throw new RangeError("amount out of range");
   return amount;
 }

@@ -15,6 +15,7 @@ import { freeNights, takeNights } from "./availability";
 import { noteBooking } from "./interactions";
 import { sendEmail } from "./email";
 import { projectViewing } from "./viewings";
+import { offerAccepted, offerDeclined, offerSent } from "./offers";
 import {
   noticeBooking,
   noticeChatMessage,
@@ -50,6 +51,9 @@ export const handlers: Handlers = {
   "chat.message_unread": noticeChatMessage,
   "email.requested": sendEmail,
   "deposit.settled": noticeDepositSettled,
+  "offer.sent": offerSent,
+  "offer.accepted": offerAccepted,
+  "offer.declined": offerDeclined,
 };
 
 /** Handlers of one event, one after the other (each is idempotent, so a retry may run them all again). */

@@ -57,9 +57,14 @@ const TAGS = [
   },
   {
     name: "requests",
-    description: "Rental requests: a tenant posts what they need; landlords see the ones their rooms fit, ranked.",
+    description:
+      "Rental requests: a tenant posts what they need; landlords see the ones their rooms fit, ranked, and send offers; the tenant accepts one and the booking saga runs.",
   },
-  { name: "landlords", description: "A landlord's contract capacity." },
+  { name: "reviews", description: "Double-blind reviews of a stay by both parties, and a property's rating." },
+  {
+    name: "landlords",
+    description: "A landlord's contract capacity and public profile (score, rating, response time).",
+  },
   { name: "bookings", description: "Holding a room for a stay, paying for it, cancelling it." },
   { name: "rent", description: "Leases, their invoices and ledger statement, rent payments, late fees, deposits." },
   { name: "payments", description: "Stripe's webhooks (signature-verified)." },

@@ -61,12 +61,14 @@ const REFUSALS: Record<Exclude<BookRefusal, "terms_missing">, ErrorCode> = {
  * contracts). The PaymentIntent is opened off the request path from the calendar's outbox, or on
  * demand by `bookingPayment`. The rate limiter runs beside the calendar call; a tenant over it gets
  * the hold taken back. Only a calendar that never received its room's terms costs more (a D1 read).
+ * `offer`: a booking made from an accepted offer, at its price, taking over its desk reservation.
  */
 export async function createBooking(
   deps: Deps,
   tenant: AuthUser,
   input: CreateBookingInput,
   idempotency: { key: string; requestHash: string },
+  offer?: BookRequest["offer"],
 ) {
   const { env } = deps;
   // Both run beside the calendar call; a tenant over either limit gets the new hold taken back.
@@ -81,6 +83,7 @@ export async function createBooking(
     units: input.units,
     holdMs: holdMinutes(env) * 60_000,
     maxHoldNights: Number(env.MAX_HOLD_NIGHTS) || undefined,
+    ...(offer && { offer }),
   };
   let result = await calendar.book(request);
   if (!result.ok && result.code === "terms_missing") {
@@ -358,7 +361,7 @@ function endedAs(hold: HoldView | null): "expired" | "cancelled" | "payment_fail
  * calendar while the read model has not caught up with a new hold (shown as held, as the read model
  * will first have it); 404 for anyone else.
  */
-async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env): Promise<BookingRow> {
+export async function visibleBooking(db: D1Db, viewer: AuthUser, id: string, env?: Env): Promise<BookingRow> {
   let booking = await findBooking(db, id);
   if (!booking && env) {
     const held = await atCalendar(env, id);

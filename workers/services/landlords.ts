@@ -1,7 +1,9 @@
 import type { CapacityView } from "../../durable-objects/landlord-desk";
 import type { Deps } from "../deps";
 import { listedRoomCount, roomIdsOfOwner } from "../data/catalog";
-import { findUser } from "../data/users";
+import { statsOf, type LandlordStatsRow } from "../data/landlord-stats";
+import { landlordRatings } from "../data/reviews";
+import { usersByIds, type UserRow } from "../data/users";
 import { landlordScore } from "../domain/match-score";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
@@ -9,6 +11,11 @@ import { AppError } from "../errors";
 /** The landlord's contracts: active, reserved, the cap and whether they can take more. */
 export async function capacityOf(deps: Deps, landlord: AuthUser): Promise<CapacityView> {
   return deps.env.LANDLORD_DESK.getByName(landlord.id).status();
+}
+
+/** Lets contracts the desks keep for offers go (one already gone, or taken over by its booking, changes nothing). */
+export async function releaseReservations(deps: Deps, held: { id: string; landlordId: string }[]): Promise<void> {
+  await Promise.all(held.map((o) => deps.env.LANDLORD_DESK.getByName(o.landlordId).release(o.id)));
 }
 
 /**
@@ -32,37 +39,74 @@ export async function setCapacity(deps: Deps, landlord: AuthUser, totalCapacity:
   return desk.setCapacity(totalCapacity);
 }
 
-/**
- * The landlord score from what is known so far: the desk's contracts against the cap. Activity,
- * acceptance rate and first-response time are counted once offers exist; until then they add nothing.
- */
-export function scoreOf(desk: CapacityView): number {
+/** The landlord score: the desk's contracts against the cap, and the performance the offer events keep. */
+export function scoreOf(desk: CapacityView, stats: LandlordStatsRow | undefined, now = Date.now()): number {
+  const perf = performanceOf(stats);
   return landlordScore({
     activeContracts: desk.activeContracts + desk.reserved,
     totalCapacity: desk.totalCapacity,
-    sinceActiveMs: null,
-    acceptanceRate: null,
-    avgFirstResponseMs: null,
+    sinceActiveMs: perf.lastActiveAt ? now - Date.parse(perf.lastActiveAt) : null,
+    acceptanceRate: perf.acceptanceRate,
+    avgFirstResponseMs: perf.avgFirstResponseMs,
   });
+}
+
+/** Acceptance rate and first-response time from the counters (null until there is something to count). */
+function performanceOf(stats: LandlordStatsRow | undefined) {
+  return {
+    lastActiveAt: stats?.lastActiveAt ?? null,
+    offersSent: stats?.offersSent ?? 0,
+    offersAccepted: stats?.offersAccepted ?? 0,
+    acceptanceRate: stats && stats.offersSent > 0 ? stats.offersAccepted / stats.offersSent : null,
+    avgFirstResponseMs: stats && stats.requestsAnswered > 0 ? stats.responseMsTotal / stats.requestsAnswered : null,
+  };
+}
+
+/** The landlord's score, for the landlord's own pool. */
+export async function ownScore(deps: Deps, landlordId: string, desk: CapacityView): Promise<number> {
+  return scoreOf(desk, (await statsOf(deps.db, [landlordId])).get(landlordId));
+}
+
+/** Public profiles of landlords (unknown ids are left out): name, score, rating, response time, listings. */
+export async function profilesOf(deps: Deps, landlordIds: string[]) {
+  const ids = [...new Set(landlordIds)];
+  const now = new Date();
+  const [people, stats, ratings, desks, rooms] = await Promise.all([
+    usersByIds(deps.db, ids),
+    statsOf(deps.db, ids),
+    landlordRatings(deps.db, ids, now.toISOString()),
+    Promise.all(ids.map((id) => deps.env.LANDLORD_DESK.getByName(id).status())),
+    Promise.all(ids.map((id) => listedRoomCount(deps.db, id))),
+  ]);
+  const profiles = new Map<string, ReturnType<typeof profile>>();
+  const profile = (i: number, user: UserRow) => {
+    const perf = performanceOf(stats.get(user.id));
+    const rating = ratings.get(user.id)!;
+    return {
+      id: user.id,
+      name: user.name,
+      score: scoreOf(desks[i]!, stats.get(user.id), now.getTime()),
+      available: desks[i]!.available,
+      rating: rating.average,
+      reviewCount: rating.count,
+      avgFirstResponseMinutes: perf.avgFirstResponseMs === null ? null : Math.round(perf.avgFirstResponseMs / 60_000),
+      acceptanceRate: perf.acceptanceRate === null ? null : Math.round(perf.acceptanceRate * 100) / 100,
+      offersSent: perf.offersSent,
+      lastActiveAt: perf.lastActiveAt,
+      listedRooms: rooms[i]!,
+      memberSince: user.createdAt,
+    };
+  };
+  ids.forEach((id, i) => {
+    const user = people.get(id);
+    if (user && user.role === "landlord") profiles.set(id, profile(i, user));
+  });
+  return profiles;
 }
 
 /** A landlord's public profile; 404 for anyone who is not a landlord. */
 export async function landlordProfile(deps: Deps, landlordId: string) {
-  const user = await findUser(deps.db, landlordId);
-  if (!user || user.role !== "landlord") throw new AppError("not_found", "No such landlord.");
-  const [desk, rooms] = await Promise.all([
-    deps.env.LANDLORD_DESK.getByName(landlordId).status(),
-    listedRoomCount(deps.db, landlordId),
-  ]);
-  return {
-    id: user.id,
-    name: user.name,
-    score: scoreOf(desk),
-    available: desk.available,
-    rating: null,
-    reviewCount: 0,
-    avgFirstResponseMinutes: null,
-    listedRooms: rooms,
-    memberSince: user.createdAt,
-  };
+  const found = (await profilesOf(deps, [landlordId])).get(landlordId);
+  if (!found) throw new AppError("not_found", "No such landlord.");
+  return found;
 }

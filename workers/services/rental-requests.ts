@@ -8,6 +8,7 @@ import {
   type PoolMatch,
   type RentalRequestRow,
 } from "../data/rental-requests";
+import { closePendingOffers, hasOffered } from "../data/offers";
 import { decodeKeyCursor, encodeKeyCursor, toPage } from "../domain/cursor";
 import { addDays, addMonths } from "../domain/dates";
 import { newId } from "../domain/ids";
@@ -15,7 +16,7 @@ import { fitOf, matchReason, matchScore } from "../domain/match-score";
 import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { scoreOf } from "./landlords";
+import { ownScore, releaseReservations } from "./landlords";
 
 /** How long a request stays open unless accepted or withdrawn. */
 export const REQUEST_OPEN_DAYS = 14;
@@ -62,6 +63,7 @@ export async function createRequest(deps: Deps, tenant: AuthUser, input: NewRent
     note: input.note ?? null,
     status: "open",
     expiresAt: new Date(now.getTime() + REQUEST_OPEN_DAYS * 86_400_000).toISOString(),
+    acceptedOfferId: null,
     createdAt: at,
     updatedAt: at,
   };
@@ -79,20 +81,27 @@ export async function myRequests(deps: Deps, tenant: AuthUser, q: { limit: numbe
 export async function getRequest(deps: Deps, user: AuthUser, id: string) {
   const row = await findRequest(deps.db, id);
   if (!row) throw notFound();
-  if (row.tenantId === user.id) return view(row);
-  if (user.role === "landlord" && (await available(deps, user.id)).available) {
-    const matches = await poolMatches(deps.db, user.id, new Date().toISOString(), id);
-    if (matches.length > 0) return view(row);
-  }
+  if (await maySee(deps, user, row)) return view(row);
   throw notFound();
+}
+
+/** Its tenant; a landlord who has offered on it, or whose pool it is in. */
+export async function maySee(deps: Deps, user: AuthUser, row: RentalRequestRow): Promise<boolean> {
+  if (row.tenantId === user.id) return true;
+  if (user.role !== "landlord") return false;
+  if (await hasOffered(deps.db, row.id, user.id)) return true;
+  if (!(await available(deps, user.id)).available) return false;
+  return (await poolMatches(deps.db, user.id, new Date().toISOString(), row.id)).length > 0;
 }
 
 export async function withdrawRequest(deps: Deps, tenant: AuthUser, id: string) {
   const row = await findRequest(deps.db, id);
   if (!row || row.tenantId !== tenant.id) throw notFound();
-  const after = await closeRequest(deps.db, id, "withdrawn", new Date().toISOString());
+  const at = new Date().toISOString();
+  const after = await closeRequest(deps.db, id, "withdrawn", at);
   if (after!.status !== "withdrawn")
     throw new AppError("conflict", `The request is ${after!.status}; only an open request can be withdrawn.`);
+  await releaseReservations(deps, await closePendingOffers(deps.db, id, "withdrawn", at));
   return view(after!);
 }
 
@@ -112,7 +121,7 @@ export async function requestPool(deps: Deps, landlord: AuthUser, q: { limit: nu
       errors: [{ path: "cursor", message: "use the nextCursor of a previous page" }],
     });
   const desk = await available(deps, landlord.id);
-  const score = scoreOf(desk);
+  const score = await ownScore(deps, landlord.id, desk);
   if (!desk.available)
     return {
       available: false,
@@ -166,7 +175,7 @@ function rank(matches: PoolMatch[], requests: Map<string, RentalRequestRow>, sco
   return items.sort((a, b) => b.matchScore - a.matchScore || a.request.id.localeCompare(b.request.id));
 }
 
-function view(r: RentalRequestRow) {
+export function view(r: RentalRequestRow) {
   return {
     id: r.id,
     status: r.status,
@@ -182,6 +191,7 @@ function view(r: RentalRequestRow) {
     units: r.units,
     note: r.note,
     expiresAt: r.expiresAt,
+    acceptedOfferId: r.acceptedOfferId,
     createdAt: r.createdAt,
   };
 }
