@@ -291,7 +291,8 @@ function queryPlan(db: DatabaseSync, landlordId: string): PoolResult["plan"] {
   return {
     detail,
     usesPoolIndex: detail.some((d) => d.includes("rental_requests_pool")),
-    scansAllRequests: detail.some((d) => /^SCAN (r|rental_requests)\b/.test(d)),
+    // A scan, or the expiry index alone (status = 'open'): both read every open request.
+    scansAllRequests: detail.some((d) => /^SCAN (r|rental_requests)\b/.test(d) || d.includes("rental_requests_expiry")),
   };
 }
 

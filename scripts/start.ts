@@ -29,6 +29,7 @@ import {
 import { ensureDevVars } from "./secrets";
 import {
   buildDemoData,
+  demoRentalRequests,
   DEMO_LOGINS,
   DEMO_PASSWORD,
   type DemoData,
@@ -152,14 +153,15 @@ async function seedDemoData(): Promise<void> {
   }
   const users = await withPasswords(data.users);
   mkdirSync(dirname(SEED_FILE), { recursive: true });
-  writeFileSync(SEED_FILE, seedSql({ ...data, users }), { mode: 0o600 });
+  const requests = demoRentalRequests(data, Date.now());
+  writeFileSync(SEED_FILE, seedSql({ ...data, users }, requests), { mode: 0o600 });
   try {
     await runWrangler(["d1", "execute", "DB", "--local", "--file", SEED_FILE, "--yes"], {}, helpers);
   } finally {
     rmSync(SEED_FILE, { force: true });
   }
   say(
-    `  seeded ${users.length} users, ${data.properties.length} properties, ${data.rooms.length} rooms and their listings`,
+    `  seeded ${users.length} users, ${data.properties.length} properties, ${data.rooms.length} rooms and their listings, ${requests.length} open rental requests`,
   );
 }
 

@@ -1,7 +1,9 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import worker from "../../workers/index";
+import { poolQuery } from "../../workers/data/request-pool";
 import {
   bookHeld,
   call,
@@ -68,7 +70,7 @@ describe("rental requests", () => {
 
 describe("the request pool", () => {
   it("lists only requests one of the landlord's rooms fits, on every criterion", async () => {
-    const { landlord, room } = await listedLandlord();
+    const { landlord, room } = await listedLandlord({ minNights: 30, maxNights: 120 });
     const tenant = await signUp("tenant");
     const make = async (over: Record<string, unknown>) =>
       (await json(await post(tenant.accessToken, fitting(over)))).id;
@@ -79,6 +81,7 @@ describe("the request pool", () => {
       otherMode: await make({ rentalMode: "nightly", months: undefined, nights: 5 }),
       overBudget: await make({ budget: { amount: 60000, currency: "EUR" } }),
       tooMany: await make({ units: 3, budget: { amount: 300000, currency: "EUR" } }),
+      tooLong: await make({ months: 6 }),
     };
     // Both units of the room taken on the nights of another request.
     const taken = inDays(100);
@@ -163,6 +166,28 @@ describe("the request pool", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(pool.items.map((i: any) => i.request.id));
+  });
+
+  it("reaches requests through the pool index from the landlord's rooms, never reading every open request (EXPLAIN QUERY PLAN)", async () => {
+    for (const only of [undefined, "rrq_0mh2e3a1c9d4f7k2b"]) {
+      const { sql, params } = new SQLiteSyncDialect().sqlToQuery(
+        poolQuery("usr_0mh0a1b2c3d4e5f6g", new Date().toISOString(), only),
+      );
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      const details = plan.results.map((r) => r.detail);
+      const reads = details.filter((d) => /\b(r|rental_requests)\b/.test(d) && /^(SCAN|SEARCH)/.test(d));
+      expect(reads.length, JSON.stringify(details)).toBeGreaterThan(0);
+      for (const d of reads)
+        expect(d, JSON.stringify(details)).toMatch(
+          /USING INDEX rental_requests_pool|PRIMARY KEY|sqlite_autoindex_rental_requests/,
+        );
+      expect(
+        details.some((d) => d.includes("listings_owner")),
+        JSON.stringify(details),
+      ).toBe(true);
+    }
   });
 
   it("expires open requests past their time by the hourly cron, once", async () => {

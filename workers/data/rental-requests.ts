@@ -69,8 +69,9 @@ export interface PoolMatch {
 
 /**
  * Every (open request, active room of the landlord) pair that fits: same currency and rental
- * mode, the room's price for the units within budget, capacity for the units, the property
- * within the request's radius (great circle), and the units free on every night of the stay in
+ * mode, the room's price for the units within budget, capacity for the units, the stay within the
+ * room's minimum and maximum nights, the property within the request's radius (great circle), and
+ * the units free on every night of the stay in
  * search's availability projection. Requests are reached through the pool index, one latitude
  * band per room (never a scan of all requests); `onlyRequest` narrows it to one.
  */
