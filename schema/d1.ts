@@ -18,6 +18,17 @@ export const users = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     /** BCP 47 language tag for emails and notifications; null: English. */
     locale: text("locale"),
+    phone: text("phone"),
+    /** IANA timezone the user reads times in; null: each property's own. */
+    timezone: text("timezone"),
+    emailVerifiedAt: text("email_verified_at"),
+    /** Base32 TOTP secret, set by enrolment; `mfaEnabledAt` once a code confirmed it. */
+    totpSecret: text("totp_secret"),
+    mfaEnabledAt: text("mfa_enabled_at"),
+    /** The last TOTP time step accepted: a code is never accepted twice. */
+    totpLastStep: integer("totp_last_step"),
+    /** Closed accounts are anonymised and cannot sign in; the row stays for the ledger's references. */
+    deletedAt: text("deleted_at"),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
@@ -34,6 +45,10 @@ export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
     .references(() => users.id),
   revokedAt: text("revoked_at"),
   createdAt: timestamps.createdAt,
+  /** Where the session signed in (User-Agent, and the coarse place Cloudflare reports), and when it last refreshed. */
+  userAgent: text("user_agent"),
+  place: text("place"),
+  lastUsedAt: text("last_used_at"),
 });
 
 /** Opaque refresh tokens, stored as SHA-256 hashes; one family per login, rotated on every use. */
@@ -531,3 +546,56 @@ export const reviews = sqliteTable(
     index("reviews_subject").on(t.subjectId, t.authorRole),
   ],
 );
+
+/**
+ * Single-use account tokens sent by email (verify an address, reset a password, confirm a new
+ * address), stored as SHA-256 hashes: the email holds the only copy of the token.
+ */
+export const accountTokens = sqliteTable(
+  "account_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The address a change_email token moves the account to. */
+    newEmail: text("new_email"),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [uniqueIndex("account_tokens_hash").on(t.tokenHash), index("account_tokens_user").on(t.userId, t.purpose)],
+);
+
+/** Two-factor recovery codes, hashed; each works once. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    userId: text("user_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/** A password accepted for an account with two-factor on: completed by a code within minutes, once. */
+export const mfaChallenges = sqliteTable("mfa_challenges", {
+  idHash: text("id_hash").primaryKey(),
+  userId: text("user_id").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+  userAgent: text("user_agent"),
+  place: text("place"),
+});
+
+/**
+ * Failed sign-ins per account (across addresses): `failures` within the window that began at
+ * `windowStart`; past the threshold each attempt waits until `slowedUntil`, doubling, capped.
+ */
+export const loginFailures = sqliteTable("login_failures", {
+  userId: text("user_id").primaryKey(),
+  failures: integer("failures").notNull(),
+  windowStart: text("window_start").notNull(),
+  slowedUntil: text("slowed_until"),
+  notifiedAt: text("notified_at"),
+});

@@ -4,8 +4,10 @@ import { d1, type D1Db } from "./data/d1";
 export interface Deps {
   env: Env;
   db: D1Db;
+  /** Work that outlives the response (an email): the request's waitUntil; absent, the caller awaits it. */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
-export function makeDeps(env: Env): Deps {
-  return { env, db: d1(env) };
+export function makeDeps(env: Env, waitUntil?: (work: Promise<unknown>) => void): Deps {
+  return { env, db: d1(env), ...(waitUntil && { waitUntil }) };
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { passwordProblem } from "../../workers/domain/password-policy";
 import { Text } from "./common";
 
 export const Email = z
@@ -13,18 +14,37 @@ export const User = z
     email: z.string(),
     name: z.string(),
     role: z.enum(["tenant", "landlord", "admin"]),
+    phone: z.string().nullable(),
+    locale: z.string().nullable(),
+    timezone: z.string().nullable(),
+    emailVerified: z.boolean(),
+    mfaEnabled: z.boolean(),
     createdAt: z.string(),
   })
   .openapi("User");
 
+/** A new password: 12 characters or more (counted as characters, never truncated), not one of the 10,000 most common. */
+export const NewPassword = z
+  .string()
+  .max(256)
+  .superRefine((p, ctx) => {
+    const why = passwordProblem(p);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  })
+  .openapi({ example: "violet tram under nine bridges" });
+
 export const Register = z
   .object({
     email: Email,
-    password: z.string().min(10).max(256).openapi({ example: "correct horse battery" }),
+    password: NewPassword,
     name: Text({ min: 1, max: 100 }),
     role: z.enum(["tenant", "landlord"]),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    const why = passwordProblem(r.password, { email: r.email });
+    if (why) ctx.addIssue({ code: "custom", path: ["password"], message: why });
+  })
   .openapi("Register");
 
 export const Login = z

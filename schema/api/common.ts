@@ -100,6 +100,7 @@ const ID_KINDS = {
   rrq: "rental request",
   ofr: "offer",
   rev: "review",
+  fam: "session",
   usr: "user",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
@@ -115,6 +116,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   rrq: "rrq_0mh2e3a1c9d4f7k2b",
   ofr: "ofr_0mh2e4b2d1c9f7k3a",
   rev: "rev_0mh2e5c3a1d9f7k4b",
+  fam: "fam_0mh2e6d4b2a1c9f7k",
   usr: "usr_0mh0a1b2c3d4e5f6g",
 };
 

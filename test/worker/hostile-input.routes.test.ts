@@ -30,6 +30,7 @@ const PREFIX_OF: Record<string, string> = {
   viewings: "vwg",
   "rental-requests": "rrq",
   offers: "ofr",
+  sessions: "fam",
   landlords: "usr",
 };
 const BODY = "0mh1x2k3a9f4c7e2b"; // 17 of [0-9a-z], as newId makes them

@@ -269,6 +269,30 @@ describe("operations", () => {
     expectProblem(await checked("GET", `/v1/landlords/${tenant.id}/profile`), 404, "not_found");
   });
 
+  it("account", async () => {
+    const me = await signUp("tenant");
+    const token = me.accessToken;
+    expect((await checked("POST", "/v1/auth/verify-email/resend", { token })).status).toBe(202);
+    const second = await json(
+      await call("POST", "/v1/auth/login", { body: { email: me.email, password: me.password } }),
+    );
+    const sessions = await checked("GET", "/v1/me/sessions", { token });
+    expect(sessions.body.items).toHaveLength(2);
+    const other = sessions.body.items.find((s: any) => !s.current);
+    expect((await checked("DELETE", `/v1/me/sessions/${other.id}`, { token })).status).toBe(204);
+    expectProblem(await checked("DELETE", `/v1/me/sessions/${other.id}`, { token }), 404, "not_found");
+    expect((await checked("DELETE", "/v1/me/sessions", { token })).body.revoked).toBe(0);
+    expect(second.refreshToken).toEqual(expect.any(String));
+    const totp = await checked("POST", "/v1/me/mfa/totp", { token });
+    expect(totp.status).toBe(201);
+    expect((await checked("GET", "/v1/me/export", { token })).body.profile.id).toBe(me.id);
+    expectProblem(
+      await checked("PATCH", "/v1/me", { token, body: { timezone: "Nowhere/Else" } }),
+      422,
+      "validation_failed",
+    );
+  });
+
   it("offers", async () => {
     const { landlord: owner, room } = await listedLandlord();
     const token = tenant.accessToken;

@@ -1,14 +1,23 @@
-import { and, asc, eq, exists, getTableColumns, gte, inArray, isNull, lt, notExists } from "drizzle-orm";
+import { and, asc, desc, eq, exists, getTableColumns, gte, inArray, isNull, lt, ne, notExists } from "drizzle-orm";
 import { refreshTokenFamilies, refreshTokens } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect & { familyRevokedAt: string | null };
 type NewToken = typeof refreshTokens.$inferInsert;
 
-/** Starts a family with its first token, in one batch so neither exists without the other. */
-export async function insertFamilyWithToken(db: D1Db, userId: string, token: NewToken): Promise<void> {
+/**
+ * Starts a family with its first token, in one batch so neither exists without the other; `about`
+ * says where the sign-in came from (User-Agent, coarse place).
+ */
+export async function insertFamilyWithToken(
+  db: D1Db,
+  userId: string,
+  token: NewToken,
+  about: { userAgent: string | null; place: string | null } = { userAgent: null, place: null },
+): Promise<void> {
+  const at = new Date().toISOString();
   await db.batch([
-    db.insert(refreshTokenFamilies).values({ id: token.familyId, userId }),
+    db.insert(refreshTokenFamilies).values({ id: token.familyId, userId, ...about, lastUsedAt: at }),
     db.insert(refreshTokens).values(token),
   ]);
 }
@@ -80,4 +89,52 @@ export async function purgeExpiredRefreshTokens(db: D1Db, now: string, limit: nu
     db.delete(refreshTokens).where(inArray(refreshTokens.id, expired(refreshTokens.id))),
   ]);
   return tokens.meta.changes ?? 0;
+}
+
+export type FamilyRow = typeof refreshTokenFamilies.$inferSelect;
+
+export async function touchFamily(db: D1Db, familyId: string, at: string): Promise<void> {
+  await db.update(refreshTokenFamilies).set({ lastUsedAt: at }).where(eq(refreshTokenFamilies.id, familyId));
+}
+
+/** The user's live sessions (families not revoked), newest first. */
+export async function liveFamilies(db: D1Db, userId: string): Promise<FamilyRow[]> {
+  return db
+    .select()
+    .from(refreshTokenFamilies)
+    .where(and(eq(refreshTokenFamilies.userId, userId), isNull(refreshTokenFamilies.revokedAt)))
+    .orderBy(desc(refreshTokenFamilies.createdAt))
+    .all();
+}
+
+/** Revokes the user's live families, all but `except`; answers how many. */
+export async function revokeFamiliesOf(db: D1Db, userId: string, at: string, except?: string): Promise<number> {
+  const done = await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: at })
+    .where(
+      and(
+        eq(refreshTokenFamilies.userId, userId),
+        isNull(refreshTokenFamilies.revokedAt),
+        except ? ne(refreshTokenFamilies.id, except) : undefined,
+      ),
+    )
+    .returning({ id: refreshTokenFamilies.id });
+  return done.length;
+}
+
+/** Revokes one of the user's own families; false when it is not theirs or not live. */
+export async function revokeOwnFamily(db: D1Db, userId: string, familyId: string, at: string): Promise<boolean> {
+  const done = await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: at })
+    .where(
+      and(
+        eq(refreshTokenFamilies.id, familyId),
+        eq(refreshTokenFamilies.userId, userId),
+        isNull(refreshTokenFamilies.revokedAt),
+      ),
+    )
+    .returning({ id: refreshTokenFamilies.id });
+  return done.length === 1;
 }

@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { users } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -29,4 +29,49 @@ export async function usersByIds(db: D1Db, ids: string[]): Promise<Map<string, U
   if (ids.length === 0) return new Map();
   const rows = await db.select().from(users).where(inArray(users.id, ids)).all();
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+export type UserChanges = Partial<
+  Pick<
+    UserRow,
+    "name" | "phone" | "locale" | "timezone" | "emailVerifiedAt" | "totpSecret" | "mfaEnabledAt" | "totpLastStep"
+  >
+>;
+
+/** Writes profile, verification or two-factor fields; answers the row as it is now. */
+export async function updateUser(db: D1Db, id: string, changes: UserChanges): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ ...changes, updatedAt: new Date().toISOString() })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
+
+/**
+ * Accepts a TOTP step only if it is later than the last one accepted, in one conditional write, so
+ * two requests with the same code cannot both pass. False when another got there first.
+ */
+export async function advanceTotpStep(db: D1Db, id: string, step: number): Promise<boolean> {
+  const done = await db
+    .update(users)
+    .set({ totpLastStep: step })
+    .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+    .returning({ id: users.id });
+  return done.length === 1;
+}
+
+/** Moves the account to a new address (verified by the link that was sent there); false when it is taken. */
+export async function changeEmail(db: D1Db, id: string, email: string, at: string): Promise<boolean> {
+  try {
+    const done = await db
+      .update(users)
+      .set({ email, emailVerifiedAt: at, updatedAt: at })
+      .where(eq(users.id, id))
+      .returning({ id: users.id });
+    return done.length === 1;
+  } catch (err) {
+    if (String((err as Error).cause ?? err).includes("UNIQUE constraint failed")) return false;
+    throw err;
+  }
 }

@@ -23,6 +23,8 @@ export type Role = z.infer<typeof Role>;
 export interface AuthUser {
   id: string;
   role: Role;
+  /** The session (refresh-token family) the access token was issued to. */
+  sid?: string;
 }
 
 export interface KeyRing {
@@ -81,7 +83,7 @@ export async function signAccessToken(
   now = Date.now(),
 ): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ role: user.role })
+  return new SignJWT({ role: user.role, ...(user.sid && { sid: user.sid }) })
     .setProtectedHeader({ alg: ALG, kid: ring.signing.kid, typ: TYP })
     .setSubject(user.id)
     .setIssuer(settings.issuer)
@@ -108,7 +110,9 @@ export async function verifyAccessToken(
       requiredClaims: ["sub", "exp", "iat", "nbf"],
     });
     const role = Role.safeParse(payload.role);
-    return role.success && payload.sub ? { id: payload.sub, role: role.data } : null;
+    if (!role.success || !payload.sub) return null;
+    const sid = typeof payload.sid === "string" ? payload.sid : undefined;
+    return { id: payload.sub, role: role.data, ...(sid && { sid }) };
   } catch {
     return null;
   }

@@ -60,6 +60,10 @@ const TAGS = [
     description:
       "Rental requests: a tenant posts what they need; landlords see the ones their rooms fit, ranked, and send offers; the tenant accepts one and the booking saga runs.",
   },
+  {
+    name: "account",
+    description: "My account: profile, email change, password, sessions, two-factor sign-in, export and closing it.",
+  },
   { name: "reviews", description: "Double-blind reviews of a stay by both parties, and a property's rating." },
   {
     name: "landlords",

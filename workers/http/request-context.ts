@@ -13,7 +13,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inbound = c.req.header("x-request-id");
   const requestId = inbound && SANE_ID.test(inbound) ? inbound : crypto.randomUUID();
   c.set("requestId", requestId);
-  c.set("deps", makeDeps(c.env));
+  c.set(
+    "deps",
+    makeDeps(c.env, (work) => c.executionCtx.waitUntil(work)),
+  );
   const started = Date.now();
   await next();
   c.res.headers.set("x-request-id", requestId);

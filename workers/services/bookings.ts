@@ -26,6 +26,7 @@ import { roomOfBooking } from "../domain/ids";
 import { refundOnCancel } from "../domain/pricing";
 import type { AuthUser } from "../domain/tokens";
 import { AppError, type ErrorCode } from "../errors";
+import { requireVerifiedEmail } from "./account";
 import { announce, newEvent } from "../outbox";
 import { cancelPaymentIntent, createBookingPayment, refundPayment } from "../payments/booking-payments";
 import { refundedFor } from "../payments/refunds";
@@ -71,6 +72,7 @@ export async function createBooking(
   offer?: BookRequest["offer"],
 ) {
   const { env } = deps;
+  await requireVerifiedEmail(deps, tenant, "book and pay");
   // Both run beside the calendar call; a tenant over either limit gets the new hold taken back.
   const limited = env.BOOKING_LIMITER.limit({ key: `tenant:${tenant.id}` });
   const liveHolds = countLiveHolds(deps.db, tenant.id);
@@ -123,6 +125,7 @@ async function takeBack(deps: Deps, roomId: string, result: BookResult, tenant: 
  * outbox got to it, it is opened now (same idempotency key, so the outbox's attempt finds the same one).
  */
 export async function bookingPayment(deps: Deps, viewer: AuthUser, id: string): Promise<PaymentView> {
+  await requireVerifiedEmail(deps, viewer, "pay");
   const booking = await calendarBooking(deps, id);
   if (!booking || booking.tenantId !== viewer.id) throw new AppError("not_found", "No such booking.");
   if (booking.status === "held" && !booking.paymentIntentId)

@@ -30,6 +30,7 @@ import { newId } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../outbox";
 import { AppError } from "../errors";
+import { requireVerifiedEmail } from "./account";
 import { pushRoomTerms } from "./room-terms";
 
 type ListingReason = "created" | "updated" | "archived" | "room_added" | "room_updated";
@@ -37,6 +38,7 @@ const notFound = (what: string) => new AppError("not_found", `No such ${what}.`)
 
 /** Lists a landlord's new property and announces it. */
 export async function createProperty(deps: Deps, owner: AuthUser, input: CreatePropertyInput): Promise<PropertyView> {
+  await requireVerifiedEmail(deps, owner, "publish a property");
   const row: PropertyRow = {
     id: newId("prop"),
     ownerId: owner.id,

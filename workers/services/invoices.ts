@@ -18,6 +18,7 @@ import { addDays, todayIn } from "../domain/dates";
 import { paymentRefusal, type PaymentPolicy, type PaymentRefusal } from "../domain/invoice-payments";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
+import { requireVerifiedEmail } from "./account";
 import { log } from "../log";
 import { chargeTenantCard, currentIntent, findAttemptIntent, type ChargeOutcome } from "../payments/rent-charges";
 import { visibleLease } from "./leases";
@@ -42,6 +43,7 @@ type PayInput = { amount: number; currency: string; paymentMethod: string };
 export async function payInvoice(deps: Deps, tenant: AuthUser, invoiceId: string, input: PayInput, requestId: string) {
   // Every try counts, refused ones too: card testing is many small tries with many cards.
   await enforceRateLimit(deps.env.INVOICE_PAYMENT_LIMITER, [`tenant:${tenant.id}`]);
+  await requireVerifiedEmail(deps, tenant, "pay");
   const attemptId = `invoice-payment-${requestId}`;
   return withPg(deps.env, async (db) => {
     const { attempt, invoice, fresh } = await db.transaction(async (tx) => {
