@@ -4,7 +4,7 @@
  * minimal row-lock baseline) and the billing benchmark, prints tables, writes JSON to
  * bench/results/ and tears everything down.
  *
- * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations|chat|pool, BENCH_POOL_USERS (100000), BENCH_POOL_LANDLORDS (5000),
+ * Env: BENCH_ONLY=booking|billing|outbox|search|recommendations|chat|pool|web, BENCH_WEB_RUNS (10), BENCH_POOL_USERS (100000), BENCH_POOL_LANDLORDS (5000),
  * BENCH_POOL_ROOMS (20000), BENCH_POOL_REQUESTS (10000), BENCH_POOL_PAGES (1000), BENCH_POOL_OFFERS (200), BENCH_POOL_CONCURRENCY (8), BENCH_CHAT_MESSAGES (10000), BENCH_CHAT_SENDER_RATE (5 per second), BENCH_OUTBOX_EVENTS (100000), BENCH_SEARCH_LISTINGS (100000),
  * BENCH_SEARCH_QUERIES (1000), BENCH_SEARCH_CONCURRENCY (8), BENCH_SEARCH_CONCURRENT_QUERIES (200), BENCH_SEARCH_ORAMA_BUDGET_S (300),
  * BENCH_SEARCH_LAG_SAMPLES (5), BENCH_ATTEMPTS (1000), BENCH_CONCURRENCY (comma list, one round each; "<attempts>,200"),
@@ -20,6 +20,8 @@ import { bookingTables, runBookingBench, type BookingOptions } from "./booking";
 import { outboxTable, runOutboxBench } from "./outbox";
 import { recommendationsTables, runRecommendationsBench, type RecommendationsOptions } from "./recommendations";
 import { poolTables, runPoolBench, type PoolOptions } from "./pool";
+import { runWebBench, webTables } from "./web";
+import { buildWeb } from "../scripts/assets";
 import { runSearchBench, searchTables, type SearchOptions } from "./search";
 import { startPlatform, type Platform, type Webhooks } from "./platform";
 import { teardown } from "./processes";
@@ -40,8 +42,10 @@ try {
 }
 
 async function main(): Promise<void> {
-  if (only && !["booking", "billing", "outbox", "search", "recommendations", "chat", "pool"].includes(only))
-    throw new Error(`BENCH_ONLY must be booking, billing, outbox, search, recommendations, chat or pool, not ${only}`);
+  if (only && !["booking", "billing", "outbox", "search", "recommendations", "chat", "pool", "web"].includes(only))
+    throw new Error(
+      `BENCH_ONLY must be booking, billing, outbox, search, recommendations, chat, pool or web, not ${only}`,
+    );
   const startedAt = new Date();
   const booking = bookingOptions();
   const billing = billingOptions();
@@ -85,6 +89,8 @@ async function main(): Promise<void> {
   const direct = process.env.BENCH_DIRECT !== "off";
   // One JSON line per request is production's default; locally each line costs wrangler's Node process CPU to relay.
   const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
+  // Built before the platform snapshots the project, so its static assets hold this build.
+  const web = !only || only === "web" ? await buildWeb() : null;
   const platform = await startPlatform(say, { webhooks, localObservability, direct, logLevel });
   const out: Record<string, unknown> = {
     startedAt: startedAt.toISOString(),
@@ -155,6 +161,12 @@ async function main(): Promise<void> {
       `\nRequest pool (${result.users} users, ${result.landlords} landlords, ${result.rooms} rooms, ${result.requests} open requests)\n${poolTables(result)}`,
     );
     out.pool = result;
+  }
+  if (web) {
+    say("\n▸ Web app benchmark");
+    const result = await runWebBench(platform, { runs: envInt("BENCH_WEB_RUNS", 10) }, web.jsGzipBytes, say);
+    say(`\nWeb app (${result.jsGzipKB} KB of JavaScript, gzip)\n${webTables(result)}`);
+    out.web = result;
   }
   out.platform = platformReport(platform);
   out.durationMs = Date.now() - startedAt.getTime();

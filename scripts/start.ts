@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { startStripeFake, type StripeFake } from "../fakes/stripe/server";
 import { STRIPE_EVENTS_ACTED_ON } from "../schema/stripe-webhooks";
-import { buildAssets } from "./assets";
+import { buildAssets, buildWeb } from "./assets";
 import type { RunningPostgres } from "./postgres";
 import {
   runWrangler,
@@ -78,6 +78,11 @@ async function main(): Promise<void> {
     "Static assets",
     async () => buildAssets(),
     (written) => (written.length ? written.join(", ") : "up to date"),
+  );
+  await step(
+    "Web app",
+    () => buildWeb(),
+    (w) => `public/app, ${(w.jsGzipBytes / 1024).toFixed(1)} KB JavaScript (gzip)`,
   );
   await step("Demo data", seedDemoData);
   const stripe = await step(
@@ -214,6 +219,7 @@ function startWrangler(pgUrl: string, stripeUrl: string | undefined): void {
 
 function printBanner(pg: RunningPostgres, stripe: StripeFake | null, elapsedMs: number): void {
   const rows = [
+    ["Web app", `${API}/   (sign in as a demo account below)`],
     ["API", API],
     ["Docs", `${API}/docs`],
     ["OpenAPI", `${API}/openapi.json`],

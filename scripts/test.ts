@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStripeFake } from "../fakes/stripe/server";
-import { buildAssets } from "./assets";
+import { buildAssets, buildWeb } from "./assets";
 import { freePort } from "./ports";
 import { migratePostgres, startPostgres } from "./postgres";
 
@@ -57,6 +57,7 @@ let code = 0;
 try {
   await migratePostgres(pg.url);
   buildAssets();
+  await buildWeb();
   for (const [cmd, args] of STEPS) {
     code = await run(cmd, args, env);
     if (code !== 0) break;

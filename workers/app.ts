@@ -8,6 +8,7 @@ import { openApiDocument } from "./http/openapi";
 import { requestContext } from "./http/request-context";
 import { me } from "./routes/account";
 import { auth } from "./routes/auth";
+import { web } from "./routes/web";
 import { bookings } from "./routes/bookings";
 import { chatRoutes } from "./routes/chat";
 import { notificationRoutes } from "./routes/notifications";
@@ -35,7 +36,7 @@ app.use(
   "*",
   cors({
     origin: (origin, c: Context<AppEnv>) => (allowedOrigins(c.env).includes(origin) ? origin : null),
-    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "x-roomline-client"],
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     exposeHeaders: ["x-request-id", "retry-after"],
     maxAge: 600,
@@ -75,6 +76,7 @@ const routes = app
 export type AppType = typeof routes;
 
 app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)));
+app.route("/", web);
 
 app.notFound((c) => {
   const allowed = allowedMethods(c.req.path);

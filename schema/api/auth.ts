@@ -56,7 +56,11 @@ export const Login = z
   .openapi("Login");
 
 export const RefreshRequest = z
-  .object({ refreshToken: z.string().min(1).max(200) })
+  .object({
+    refreshToken: z.string().min(1).max(200).optional().openapi({
+      description: "Required, except for the web app (`X-Roomline-Client: web`), whose token is its cookie",
+    }),
+  })
   .strict()
   .openapi("RefreshRequest");
 
@@ -64,7 +68,10 @@ export const Session = z
   .object({
     user: User,
     accessToken: z.string(),
-    refreshToken: z.string(),
+    refreshToken: z.string().optional().openapi({
+      description:
+        "Absent for the web app (`X-Roomline-Client: web`): its refresh token is an HttpOnly cookie scoped to /v1/auth",
+    }),
     tokenType: z.literal("Bearer"),
     expiresIn: z.number().int().openapi({ example: 900 }),
   })

@@ -21,6 +21,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/ports";
 import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD } from "../../scripts/seed";
+import { webJourney } from "./web-journey";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const UP_TIMEOUT_MS = 150_000;
@@ -122,6 +123,20 @@ describe("npm start", () => {
       expect(running).toMatch(/wrangler\.js dev/);
       expect(running).toMatch(/workerd/);
       expect(running).toMatch(/postgres/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "serves the web app: in real Chromium a tenant finds a room by a misspelt city, books it and sees it confirmed; its landlord sees it; the pages pass axe",
+    async () => {
+      const page = await fetch(`${api}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+      expect(await page.text()).toContain('<div id="app">');
+      // The API keeps its routes: an unknown API path is still a problem+json 404.
+      expect((await fetch(`${api}/v1/nothing-here`)).headers.get("content-type")).toContain("problem+json");
+      await webJourney(api);
     },
     TEST_TIMEOUT_MS,
   );

@@ -254,3 +254,50 @@ describe("POST /v1/auth/logout and GET /v1/me", () => {
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 });
+
+describe("the web app's session mode (X-Roomline-Client: web)", () => {
+  it("keeps the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to the auth routes, honoured only with the header", async () => {
+    const me = await signUp("tenant");
+    const web = { "x-roomline-client": "web", "cf-connecting-ip": uniqueIp() };
+    const res = await call("POST", "/v1/auth/login", {
+      body: { email: me.email, password: me.password },
+      headers: web,
+    });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.accessToken).toEqual(expect.any(String));
+    expect(body.refreshToken).toBeUndefined();
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^rl_refresh=rt_/);
+    for (const attr of ["HttpOnly", "Secure", "SameSite=Strict", "Path=/v1/auth"]) expect(cookie).toContain(attr);
+    const jar = cookie.split(";")[0]!;
+
+    // The cookie alone, without the header (a cross-site request), is not a refresh token.
+    const forged = await call("POST", "/v1/auth/refresh", { body: {}, headers: { cookie: jar } });
+    expect(forged.status).toBe(422);
+    const refreshed = await call("POST", "/v1/auth/refresh", { body: {}, headers: { ...web, cookie: jar } });
+    expect(refreshed.status).toBe(200);
+    expect((await json(refreshed)).refreshToken).toBeUndefined();
+    const next = refreshed.headers.get("set-cookie")!.split(";")[0]!;
+    expect(next).not.toBe(jar);
+
+    // Logout through the cookie revokes the session and clears the cookie.
+    const out = await call("POST", "/v1/auth/logout", {
+      token: body.accessToken,
+      body: {},
+      headers: { ...web, cookie: next },
+    });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/rl_refresh=;/);
+    expect((await call("POST", "/v1/auth/refresh", { body: {}, headers: { ...web, cookie: next } })).status).toBe(401);
+
+    // Without the header, the JSON mode is unchanged.
+    const mobile = await json(
+      await call("POST", "/v1/auth/login", {
+        body: { email: me.email, password: me.password },
+        headers: { "cf-connecting-ip": uniqueIp() },
+      }),
+    );
+    expect(mobile.refreshToken).toMatch(/^rt_/);
+  });
+});

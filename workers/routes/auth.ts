@@ -8,6 +8,8 @@ import { clientFacts, clientIp } from "../http/client-ip";
 import { router } from "../http/router";
 import * as account from "../services/account";
 import * as identity from "../services/identity";
+import { clearWebSession, isWebClient, refreshTokenOf, sessionFor } from "../http/web-session";
+import { AppError } from "../errors";
 
 const tags = ["auth"];
 
@@ -43,7 +45,10 @@ export const auth = router()
     }),
     async (c) =>
       c.json(
-        await identity.login(c.var.deps, c.req.valid("json"), clientIp(c.req.raw.headers), clientFacts(c.req.raw)),
+        sessionFor(
+          c,
+          await identity.login(c.var.deps, c.req.valid("json"), clientIp(c.req.raw.headers), clientFacts(c.req.raw)),
+        ),
         200,
       ),
   )
@@ -59,7 +64,7 @@ export const auth = router()
       request: jsonBody(MfaLogin),
       responses: { 200: jsonResponse(Session, "Signed in"), ...errors(400, 401, 422, 429) },
     }),
-    async (c) => c.json(await identity.loginWithMfa(c.var.deps, c.req.valid("json")), 200),
+    async (c) => c.json(sessionFor(c, await identity.loginWithMfa(c.var.deps, c.req.valid("json"))), 200),
   )
   .openapi(
     createRoute({
@@ -148,7 +153,8 @@ export const auth = router()
       request: jsonBody(RefreshRequest),
       responses: { 200: jsonResponse(Session, "New tokens; the old refresh token is spent"), ...errors(400, 401, 422) },
     }),
-    async (c) => c.json(await identity.refresh(c.var.deps, c.req.valid("json").refreshToken), 200),
+    async (c) =>
+      c.json(sessionFor(c, await identity.refresh(c.var.deps, requiredRefreshToken(c, c.req.valid("json")))), 200),
   )
 
   .openapi(
@@ -163,7 +169,19 @@ export const auth = router()
       responses: { 204: { description: "Signed out" }, ...errors(401, 422) },
     }),
     async (c) => {
-      await identity.logout(c.var.deps, c.var.user, c.req.valid("json").refreshToken);
+      await identity.logout(c.var.deps, c.var.user, requiredRefreshToken(c, c.req.valid("json")));
+      clearWebSession(c);
       return c.body(null, 204);
     },
   );
+
+/** The body's refresh token, or the web app's cookie; 422 naming `refreshToken` when there is neither. */
+function requiredRefreshToken(c: Parameters<typeof refreshTokenOf>[0], body: { refreshToken?: string }): string {
+  const token = refreshTokenOf(c, body.refreshToken);
+  if (!token && isWebClient(c)) throw new AppError("invalid_refresh_token", "No session: sign in.");
+  if (!token)
+    throw new AppError("validation_failed", "A refresh token is required.", {
+      errors: [{ path: "refreshToken", message: "required" }],
+    });
+  return token;
+}

@@ -1,0 +1,132 @@
+// The web app in a real Chromium (the binary inside the npm package @sparticuz/chromium, driven by
+// playwright-core; nothing is downloaded), against a running `npm start`: start.test.ts runs it
+// while the platform is up. Screenshots of the main pages at phone and desktop sizes go to
+// docs/screenshots/ (linked from the README).
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import chromium from "@sparticuz/chromium";
+import { chromium as playwright, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD } from "../../scripts/seed";
+
+const SHOTS = resolve(import.meta.dirname, "../../docs/screenshots");
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+export async function webJourney(api: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const browser = await playwright.launch({
+    executablePath: await chromium.executablePath(),
+    // Made for one page per Lambda; one process per browser would end it with its first closed context.
+    args: chromium.args.filter((a) => a !== "--single-process"),
+    headless: true,
+  });
+  try {
+    const listingUrl = await tenantBooks(browser, api);
+    await landlordSees(browser, api, listingUrl);
+    await phoneShots(browser, api, listingUrl);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Search by a misspelt city, open a result, sign in (a bad form first), book, and see it confirmed. */
+async function tenantBooks(browser: Browser, api: string): Promise<string> {
+  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const page = await context.newPage();
+  const failures: string[] = [];
+  page.on("pageerror", (err) => failures.push(err.message));
+  await page.goto(`${api}/`);
+  await page.getByLabel("Where, or what").fill("Lisbn");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect.poll(() => page.locator(".cards li").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+  expect(await page.locator(".cards li").first().textContent()).toContain("Lisbon");
+  await checkAccessible(page, "search");
+  await page.screenshot({ path: join(SHOTS, "search-desktop.png"), fullPage: true });
+
+  await page.locator(".cards li h2 a").first().click();
+  await page.getByRole("heading", { name: "Book a room" }).waitFor();
+  const listingUrl = page.url();
+  await checkAccessible(page, "listing");
+  await page.screenshot({ path: join(SHOTS, "listing-desktop.png"), fullPage: true });
+
+  await page.getByRole("button", { name: "Sign in to book" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Password").fill("whatever");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The API's own words, next to the field.
+  await expect.poll(() => page.locator("#email-error").textContent(), { timeout: 10_000 }).toMatch(/email/i);
+  await checkAccessible(page, "login");
+  await page.getByLabel("Email").fill(DEMO_LOGINS.tenant);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(listingUrl);
+
+  await page.getByRole("button", { name: "Book", exact: true }).click();
+  await expect
+    .poll(async () => (await page.getByRole("status").allTextContents()).join(" "), { timeout: 20_000 })
+    .toMatch(/Room held for you|Booking confirmed/);
+  // The local Stripe stand-in completes the payment by itself; the page follows the booking.
+  await expect
+    .poll(async () => (await page.getByRole("status").allTextContents()).join(" "), { timeout: 30_000 })
+    .toMatch(/Booking confirmed/);
+  await page.screenshot({ path: join(SHOTS, "booked-desktop.png"), fullPage: true });
+  expect(failures).toEqual([]);
+  await context.close();
+  return listingUrl;
+}
+
+/** The property's landlord, in a second browser, sees the booking in their list. */
+async function landlordSees(browser: Browser, api: string, listingUrl: string): Promise<void> {
+  const propertyId = listingUrl.split("/").pop()!;
+  const property = (await (await fetch(`${api}/v1/properties/${propertyId}`)).json()) as { ownerId: string };
+  const owner = buildDemoData().users.find((u) => u.id === property.ownerId)!;
+  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(`${api}/login?next=/bookings`);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "My bookings" }).waitFor();
+  await expect
+    .poll(async () => (await page.locator(".cards li").allTextContents()).join(" "), { timeout: 20_000 })
+    .toMatch(/confirmed/);
+  await checkAccessible(page, "bookings");
+  await page.screenshot({ path: join(SHOTS, "bookings-desktop.png"), fullPage: true });
+  // Signed in across a reload: the session comes back from the HttpOnly cookie, not from storage.
+  await page.reload();
+  await page.getByRole("heading", { name: "My bookings" }).waitFor();
+  expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+  expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).toBe("{}{}");
+  expect(await page.evaluate(() => document.cookie)).toBe("");
+  await context.close();
+}
+
+async function phoneShots(browser: Browser, api: string, listingUrl: string): Promise<void> {
+  const context = await browser.newContext({ viewport: SIZES.phone, isMobile: true, bypassCSP: true, locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(`${api}/?q=lisbn`);
+  await expect.poll(() => page.locator(".cards li").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+  await page.screenshot({ path: join(SHOTS, "search-phone.png"), fullPage: true });
+  await page.goto(listingUrl);
+  await page.getByRole("heading", { name: "Book a room" }).waitFor();
+  await page.screenshot({ path: join(SHOTS, "listing-phone.png"), fullPage: true });
+  await context.close();
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function checkAccessible(page: Page, name: string): Promise<void> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }
+    ).axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact }));
+  });
+  expect(
+    violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
+    `${name}: ${JSON.stringify(violations)}`,
+  ).toEqual([]);
+}

@@ -1,0 +1,69 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { onAuthChange, refreshSession, setAccessToken, signedIn, publicApi, WEB } from "./api";
+import { Bookings } from "./pages/bookings";
+import { Listing } from "./pages/listing";
+import { Login } from "./pages/login";
+import { Search } from "./pages/search";
+import { linkProps, navigate, useRoute } from "./router";
+import "./styles.css";
+
+const queries = new QueryClient({
+  defaultOptions: { queries: { retry: (n, err) => n < 2 && !(err as { status?: number }).status, staleTime: 10_000 } },
+});
+
+function useSignedIn(): boolean {
+  const [state, setState] = useState(signedIn());
+  useEffect(() => onAuthChange(() => setState(signedIn())), []);
+  return state;
+}
+
+function App() {
+  const route = useRoute();
+  const isIn = useSignedIn();
+  const signOut = async () => {
+    await publicApi.v1.auth.logout.$post({ json: {} }, { headers: WEB }).catch(() => undefined);
+    setAccessToken(null);
+    queries.clear();
+    navigate("/");
+  };
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="bar">
+        <a class="brand" {...linkProps("/")}>
+          Roomline
+        </a>
+        <nav aria-label="Main">
+          <a {...linkProps("/")}>Search</a>
+          {isIn && <a {...linkProps("/bookings")}>My bookings</a>}
+          {isIn ? (
+            <button type="button" class="link" onClick={signOut}>
+              Sign out
+            </button>
+          ) : (
+            <a {...linkProps(`/login?next=${encodeURIComponent(location.pathname + location.search)}`)}>Sign in</a>
+          )}
+        </nav>
+      </header>
+      <main id="main">
+        {route.page === "search" && <Search q={route.q} />}
+        {route.page === "listing" && <Listing id={route.id} />}
+        {route.page === "login" && <Login next={route.next} />}
+        {route.page === "bookings" && <Bookings />}
+      </main>
+    </>
+  );
+}
+
+void refreshSession().finally(() =>
+  render(
+    <QueryClientProvider client={queries}>
+      <App />
+    </QueryClientProvider>,
+    document.getElementById("app")!,
+  ),
+);

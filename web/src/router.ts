@@ -1,0 +1,44 @@
+import { useEffect, useState } from "preact/hooks";
+
+/** The app's few routes, matched on the path; links go through `navigate` (History API, no reload). */
+export type Route =
+  | { page: "search"; q: string }
+  | { page: "listing"; id: string }
+  | { page: "login"; next: string }
+  | { page: "bookings" };
+
+export function parse(loc: Location): Route {
+  const params = new URLSearchParams(loc.search);
+  const listing = /^\/listings\/([a-z0-9_]+)$/.exec(loc.pathname);
+  if (listing) return { page: "listing", id: listing[1]! };
+  if (loc.pathname === "/login") return { page: "login", next: params.get("next") ?? "/" };
+  if (loc.pathname === "/bookings") return { page: "bookings" };
+  return { page: "search", q: params.get("q") ?? "" };
+}
+
+export function navigate(to: string): void {
+  history.pushState(null, "", to);
+  dispatchEvent(new PopStateEvent("popstate"));
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parse(location));
+  useEffect(() => {
+    const update = () => setRoute(parse(location));
+    addEventListener("popstate", update);
+    return () => removeEventListener("popstate", update);
+  }, []);
+  return route;
+}
+
+/** A link that navigates in place (and still works as a plain link). */
+export function linkProps(to: string) {
+  return {
+    href: to,
+    onClick: (e: MouseEvent) => {
+      if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      navigate(to);
+    },
+  };
+}
