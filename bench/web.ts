@@ -16,7 +16,7 @@ export interface WebOptions {
 
 export interface WebResult {
   jsGzipKB: number;
-  pages: { page: string; cold: Latency; warm: Latency; scriptBytes: number }[];
+  pages: { page: string; cold: Latency; warm: Latency }[];
 }
 
 const LCP = `new Promise((done) => new PerformanceObserver((list) => {
@@ -46,16 +46,13 @@ export async function runWebBench(
     for (const p of pages) {
       const cold: number[] = [];
       const warm: number[] = [];
-      let scriptBytes = 0;
       for (let i = 0; i < o.runs; i++) {
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-        const first = await load(context, p.url, p.ready);
-        cold.push(first.lcp);
-        scriptBytes = first.scriptBytes;
-        warm.push((await load(context, p.url, p.ready)).lcp);
+        cold.push(await load(context, p.url, p.ready));
+        warm.push(await load(context, p.url, p.ready));
         await context.close();
       }
-      out.push({ page: p.page, cold: latency(cold), warm: latency(warm), scriptBytes });
+      out.push({ page: p.page, cold: latency(cold), warm: latency(warm) });
       say(`  ${p.page}: LCP cold p50 ${round(latency(cold).p50)} ms, warm p50 ${round(latency(warm).p50)} ms`);
     }
     return { jsGzipKB: round(jsGzipBytes / 1024), pages: out };
@@ -64,19 +61,14 @@ export async function runWebBench(
   }
 }
 
-async function load(context: BrowserContext, url: string, ready: string) {
+/** Loads the page until its content is there; answers its largest contentful paint (ms). */
+async function load(context: BrowserContext, url: string, ready: string): Promise<number> {
   const page = await context.newPage();
   await page.goto(url);
   await page.locator(ready).first().waitFor({ timeout: 30_000 });
   const lcp = (await page.evaluate(LCP)) as number;
-  const scriptBytes = (await page.evaluate(() =>
-    performance
-      .getEntriesByType("resource")
-      .filter((r) => (r as PerformanceResourceTiming).initiatorType === "script")
-      .reduce((s, r) => s + (r as PerformanceResourceTiming).encodedBodySize, 0),
-  )) as number;
   await page.close();
-  return { lcp, scriptBytes };
+  return lcp;
 }
 
 /** A landlord, a property in Lisbon and a room, through the API; answers the property id once search has it. */
@@ -130,25 +122,7 @@ async function makeListing(api: string): Promise<string> {
 
 export function webTables(r: WebResult): string {
   return table(
-    [
-      "page",
-      "runs",
-      "LCP cold p50 ms",
-      "cold p95",
-      "LCP warm p50 ms",
-      "warm p95",
-      "JS gzip (build)",
-      "JS bytes over the wire",
-    ],
-    r.pages.map((p) => [
-      p.page,
-      p.cold.n,
-      p.cold.p50,
-      p.cold.p95,
-      p.warm.p50,
-      p.warm.p95,
-      `${r.jsGzipKB} KB`,
-      p.scriptBytes,
-    ]),
+    ["page", "runs", "LCP cold p50 ms", "cold p95", "LCP warm p50 ms", "warm p95", "JS gzip (build)"],
+    r.pages.map((p) => [p.page, p.cold.n, p.cold.p50, p.cold.p95, p.warm.p50, p.warm.p95, `${r.jsGzipKB} KB`]),
   );
 }
