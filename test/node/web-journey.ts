@@ -23,16 +23,19 @@ export async function webJourney(api: string): Promise<void> {
     headless: true,
   });
   try {
-    const listingUrl = await tenantBooks(browser, api);
-    await landlordSees(browser, api, listingUrl);
+    const tenant = await tenantBooks(browser, api);
+    const listingUrl = tenant.url();
+    const landlord = await landlordSees(browser, api, listingUrl);
+    await chatLive(tenant, landlord);
     await phoneShots(browser, api, listingUrl);
+    await signupRefused(browser, api);
   } finally {
     await browser.close();
   }
 }
 
 /** Search by a misspelt city, open a result, sign in (a bad form first), book, and see it confirmed. */
-async function tenantBooks(browser: Browser, api: string): Promise<string> {
+async function tenantBooks(browser: Browser, api: string): Promise<Page> {
   const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
   const page = await context.newPage();
   const failures: string[] = [];
@@ -64,6 +67,13 @@ async function tenantBooks(browser: Browser, api: string): Promise<string> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(listingUrl);
 
+  // The form's own dates, moved a random number of weeks ahead: a rerun on the same data finds them free.
+  const weeks = 1 + Math.floor(Math.random() * 40);
+  for (const label of ["From", "Until"]) {
+    const field = page.getByLabel(label);
+    const moved = new Date(Date.parse(`${await field.inputValue()}T00:00:00Z`) + weeks * 7 * 86_400_000);
+    await field.fill(moved.toISOString().slice(0, 10));
+  }
   await page.getByRole("button", { name: "Book", exact: true }).click();
   await expect
     .poll(async () => (await page.getByRole("status").allTextContents()).join(" "), { timeout: 20_000 })
@@ -73,13 +83,33 @@ async function tenantBooks(browser: Browser, api: string): Promise<string> {
     .poll(async () => (await page.getByRole("status").allTextContents()).join(" "), { timeout: 30_000 })
     .toMatch(/Booking confirmed/);
   await page.screenshot({ path: join(SHOTS, "booked-desktop.png"), fullPage: true });
+  // The booking's notices reach the header's badge, and the notifications page.
+  await page.locator(".badge").waitFor({ timeout: 40_000 });
+  await page.getByRole("link", { name: /Notifications/ }).click();
+  await page.getByRole("heading", { name: "Booking confirmed" }).first().waitFor({ timeout: 20_000 });
+  await checkAccessible(page, "notifications");
+  await page.goBack();
+  await page.getByRole("heading", { name: "Chat with the landlord" }).waitFor();
   expect(failures).toEqual([]);
-  await context.close();
-  return listingUrl;
+  return page;
 }
 
-/** The property's landlord, in a second browser, sees the booking in their list. */
-async function landlordSees(browser: Browser, api: string, listingUrl: string): Promise<void> {
+/** Signing up with a common password: the API's rule shows by the password field. */
+async function signupRefused(browser: Browser, api: string): Promise<void> {
+  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(`${api}/signup`);
+  await page.getByLabel("Name").fill("Web Journey");
+  await page.getByLabel("Email").fill(`web-journey-${Date.now()}@example.com`);
+  await page.getByLabel(/^Password/).fill("qwerty123456");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect.poll(() => page.locator("#password-error").textContent(), { timeout: 10_000 }).toMatch(/common/);
+  await checkAccessible(page, "signup");
+  await context.close();
+}
+
+/** The property's landlord, in a second browser, sees the booking in their list, then opens the listing's messages. */
+async function landlordSees(browser: Browser, api: string, listingUrl: string): Promise<Page> {
   const propertyId = listingUrl.split("/").pop()!;
   const property = (await (await fetch(`${api}/v1/properties/${propertyId}`)).json()) as { ownerId: string };
   const owner = buildDemoData().users.find((u) => u.id === property.ownerId)!;
@@ -101,7 +131,28 @@ async function landlordSees(browser: Browser, api: string, listingUrl: string): 
   expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
   expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).toBe("{}{}");
   expect(await page.evaluate(() => document.cookie)).toBe("");
-  await context.close();
+  await page.goto(listingUrl);
+  await page.getByRole("heading", { name: "Messages about this room" }).waitFor();
+  return page;
+}
+
+/** The tenant writes to the landlord and the landlord answers, each seeing the other's words live. */
+async function chatLive(tenant: Page, landlord: Page): Promise<void> {
+  const stamp = Math.random().toString(36).slice(2, 8); // unique words, should the data hold older chats
+  const question = `Is the room quiet at night? (${stamp})`;
+  const answer = `Very quiet: it faces the garden. (${stamp})`;
+  await tenant.getByRole("heading", { name: "Chat with the landlord" }).waitFor();
+  await tenant.getByLabel("Message", { exact: true }).fill(question);
+  await tenant.getByRole("button", { name: "Send" }).click();
+  await landlord.locator(".messages li", { hasText: question }).waitFor({ timeout: 15_000 });
+  await tenant.locator(".messages li.mine", { hasText: question }).waitFor({ timeout: 15_000 });
+  await landlord.getByLabel("Message", { exact: true }).fill(answer);
+  await landlord.getByRole("button", { name: "Send" }).click();
+  await tenant.locator(".messages li", { hasText: answer }).waitFor({ timeout: 15_000 });
+  await checkAccessible(tenant, "listing with chat");
+  await tenant.screenshot({ path: join(SHOTS, "chat-desktop.png"), fullPage: true });
+  await tenant.context().close();
+  await landlord.context().close();
 }
 
 async function phoneShots(browser: Browser, api: string, listingUrl: string): Promise<void> {

@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { onAuthChange, refreshSession, setAccessToken, signedIn, publicApi, WEB } from "./api";
 import { Bookings } from "./pages/bookings";
 import { Listing } from "./pages/listing";
-import { Login } from "./pages/login";
+import { Login, Signup } from "./pages/login";
+import { Notifications, useUnread } from "./pages/notifications";
 import { Search } from "./pages/search";
 import { linkProps, navigate, useRoute } from "./router";
 import "./styles.css";
@@ -22,6 +23,7 @@ function useSignedIn(): boolean {
 function App() {
   const route = useRoute();
   const isIn = useSignedIn();
+  const unread = useUnread(isIn);
   const signOut = async () => {
     await publicApi.v1.auth.logout.$post({ json: {} }, { headers: WEB }).catch(() => undefined);
     setAccessToken(null);
@@ -40,6 +42,16 @@ function App() {
         <nav aria-label="Main">
           <a {...linkProps("/")}>Search</a>
           {isIn && <a {...linkProps("/bookings")}>My bookings</a>}
+          {isIn && (
+            <a {...linkProps("/notifications")}>
+              Notifications
+              {unread.data && unread.data.count > 0 && (
+                <span class="badge" aria-label={`${unread.data.count} unread`}>
+                  {unread.data.count}
+                </span>
+              )}
+            </a>
+          )}
           {isIn ? (
             <button type="button" class="link" onClick={signOut}>
               Sign out
@@ -54,6 +66,8 @@ function App() {
         {route.page === "listing" && <Listing id={route.id} />}
         {route.page === "login" && <Login next={route.next} />}
         {route.page === "bookings" && <Bookings />}
+        {route.page === "notifications" && <Notifications />}
+        {route.page === "signup" && <Signup next={route.next} />}
       </main>
     </>
   );

@@ -5,7 +5,9 @@ export type Route =
   | { page: "search"; q: string }
   | { page: "listing"; id: string }
   | { page: "login"; next: string }
-  | { page: "bookings" };
+  | { page: "bookings" }
+  | { page: "notifications" }
+  | { page: "signup"; next: string };
 
 export function parse(loc: Location): Route {
   const params = new URLSearchParams(loc.search);
@@ -13,6 +15,8 @@ export function parse(loc: Location): Route {
   if (listing) return { page: "listing", id: listing[1]! };
   if (loc.pathname === "/login") return { page: "login", next: params.get("next") ?? "/" };
   if (loc.pathname === "/bookings") return { page: "bookings" };
+  if (loc.pathname === "/notifications") return { page: "notifications" };
+  if (loc.pathname === "/signup") return { page: "signup", next: params.get("next") ?? "/" };
   return { page: "search", q: params.get("q") ?? "" };
 }
 

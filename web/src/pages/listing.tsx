@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ok, Problem, publicApi, signedIn } from "../api";
 import { addDays, day, money, today } from "../format";
 import { navigate } from "../router";
+import { Chat } from "./chat";
 
 /** A property, its rooms, and booking one: hold, countdown to the hold's expiry, payment, confirmation. */
 export function Listing({ id }: { id: string }) {
@@ -32,8 +33,16 @@ export function Listing({ id }: { id: string }) {
       <p>{p.description}</p>
       {p.amenities.length > 0 && <p class="muted">Amenities: {p.amenities.join(", ")}</p>}
       <Book rooms={rooms.data.items.filter((r) => r.status === "active")} />
+      {signedIn() && rooms.data.items[0] && <Talk ownerId={p.ownerId} roomId={rooms.data.items[0].id} />}
     </article>
   );
+}
+
+/** Chat about the first room, as its tenant or as its landlord. */
+function Talk({ ownerId, roomId }: { ownerId: string; roomId: string }) {
+  const me = useQuery({ queryKey: ["me"], queryFn: async () => ok(await api.v1.me.$get()) });
+  if (!me.data) return null;
+  return <Chat roomId={roomId} asLandlord={me.data.id === ownerId} />;
 }
 
 type RoomItem = {

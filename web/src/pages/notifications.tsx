@@ -1,0 +1,57 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, ok } from "../api";
+
+/** How many notices are unread: the header's badge, asked again every 15 s and after marking. */
+export function useUnread(enabled: boolean) {
+  return useQuery({
+    queryKey: ["unread"],
+    enabled,
+    refetchInterval: 15_000,
+    queryFn: async () => ok(await api.v1.notifications["unread-count"].$get()),
+  });
+}
+
+export function Notifications() {
+  const client = useQueryClient();
+  const list = useQuery({
+    queryKey: ["notifications"],
+    queryFn: async () => ok(await api.v1.notifications.$get({ query: { limit: "50" } })),
+  });
+  const readAll = useMutation({
+    mutationFn: async () => ok(await api.v1.notifications.read.$post({ json: { all: true } })),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["notifications"] });
+      void client.invalidateQueries({ queryKey: ["unread"] });
+    },
+  });
+  return (
+    <section aria-labelledby="notifications-title">
+      <h1 id="notifications-title">Notifications</h1>
+      {list.isLoading && <p role="status">Loading…</p>}
+      {list.error && (
+        <p class="alert" role="alert">
+          {(list.error as Error).message}
+        </p>
+      )}
+      {list.data && list.data.items.length === 0 && (
+        <p class="muted">Nothing yet: bookings, payments, offers and messages will show here.</p>
+      )}
+      {list.data && list.data.items.some((n) => !n.readAt) && (
+        <button class="primary" type="button" onClick={() => readAll.mutate()} disabled={readAll.isPending}>
+          Mark all as read
+        </button>
+      )}
+      <ul class="cards">
+        {list.data?.items.map((n) => (
+          <li class="card" key={n.id}>
+            <h2>
+              {!n.readAt && <span class="sr">Unread: </span>}
+              {n.title}
+            </h2>
+            <p>{n.body}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
