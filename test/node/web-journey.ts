@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import chromium from "@sparticuz/chromium";
 import { chromium as playwright, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD } from "../../scripts/seed";
+import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, demoRentalRequests } from "../../scripts/seed";
 
 const SHOTS = resolve(import.meta.dirname, "../../docs/screenshots");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -29,6 +29,7 @@ export async function webJourney(api: string): Promise<void> {
     await chatLive(tenant, landlord);
     await phoneShots(browser, api, listingUrl);
     await signupRefused(browser, api);
+    await offerAccepted(browser, api);
   } finally {
     await browser.close();
   }
@@ -92,6 +93,44 @@ async function tenantBooks(browser: Browser, api: string): Promise<Page> {
   await page.getByRole("heading", { name: "Chat with the landlord" }).waitFor();
   expect(failures).toEqual([]);
   return page;
+}
+
+/** landlord1 answers a demo rental request from the pool with an offer; its tenant accepts it from their requests. */
+async function offerAccepted(browser: Browser, api: string): Promise<void> {
+  const landlord = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const lp = await landlord.newPage();
+  await signIn(lp, api, DEMO_LOGINS.landlord, "/pool");
+  await lp.getByRole("heading", { name: "Request pool" }).waitFor();
+  await lp.locator(".cards li").first().waitFor({ timeout: 15_000 });
+  await checkAccessible(lp, "pool");
+  await lp.screenshot({ path: join(SHOTS, "pool-desktop.png"), fullPage: true });
+  const card = lp.locator(".cards li").first();
+  const requestId = (await card.getAttribute("data-request"))!;
+  await card.getByRole("button", { name: "Send offer" }).click();
+  await lp.getByText("Offer sent").waitFor({ timeout: 15_000 });
+
+  // Whose request it was: the demo seed gives each of six tenants one.
+  const demo = buildDemoData();
+  const tenantId = demoRentalRequests(demo, Date.now()).find((r) => r.id === requestId)!.tenantId;
+  const tenantEmail = demo.users.find((u) => u.id === tenantId)!.email;
+  const tenant = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const tp = await tenant.newPage();
+  await signIn(tp, api, tenantEmail, "/requests");
+  await tp.getByRole("heading", { name: "My rental requests" }).waitFor();
+  await tp.getByRole("button", { name: "Accept" }).first().click({ timeout: 15_000 });
+  await tp.getByText("Accepted: the room is held for you").waitFor({ timeout: 15_000 });
+  await checkAccessible(tp, "requests");
+  await tp.screenshot({ path: join(SHOTS, "requests-desktop.png"), fullPage: true });
+  await landlord.close();
+  await tenant.close();
+}
+
+async function signIn(page: Page, api: string, email: string, next: string): Promise<void> {
+  await page.goto(`${api}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${api}${next}`);
 }
 
 /** Signing up with a common password: the API's rule shows by the password field. */

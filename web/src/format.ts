@@ -7,12 +7,25 @@ const LOCALE = (() => {
   }
 })();
 
+/** Decimal places of a currency's minor unit (0 for JPY and the other zero-decimal currencies). */
+export function minorDigits(currency: string): number {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** An amount typed in major units ("12.50") as the API's minor units, for that currency. */
+export function toMinor(typed: string, currency: string): number {
+  return Math.round(Number(typed) * 10 ** minorDigits(currency));
+}
+
+export function toMajor(m: { amount: number; currency: string }): string {
+  return String(m.amount / 10 ** minorDigits(m.currency));
+}
+
 /** Money in minor units, in the reader's locale (zero-decimal currencies as they are). */
 export function money(m: { amount: number; currency: string }): string {
-  const digits =
-    new Intl.NumberFormat("en", { style: "currency", currency: m.currency }).resolvedOptions().maximumFractionDigits ??
-    2;
-  return new Intl.NumberFormat(LOCALE, { style: "currency", currency: m.currency }).format(m.amount / 10 ** digits);
+  return new Intl.NumberFormat(LOCALE, { style: "currency", currency: m.currency }).format(
+    m.amount / 10 ** minorDigits(m.currency),
+  );
 }
 
 export function day(iso: string): string {

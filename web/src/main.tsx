@@ -1,11 +1,12 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { onAuthChange, refreshSession, setAccessToken, signedIn, publicApi, WEB } from "./api";
+import { api, ok, onAuthChange, refreshSession, setAccessToken, signedIn, publicApi, WEB } from "./api";
 import { Bookings } from "./pages/bookings";
 import { Listing } from "./pages/listing";
 import { Login, Signup } from "./pages/login";
 import { Notifications, useUnread } from "./pages/notifications";
+import { Pool, Requests } from "./pages/requests";
 import { Search } from "./pages/search";
 import { linkProps, navigate, useRoute } from "./router";
 import "./styles.css";
@@ -24,6 +25,12 @@ function App() {
   const route = useRoute();
   const isIn = useSignedIn();
   const unread = useUnread(isIn);
+  const me = useQuery({
+    queryKey: ["me"],
+    enabled: isIn,
+    queryFn: async () => ok(await api.v1.me.$get()),
+  });
+  const role = isIn ? me.data?.role : undefined;
   const signOut = async () => {
     await publicApi.v1.auth.logout.$post({ json: {} }, { headers: WEB }).catch(() => undefined);
     setAccessToken(null);
@@ -42,6 +49,8 @@ function App() {
         <nav aria-label="Main">
           <a {...linkProps("/")}>Search</a>
           {isIn && <a {...linkProps("/bookings")}>My bookings</a>}
+          {isIn && role === "tenant" && <a {...linkProps("/requests")}>Requests</a>}
+          {isIn && role === "landlord" && <a {...linkProps("/pool")}>Request pool</a>}
           {isIn && (
             <a {...linkProps("/notifications")}>
               Notifications
@@ -67,6 +76,8 @@ function App() {
         {route.page === "login" && <Login next={route.next} />}
         {route.page === "bookings" && <Bookings />}
         {route.page === "notifications" && <Notifications />}
+        {route.page === "requests" && <Requests />}
+        {route.page === "pool" && <Pool />}
         {route.page === "signup" && <Signup next={route.next} />}
       </main>
     </>

@@ -7,6 +7,8 @@ export type Route =
   | { page: "login"; next: string }
   | { page: "bookings" }
   | { page: "notifications" }
+  | { page: "requests" }
+  | { page: "pool" }
   | { page: "signup"; next: string };
 
 export function parse(loc: Location): Route {
@@ -16,6 +18,8 @@ export function parse(loc: Location): Route {
   if (loc.pathname === "/login") return { page: "login", next: params.get("next") ?? "/" };
   if (loc.pathname === "/bookings") return { page: "bookings" };
   if (loc.pathname === "/notifications") return { page: "notifications" };
+  if (loc.pathname === "/requests") return { page: "requests" };
+  if (loc.pathname === "/pool") return { page: "pool" };
   if (loc.pathname === "/signup") return { page: "signup", next: params.get("next") ?? "/" };
   return { page: "search", q: params.get("q") ?? "" };
 }

@@ -19,7 +19,16 @@ const CSP = [
 ].join("; ");
 
 /** The app's own paths (router.ts); anything else stays the API's 404. */
-export const WEB_PAGES = ["/", "/login", "/signup", "/bookings", "/notifications", "/listings/:id"] as const;
+export const WEB_PAGES = [
+  "/",
+  "/login",
+  "/signup",
+  "/bookings",
+  "/notifications",
+  "/requests",
+  "/pool",
+  "/listings/:id",
+] as const;
 
 export const web = new Hono<AppEnv>().get("/app/*", (c) => c.env.ASSETS.fetch(c.req.raw));
 for (const path of WEB_PAGES) {
