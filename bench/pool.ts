@@ -246,7 +246,7 @@ function generate(o: PoolOptions): World {
       city: l.city,
       budgetAmount: Math.round(l.priceAmount * (0.8 + rng.next() * 0.8)),
       currency: l.currency,
-      rentalMode: l.rentalMode as "monthly" | "nightly",
+      rentalMode: l.rentalMode,
       moveIn,
       moveOut: nights ? addDays(moveIn, nights) : addMonths(moveIn, months!),
       nights,

@@ -7,7 +7,9 @@
  */
 import chromium from "@sparticuz/chromium";
 import { chromium as playwright, type BrowserContext } from "playwright-core";
+import { httpClient, sendJson } from "./http";
 import type { Platform } from "./platform";
+import { sleep } from "./processes";
 import { latency, round, table, type Latency } from "./stats";
 
 export interface WebOptions {
@@ -73,51 +75,53 @@ async function load(context: BrowserContext, url: string, ready: string): Promis
 
 /** A landlord, a property in Lisbon and a room, through the API; answers the property id once search has it. */
 async function makeListing(api: string): Promise<string> {
-  const post = async (path: string, body: unknown, token?: string) => {
-    const res = await fetch(`${api}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify(body),
+  const client = httpClient(1);
+  try {
+    const landlord = await sendJson<{ accessToken: string }>(client, "POST", `${api}/v1/auth/register`, 201, {
+      body: {
+        email: `web-bench-${Date.now()}@bench.roomline.dev`,
+        password: "web bench landlord passphrase",
+        name: "Web Bench Landlord",
+        role: "landlord",
+      },
     });
-    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string; accessToken: string };
-  };
-  const landlord = await post("/v1/auth/register", {
-    email: `web-bench-${Date.now()}@bench.roomline.dev`,
-    password: "web bench landlord passphrase",
-    name: "Web Bench Landlord",
-    role: "landlord",
-  });
-  const property = await post(
-    "/v1/properties",
-    {
-      title: "Bright flat with balcony in Lisbon (web bench)",
-      description: "Two rooms, a balcony over the river, close to the metro.",
-      type: "apartment",
-      address: { line1: "Rua Augusta 10", city: "Lisbon", postalCode: "1100-053", country: "PT" },
-      location: { lat: 38.7108, lng: -9.1369 },
-      amenities: ["wifi", "balcony"],
-      timezone: "Europe/Lisbon",
-    },
-    landlord.accessToken,
-  );
-  await post(
-    `/v1/properties/${property.id}/rooms`,
-    {
-      name: "Room A",
-      capacity: 2,
-      rentalMode: "nightly",
-      price: { amount: 9000, currency: "EUR" },
-      deposit: { amount: 0, currency: "EUR" },
-    },
-    landlord.accessToken,
-  );
-  for (let i = 0; i < 60; i++) {
-    const found = (await (await fetch(`${api}/v1/search?q=Lisbn`)).json()) as { items: { property: { id: string } }[] };
-    if (found.items.some((h) => h.property.id === property.id)) return property.id;
-    await new Promise((r) => setTimeout(r, 500));
+    const headers = { authorization: `Bearer ${landlord.accessToken}` };
+    const property = await sendJson<{ id: string }>(client, "POST", `${api}/v1/properties`, 201, {
+      headers,
+      body: {
+        title: "Bright flat with balcony in Lisbon (web bench)",
+        description: "Two rooms, a balcony over the river, close to the metro.",
+        type: "apartment",
+        address: { line1: "Rua Augusta 10", city: "Lisbon", postalCode: "1100-053", country: "PT" },
+        location: { lat: 38.7108, lng: -9.1369 },
+        amenities: ["wifi", "balcony"],
+        timezone: "Europe/Lisbon",
+      },
+    });
+    await sendJson(client, "POST", `${api}/v1/properties/${property.id}/rooms`, 201, {
+      headers,
+      body: {
+        name: "Room A",
+        capacity: 2,
+        rentalMode: "nightly",
+        price: { amount: 9000, currency: "EUR" },
+        deposit: { amount: 0, currency: "EUR" },
+      },
+    });
+    for (let i = 0; i < 60; i++) {
+      const found = await sendJson<{ items: { property: { id: string } }[] }>(
+        client,
+        "GET",
+        `${api}/v1/search?q=Lisbn`,
+        200,
+      );
+      if (found.items.some((h) => h.property.id === property.id)) return property.id;
+      await sleep(500);
+    }
+    throw new Error("the bench listing never reached search");
+  } finally {
+    client.close();
   }
-  throw new Error("the bench listing never reached search");
 }
 
 export function webTables(r: WebResult): string {

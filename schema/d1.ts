@@ -188,7 +188,7 @@ export const listings = sqliteTable(
     country: text("country").notNull(),
     lat: real("lat").notNull(),
     lng: real("lng").notNull(),
-    rentalMode: text("rental_mode").notNull(),
+    rentalMode: text("rental_mode", { enum: ["monthly", "nightly"] }).notNull(),
     priceAmount: integer("price_amount").notNull(),
     currency: text("currency").notNull(),
     capacity: integer("capacity").notNull(),

@@ -423,7 +423,7 @@ export function demoRentalRequests(data: DemoData, now: number): RentalRequestRo
       city: l.city,
       budgetAmount: Math.round(l.priceAmount * 1.2),
       currency: l.currency,
-      rentalMode: l.rentalMode as RentalMode,
+      rentalMode: l.rentalMode,
       moveIn,
       moveOut: nightly ? addDays(moveIn, 5) : addMonths(moveIn, 6),
       nights: nightly ? 5 : null,

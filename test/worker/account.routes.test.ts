@@ -6,7 +6,7 @@ import { base32Decode, hotp, stepAt } from "../../workers/domain/totp";
 import type { Deps } from "../../workers/deps";
 import * as account from "../../workers/services/account";
 import * as identity from "../../workers/services/identity";
-import { call, json, signUp, uniqueIp, type TestUser } from "./helpers";
+import { call, fittingRequest, json, listedLandlord, signUp, uniqueIp, type TestUser } from "./helpers";
 import { pgQuery } from "./pg";
 import { leased, stayed } from "./tenancy";
 
@@ -388,5 +388,26 @@ describe("export and closing", () => {
     expect(await env.DB.prepare("SELECT 1 FROM bookings WHERE id = ?").bind(booking.id).first()).not.toBeNull();
     expect(await entries()).toEqual(before);
     expect(Number(before[0]!.total)).toBe(0);
+  });
+
+  it("withdraws a closing tenant's open requests and the offers on them, releasing the landlords' contracts", async () => {
+    const { landlord, room } = await listedLandlord();
+    const tenant = await signUp("tenant");
+    const request = await json(
+      await call("POST", "/v1/rental-requests", { token: tenant.accessToken, body: fittingRequest() }),
+    );
+    const offer = await call("POST", `/v1/rental-requests/${request.id}/offers`, {
+      token: landlord.accessToken,
+      body: { roomId: room.id, price: { amount: 60000, currency: "EUR" } },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    expect(offer.status).toBe(201);
+    expect((await env.LANDLORD_DESK.getByName(landlord.id).status()).reserved).toBe(1);
+    const closed = await call("DELETE", "/v1/me", { token: tenant.accessToken, body: { password: tenant.password } });
+    expect(closed.status).toBe(204);
+    expect((await env.LANDLORD_DESK.getByName(landlord.id).status()).reserved).toBe(0);
+    expect(
+      (await json(await call("GET", `/v1/offers/${(await json(offer)).id}`, { token: landlord.accessToken }))).status,
+    ).toBe("withdrawn");
   });
 });

@@ -19,10 +19,8 @@ import {
   fittingRequest,
 } from "./helpers";
 
-const fitting = fittingRequest;
-
 async function openRequest(token: string, over: Record<string, unknown> = {}): Promise<string> {
-  const res = await call("POST", "/v1/rental-requests", { token, body: fitting(over) });
+  const res = await call("POST", "/v1/rental-requests", { token, body: fittingRequest(over) });
   expect(res.status).toBe(201);
   return (await json(res)).id;
 }

@@ -16,8 +16,6 @@ import {
   fittingRequest,
 } from "./helpers";
 
-const fitting = fittingRequest;
-
 async function post(token: string, body: unknown) {
   return call("POST", "/v1/rental-requests", { token, body });
 }
@@ -32,27 +30,27 @@ describe("rental requests", () => {
   it("are validated: the stay's unit matches the mode, the move-in is not past", async () => {
     const tenant = await signUp("tenant");
     for (const [body, path] of [
-      [fitting({ months: undefined }), "months"],
-      [fitting({ rentalMode: "nightly", months: 2 }), "nights"],
-      [fitting({ moveIn: inDays(-1) }), "moveIn"],
-      [fitting({ radiusKm: 500 }), "radiusKm"],
+      [fittingRequest({ months: undefined }), "months"],
+      [fittingRequest({ rentalMode: "nightly", months: 2 }), "nights"],
+      [fittingRequest({ moveIn: inDays(-1) }), "moveIn"],
+      [fittingRequest({ radiusKm: 500 }), "radiusKm"],
     ] as const) {
       const res = await post(tenant.accessToken, body);
       expect(res.status).toBe(422);
       expect((await json(res)).errors.map((e: { path: string }) => e.path)).toContain(path);
     }
-    const created = await post(tenant.accessToken, fitting());
+    const created = await post(tenant.accessToken, fittingRequest());
     expect(created.status).toBe(201);
     const body = await json(created);
     expect(body).toMatchObject({ status: "open", moveIn: inDays(40), months: 2, units: 1 });
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(13.9 * 86_400_000);
     const landlord = await signUp("landlord");
-    expect((await post(landlord.accessToken, fitting())).status).toBe(403);
+    expect((await post(landlord.accessToken, fittingRequest())).status).toBe(403);
   });
 
   it("are at most five open per tenant, however many are posted at once", async () => {
     const tenant = await signUp("tenant");
-    const answers = await Promise.all(Array.from({ length: 8 }, () => post(tenant.accessToken, fitting())));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(tenant.accessToken, fittingRequest())));
     const statuses = answers.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 201, 201, 201, 201, 409, 409, 409]);
     const refused = await json(answers.find((r) => r.status === 409)!);
@@ -64,7 +62,7 @@ describe("rental requests", () => {
       token: tenant.accessToken,
     });
     expect((await json(withdrawn)).status).toBe("withdrawn");
-    expect((await post(tenant.accessToken, fitting())).status).toBe(201);
+    expect((await post(tenant.accessToken, fittingRequest())).status).toBe(201);
   });
 });
 
@@ -73,7 +71,7 @@ describe("the request pool", () => {
     const { landlord, room } = await listedLandlord({ minNights: 30, maxNights: 120 });
     const tenant = await signUp("tenant");
     const make = async (over: Record<string, unknown>) =>
-      (await json(await post(tenant.accessToken, fitting(over)))).id;
+      (await json(await post(tenant.accessToken, fittingRequest(over)))).id;
     const fits = await make({});
     const misses = {
       tooFar: await make({ location: { lat: 38.9, lng: -9.14 } }),
@@ -85,7 +83,9 @@ describe("the request pool", () => {
     };
     // Both units of the room taken on the nights of another request.
     const taken = inDays(100);
-    const booked = await json(await post((await signUp("tenant")).accessToken, fitting({ moveIn: taken, months: 1 })));
+    const booked = await json(
+      await post((await signUp("tenant")).accessToken, fittingRequest({ moveIn: taken, months: 1 })),
+    );
     await bookHeld((await mintTenant()).accessToken, {
       roomId: room.id,
       startDate: inDays(100),
@@ -124,7 +124,7 @@ describe("the request pool", () => {
   it("is empty, and says why, while the landlord's desk is full", async () => {
     const { landlord } = await listedLandlord();
     const tenant = await signUp("tenant");
-    const id = (await json(await post(tenant.accessToken, fitting()))).id;
+    const id = (await json(await post(tenant.accessToken, fittingRequest()))).id;
     expect((await poolOf(landlord.accessToken)).items.map((i: any) => i.request.id)).toContain(id);
     const open = await json(await call("GET", `/v1/landlords/${landlord.id}/profile`));
     expect(open).toMatchObject({ id: landlord.id, score: 70, available: true, listedRooms: 1, rating: null });
@@ -141,13 +141,14 @@ describe("the request pool", () => {
   it("ranks a nearer, cheaper fit above a farther one at the budget, and pages without repeats", async () => {
     const { landlord } = await listedLandlord();
     const tenant = await signUp("tenant");
-    const near = (await json(await post(tenant.accessToken, fitting({ budget: { amount: 130000, currency: "EUR" } }))))
-      .id;
+    const near = (
+      await json(await post(tenant.accessToken, fittingRequest({ budget: { amount: 130000, currency: "EUR" } })))
+    ).id;
     const far = (
       await json(
         await post(
           tenant.accessToken,
-          fitting({ location: { lat: 38.75, lng: -9.14 }, budget: { amount: 65000, currency: "EUR" } }),
+          fittingRequest({ location: { lat: 38.75, lng: -9.14 }, budget: { amount: 65000, currency: "EUR" } }),
         ),
       )
     ).id;
@@ -192,7 +193,7 @@ describe("the request pool", () => {
 
   it("expires open requests past their time by the hourly cron, once", async () => {
     const tenant = await signUp("tenant");
-    const id = (await json(await post(tenant.accessToken, fitting()))).id;
+    const id = (await json(await post(tenant.accessToken, fittingRequest()))).id;
     await env.DB.prepare("UPDATE rental_requests SET expires_at = ? WHERE id = ?")
       .bind(new Date(Date.now() - 1000).toISOString(), id)
       .run();

@@ -103,6 +103,11 @@ describe("retention (five-minute cron)", () => {
       token("rtk_lapsed", "fam_lapsed", ago(1000)),
       token("rtk_unexpired_spent", familyId, ago(-DAY), { used: ago(DAY) }),
     ]);
+    const accountToken = (id: string, expiresAt: string) =>
+      env.DB.prepare(
+        "insert into account_tokens (id, user_id, purpose, token_hash, expires_at) values (?, ?, 'reset_password', ?, ?)",
+      ).bind(id, user.id, crypto.randomUUID(), expiresAt);
+    await env.DB.batch([accountToken("atk_expired", ago(1000)), accountToken("atk_live", ago(-DAY))]);
 
     await fiveMinuteCron();
 
@@ -127,6 +132,10 @@ describe("retention (five-minute cron)", () => {
       await exists("select 1 from refresh_token_families where id = ?", familyId),
       await exists("select 1 from refresh_token_families where id = 'fam_lapsed'"),
     ]).toEqual([true, false]);
+    expect([
+      await exists("select 1 from account_tokens where id = 'atk_expired'"),
+      await exists("select 1 from account_tokens where id = 'atk_live'"),
+    ]).toEqual([false, true]);
     // the live token still works
     expect((await call("POST", "/v1/auth/refresh", { body: { refreshToken: user.refreshToken } })).status).toBe(200);
   });

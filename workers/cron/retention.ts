@@ -1,3 +1,4 @@
+import { purgeAccountTokens } from "../data/account-tokens";
 import { d1 } from "../data/d1";
 import { purgeIdempotencyKeys } from "../data/idempotency";
 import { purgeStatEvents } from "../data/landlord-stats";
@@ -17,7 +18,8 @@ const DAY_MS = 24 * 3_600_000;
  *   its state, so spent and revoked ones need not be remembered past it; families go with their last token;
  * - sent outbox rows, 7 days: the sweep only looks at unsent ones; a week is left for an engineer to look;
  * - HTTP idempotency keys, 24 hours, Stripe's rule: an older key is a new request anyway;
- * - WebSocket tickets, once expired (60 s after issue): used or not, they open nothing any more.
+ * - WebSocket tickets, once expired (60 s after issue): used or not, they open nothing any more;
+ * - emailed account tokens (verify, reset, email change), once expired, for the same reason.
  */
 export const RETENTION = {
   processedEventsMs: 30 * DAY_MS,
@@ -30,7 +32,13 @@ const CHUNK = 1000;
 const CHUNKS_PER_RUN = 10;
 
 export type RetentionResult = Record<
-  "processedEvents" | "refreshTokens" | "sentOutbox" | "idempotencyKeys" | "socketTickets" | "landlordStatEvents",
+  | "processedEvents"
+  | "refreshTokens"
+  | "sentOutbox"
+  | "idempotencyKeys"
+  | "socketTickets"
+  | "landlordStatEvents"
+  | "accountTokens",
   number
 >;
 
@@ -48,6 +56,7 @@ export async function purgeExpired(env: Env, now: Date): Promise<RetentionResult
     idempotencyKeys: await inChunks((limit) => purgeIdempotencyKeys(db, before(RETENTION.idempotencyKeysMs), limit)),
     socketTickets: await inChunks((limit) => purgeExpiredTickets(db, now.toISOString(), limit)),
     landlordStatEvents: await inChunks((limit) => purgeStatEvents(db, before(RETENTION.processedEventsMs), limit)),
+    accountTokens: await inChunks((limit) => purgeAccountTokens(db, now.toISOString(), limit)),
   };
 }
 

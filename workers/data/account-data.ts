@@ -52,10 +52,11 @@ export async function liveObligations(db: D1Db, userId: string, today: string) {
  * Closes an account in D1, in one batch: the user row is anonymised (no email, name, phone, password
  * or second factor left) and marked deleted; sessions are revoked; the user's own data (history,
  * saves, notices, preferences, tokens, codes) is deleted; open requests are withdrawn and pending
- * offers closed. Bookings, reviews and everything the ledger references keep the id, now of nobody.
+ * offers closed (answered, so their desk contracts can be released). Bookings, reviews and everything
+ * the ledger references keep the id, now of nobody.
  */
-export async function anonymise(db: D1Db, userId: string, at: string): Promise<void> {
-  await batchSql(db, [
+export async function anonymise(db: D1Db, userId: string, at: string): Promise<{ id: string; landlordId: string }[]> {
+  const results = await batchSql<Rows[]>(db, [
     sql`UPDATE users SET email = ${`deleted-${userId}@deleted.roomline.invalid`}, name = 'Deleted user', phone = NULL,
         locale = NULL, timezone = NULL, password_hash = '!', totp_secret = NULL, mfa_enabled_at = NULL,
         totp_last_step = NULL, deleted_at = ${at}, updated_at = ${at} WHERE id = ${userId}`,
@@ -69,6 +70,8 @@ export async function anonymise(db: D1Db, userId: string, at: string): Promise<v
     sql`DELETE FROM mfa_challenges WHERE user_id = ${userId}`,
     sql`DELETE FROM login_failures WHERE user_id = ${userId}`,
     sql`UPDATE rental_requests SET status = 'withdrawn', updated_at = ${at} WHERE tenant_id = ${userId} AND status = 'open'`,
-    sql`UPDATE offers SET status = 'withdrawn', updated_at = ${at} WHERE (tenant_id = ${userId} OR landlord_id = ${userId}) AND status = 'pending'`,
+    sql`UPDATE offers SET status = 'withdrawn', updated_at = ${at} WHERE (tenant_id = ${userId} OR landlord_id = ${userId}) AND status = 'pending'
+        RETURNING id, landlord_id AS landlordId`,
   ]);
+  return results.at(-1) as { id: string; landlordId: string }[];
 }

@@ -36,3 +36,8 @@ export async function batchSql<T extends unknown[][]>(
   const results = await client.batch(prepared);
   return results.map((r) => r.results) as T;
 }
+
+/** Whether a D1 error is a UNIQUE (or PRIMARY KEY) refusal: the row, or the key it claims, exists already. */
+export function isUniqueViolation(err: unknown): boolean {
+  return String((err as Error | undefined)?.cause ?? err).includes("UNIQUE constraint failed");
+}

@@ -1,6 +1,6 @@
 import { inArray, lt, sql } from "drizzle-orm";
 import { landlordStatEvents, landlordStats } from "../../schema/d1";
-import type { D1Db } from "./d1";
+import { isUniqueViolation, type D1Db } from "./d1";
 
 export type LandlordStatsRow = typeof landlordStats.$inferSelect;
 
@@ -46,7 +46,7 @@ export async function countStatEvent(db: D1Db, eventId: string, landlordId: stri
         }),
     ]);
   } catch (err) {
-    if (String((err as Error).cause ?? err).includes("UNIQUE constraint failed")) return; // counted before
+    if (isUniqueViolation(err)) return; // counted before
     throw err;
   }
 }

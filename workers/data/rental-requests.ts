@@ -35,16 +35,11 @@ export async function requestsOf(db: D1Db, tenantId: string, beforeId: string | 
     .limit(limit + 1);
 }
 
-/** Moves an open request to `status`; answers the row as it is afterwards. */
-export async function closeRequest(
-  db: D1Db,
-  id: string,
-  status: "withdrawn" | "accepted",
-  at: string,
-): Promise<RentalRequestRow | undefined> {
+/** Withdraws an open request; answers the row as it is afterwards (an accept claims through claimRequest). */
+export async function withdrawOpenRequest(db: D1Db, id: string, at: string): Promise<RentalRequestRow | undefined> {
   await db
     .update(rentalRequests)
-    .set({ status, updatedAt: at })
+    .set({ status: "withdrawn", updatedAt: at })
     .where(and(eq(rentalRequests.id, id), eq(rentalRequests.status, "open")));
   return findRequest(db, id);
 }

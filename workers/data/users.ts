@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { users } from "../../schema/d1";
-import type { D1Db } from "./d1";
+import { isUniqueViolation, type D1Db } from "./d1";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -71,7 +71,7 @@ export async function changeEmail(db: D1Db, id: string, email: string, at: strin
       .returning({ id: users.id });
     return done.length === 1;
   } catch (err) {
-    if (String((err as Error).cause ?? err).includes("UNIQUE constraint failed")) return false;
+    if (isUniqueViolation(err)) return false;
     throw err;
   }
 }

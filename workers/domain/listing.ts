@@ -16,10 +16,12 @@ export interface ListedProperty {
   createdAt: string;
   updatedAt: string;
 }
+export type RentalMode = "monthly" | "nightly";
+
 export interface ListedRoom {
   id: string;
   name: string;
-  rentalMode: string;
+  rentalMode: RentalMode;
   priceAmount: number;
   currency: string;
   capacity: number;
@@ -38,7 +40,7 @@ export interface Listing {
   country: string;
   lat: number;
   lng: number;
-  rentalMode: string;
+  rentalMode: RentalMode;
   priceAmount: number;
   currency: string;
   capacity: number;

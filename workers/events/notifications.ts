@@ -140,6 +140,31 @@ export async function noticeViewing(event: EventOf<ViewingNoticeType>, env: Env,
   await notify({ env, db }, event.id, [notice(v.tenantId), notice(v.landlordId)]);
 }
 
+/** Offer notices: the tenant hears of an offer; the landlord of its acceptance or decline (`to` and `from` say which). */
+export async function noticeOffer(
+  event: EventOf<"offer.sent" | "offer.accepted" | "offer.declined">,
+  env: Env,
+  db: D1Db,
+  to: string,
+  from: string,
+): Promise<void> {
+  const { offer } = event.data;
+  const [property, people] = await Promise.all([propertyFacts(db, offer.propertyId), recipients(db, [from])]);
+  await notify({ env, db }, event.id, [
+    {
+      userId: to,
+      kind: event.type,
+      data: { offerId: offer.id, requestId: offer.requestId, roomId: offer.roomId, propertyId: offer.propertyId },
+      context: {
+        property,
+        amount: { minor: offer.priceAmount, currency: offer.currency },
+        day: offer.startDate,
+        who: people.get(from)?.name ?? "Roomline",
+      },
+    },
+  ]);
+}
+
 async function propertyFacts(db: D1Db, propertyId: string) {
   const p = await findProperty(db, propertyId);
   return p ? { title: p.title, country: p.country, timezone: p.timezone } : undefined;

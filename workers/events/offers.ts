@@ -1,9 +1,7 @@
 import type { EventOf } from "../../schema/events";
-import { findProperty } from "../data/catalog";
 import type { D1Db } from "../data/d1";
 import { countStatEvent } from "../data/landlord-stats";
-import { recipients } from "../data/notifications";
-import { notify } from "../services/notifications";
+import { noticeOffer } from "./notifications";
 
 /** An offer sent: counted into the landlord's performance (activity, offers, first response), and the tenant told. */
 export async function offerSent(event: EventOf<"offer.sent">, env: Env, db: D1Db): Promise<void> {
@@ -21,28 +19,4 @@ export async function offerAccepted(event: EventOf<"offer.accepted">, env: Env, 
 /** An offer declined (or passed over for another): the landlord told. */
 export async function offerDeclined(event: EventOf<"offer.declined">, env: Env, db: D1Db): Promise<void> {
   await noticeOffer(event, env, db, event.data.offer.landlordId, event.data.offer.tenantId);
-}
-
-async function noticeOffer(
-  event: EventOf<"offer.sent" | "offer.accepted" | "offer.declined">,
-  env: Env,
-  db: D1Db,
-  to: string,
-  from: string,
-): Promise<void> {
-  const { offer } = event.data;
-  const [p, people] = await Promise.all([findProperty(db, offer.propertyId), recipients(db, [from])]);
-  await notify({ env, db }, event.id, [
-    {
-      userId: to,
-      kind: event.type,
-      data: { offerId: offer.id, requestId: offer.requestId, roomId: offer.roomId, propertyId: offer.propertyId },
-      context: {
-        property: p ? { title: p.title, country: p.country, timezone: p.timezone } : undefined,
-        amount: { minor: offer.priceAmount, currency: offer.currency },
-        day: offer.startDate,
-        who: people.get(from)?.name ?? "Roomline",
-      },
-    },
-  ]);
 }

@@ -102,11 +102,5 @@ export async function closeAccount(
       "The account still has an active lease, money owed, a live booking or active properties; settle them first.",
       { members: ties },
     );
-  const pending = await personalRows(deps.db, user.id);
-  await anonymise(deps.db, user.id, now.toISOString());
-  const offers = pending.offers as { id: string; landlord_id: string; status: string }[];
-  await releaseReservations(
-    deps,
-    offers.filter((o) => o.status === "pending").map((o) => ({ id: o.id, landlordId: o.landlord_id })),
-  );
+  await releaseReservations(deps, await anonymise(deps.db, user.id, now.toISOString()));
 }

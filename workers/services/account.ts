@@ -1,4 +1,5 @@
-import { issueAccountToken, spendAccountToken, clearLoginFailures, type Purpose } from "../data/account-tokens";
+import { issueAccountToken, spendAccountToken, type Purpose } from "../data/account-tokens";
+import { clearLoginFailures } from "../data/login-failures";
 import { enforceRateLimit } from "../data/rate-limits";
 import { liveFamilies, revokeFamiliesOf, revokeOwnFamily } from "../data/refresh-tokens";
 import {
@@ -64,12 +65,19 @@ export async function updateProfile(deps: Deps, caller: AuthUser, changes: UserC
  */
 export async function sendAccountMail(deps: Deps, to: string, kind: AccountMailKind, token?: string): Promise<void> {
   const mail = accountMail(kind, deps.env.APP_URL, token);
-  const send = deps.env.EMAIL.send({ from: deps.env.EMAIL_FROM, to, ...mail }).then(
-    () => undefined,
-    (err: unknown) => log("warn", "account email not sent", { kind, err: String(err).slice(0, 300) }),
+  await later(
+    deps,
+    deps.env.EMAIL.send({ from: deps.env.EMAIL_FROM, to, ...mail }).then(
+      () => undefined,
+      (err: unknown) => log("warn", "account email not sent", { kind, err: String(err).slice(0, 300) }),
+    ),
   );
-  if (deps.waitUntil) deps.waitUntil(send);
-  else await send;
+}
+
+/** Work that need not hold the response: handed to the request's waitUntil, or awaited where there is none. */
+async function later(deps: Deps, work: Promise<unknown>): Promise<void> {
+  if (deps.waitUntil) deps.waitUntil(work);
+  else await work;
 }
 
 /** A fresh single-use token of `purpose` for the user (their earlier unused ones stop working). */
@@ -129,13 +137,14 @@ export async function requireVerifiedEmail(deps: Deps, caller: AuthUser, forWhat
  */
 export async function requestPasswordReset(deps: Deps, email: string, ip: string): Promise<void> {
   await enforceRateLimit(deps.env.REGISTER_LIMITER, [`reset:ip:${ip}`, `reset:email:${email}`]);
-  const work = (async () => {
-    const user = await findUserByEmail(deps.db, email);
-    if (!user || user.deletedAt) return;
-    await sendAccountMail(deps, user.email, "reset_password", await issueToken(deps, user, "reset_password"));
-  })().catch((err: unknown) => log("warn", "password reset not sent", { err: String(err).slice(0, 300) }));
-  if (deps.waitUntil) deps.waitUntil(work);
-  else await work;
+  await later(
+    deps,
+    (async () => {
+      const user = await findUserByEmail(deps.db, email);
+      if (!user || user.deletedAt) return;
+      await sendAccountMail(deps, user.email, "reset_password", await issueToken(deps, user, "reset_password"));
+    })().catch((err: unknown) => log("warn", "password reset not sent", { err: String(err).slice(0, 300) })),
+  );
 }
 
 /** Sets the new password from a reset link and signs every session out. */

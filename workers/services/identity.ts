@@ -9,7 +9,13 @@ import {
   revokeFamily,
   touchFamily,
 } from "../data/refresh-tokens";
-import { clearLoginFailures, countLoginFailure, findLoginFailures, slowLogins } from "../data/account-tokens";
+import {
+  clearLoginFailures,
+  countLoginFailure,
+  findLoginFailures,
+  slowLogins,
+  type LoginFailureRow,
+} from "../data/login-failures";
 import { findUser, findUserByEmail, insertUser, updatePasswordHash, type UserRow } from "../data/users";
 import { newId, randomToken, sha256Hex } from "../domain/ids";
 import { hashPassword, needsRehash, verifyPassword } from "../domain/password";
@@ -64,7 +70,7 @@ export async function login(
   await enforceRateLimit(deps.env.LOGIN_LIMITER, [`ip:${ip}`, `email:${input.email}`]);
   const found = await findUserByEmail(deps.db, input.email);
   const user = found && !found.deletedAt ? found : undefined;
-  if (user) await refuseWhileSlowed(deps, user.id);
+  const failures = user ? await refuseWhileSlowed(deps, user.id) : undefined;
   const ok = await verifyPassword(
     input.password,
     user?.passwordHash ?? (await (decoyHash ??= hashPassword(randomToken()))),
@@ -73,7 +79,8 @@ export async function login(
     if (user) await noteFailure(deps, user);
     throw new AppError("invalid_credentials", "Email or password is wrong.");
   }
-  await clearLoginFailures(deps.db, user.id);
+  // Only an account with failures on record has anything to clear: no write on an ordinary sign-in.
+  if (failures) await clearLoginFailures(deps.db, user.id);
   if (needsRehash(user.passwordHash)) await updatePasswordHash(deps.db, user.id, await hashPassword(input.password));
   if (user.mfaEnabledAt)
     throw new AppError("mfa_required", "Enter the code from your authenticator app.", {
@@ -91,13 +98,15 @@ export async function loginWithMfa(
   return openSession(deps, user, undefined, client);
 }
 
-async function refuseWhileSlowed(deps: Deps, userId: string): Promise<void> {
+/** 429 while the account's sign-ins are slowed; answers its failure record (undefined: none). */
+async function refuseWhileSlowed(deps: Deps, userId: string): Promise<LoginFailureRow | undefined> {
   const row = await findLoginFailures(deps.db, userId);
   const wait = row?.slowedUntil ? Date.parse(row.slowedUntil) - Date.now() : 0;
   if (wait > 0)
     throw new AppError("rate_limited", "Too many failed sign-ins to this account; try again shortly.", {
       headers: { "retry-after": String(Math.ceil(wait / 1000)) },
     });
+  return row;
 }
 
 /** Counts a failure; past the threshold, the next sign-in waits 1 s, 2 s, 4 s … up to 15 minutes. */

@@ -5,7 +5,7 @@ import {
   replaceRecoveryCodes,
   spendMfaChallenge,
   spendRecoveryCode,
-} from "../data/account-tokens";
+} from "../data/mfa";
 import { enforceRateLimit } from "../data/rate-limits";
 import { advanceTotpStep, findUser, updateUser, type UserRow } from "../data/users";
 import { randomToken, sha256Hex } from "../domain/ids";

@@ -4,7 +4,6 @@ import {
   closePendingOffers,
   expireOffers,
   findOffer,
-  hasOffered,
   insertOffer,
   offersOfRequest,
   releaseClaim,
@@ -12,7 +11,7 @@ import {
   settleOffer,
   type OfferRow,
 } from "../data/offers";
-import { findRequest, poolMatches, type RentalRequestRow } from "../data/rental-requests";
+import { findRequest, type PoolMatch, type RentalRequestRow } from "../data/rental-requests";
 import { findRoom } from "../data/catalog";
 import { newId, sha256Hex } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
@@ -21,7 +20,7 @@ import { AppError } from "../errors";
 import { announce, newEvent } from "../outbox";
 import { createBooking } from "./bookings";
 import { profilesOf, releaseReservations } from "./landlords";
-import { maySee } from "./rental-requests";
+import { landlordsView, maySee } from "./rental-requests";
 
 export interface NewOffer {
   roomId: string;
@@ -46,16 +45,17 @@ const invalid = (path: string, message: string) =>
  */
 export async function createOffer(deps: Deps, landlord: AuthUser, requestId: string, input: NewOffer) {
   const request = await findRequest(deps.db, requestId);
-  if (!request || !(await maySee(deps, landlord, request))) throw requestNotFound();
+  const view = request && request.tenantId !== landlord.id ? await landlordsView(deps, landlord.id, request) : null;
+  if (!request || !view?.visible) throw requestNotFound();
   const now = new Date();
   const at = now.toISOString();
   if (request.status !== "open" || request.expiresAt <= at)
     throw new AppError("request_closed", `The request is ${request.status === "open" ? "expired" : request.status}.`);
   const stay = { startDate: input.startDate ?? request.moveIn, endDate: input.endDate ?? request.moveOut };
-  await checkOfferFits(deps, landlord, request, input, stay, at);
+  await checkOfferFits(deps, view.fits, request, input, stay, at);
   const found = (await findRoom(deps.db, input.roomId))!;
   const expiresAt = new Date(Math.min(now.getTime() + input.expiresInHours * HOUR, Date.parse(request.expiresAt)));
-  const first = !(await hasOffered(deps.db, request.id, landlord.id));
+  const first = !view.offered;
   const row: OfferRow = {
     id: newId("ofr", now.getTime()),
     requestId: request.id,
@@ -88,7 +88,7 @@ export async function createOffer(deps: Deps, landlord: AuthUser, requestId: str
 /** Room, price and dates of an offer against the request; 422 naming the field that does not fit. */
 async function checkOfferFits(
   deps: Deps,
-  landlord: AuthUser,
+  fits: PoolMatch[],
   request: RentalRequestRow,
   input: NewOffer,
   stay: { startDate: string; endDate: string },
@@ -100,7 +100,6 @@ async function checkOfferFits(
     throw invalid("price.amount", "Above the tenant's budget for a period.");
   if (stay.startDate < at.slice(0, 10)) throw invalid("startDate", "The stay cannot start in the past.");
   if (stay.endDate <= stay.startDate) throw invalid("endDate", "must be after startDate");
-  const fits = await poolMatches(deps.db, landlord.id, at, request.id);
   if (!fits.some((m) => m.roomId === input.roomId))
     throw invalid("roomId", "This room of yours does not fit the request (place, price, mode, capacity or dates).");
   if (!(await roomFreeFor(deps.db, input.roomId, stay.startDate, stay.endDate, request.units)))

@@ -1,5 +1,5 @@
 import {
-  closeRequest,
+  withdrawOpenRequest,
   findRequest,
   insertRequestUnderLimit,
   poolMatches,
@@ -88,17 +88,26 @@ export async function getRequest(deps: Deps, user: AuthUser, id: string) {
 /** Its tenant; a landlord who has offered on it, or whose pool it is in. */
 export async function maySee(deps: Deps, user: AuthUser, row: RentalRequestRow): Promise<boolean> {
   if (row.tenantId === user.id) return true;
-  if (user.role !== "landlord") return false;
-  if (await hasOffered(deps.db, row.id, user.id)) return true;
-  if (!(await available(deps, user.id)).available) return false;
-  return (await poolMatches(deps.db, user.id, new Date().toISOString(), row.id)).length > 0;
+  return user.role === "landlord" && (await landlordsView(deps, user.id, row)).visible;
+}
+
+/**
+ * How a landlord stands to a request: whether they offered on it before, which of their rooms fit
+ * it now (empty while their desk is full: the pool shows them nothing then), and so whether they
+ * may see it.
+ */
+export async function landlordsView(deps: Deps, landlordId: string, row: RentalRequestRow) {
+  const offered = await hasOffered(deps.db, row.id, landlordId);
+  const open = (await available(deps, landlordId)).available;
+  const fits = open ? await poolMatches(deps.db, landlordId, new Date().toISOString(), row.id) : [];
+  return { offered, fits, visible: offered || fits.length > 0 };
 }
 
 export async function withdrawRequest(deps: Deps, tenant: AuthUser, id: string) {
   const row = await findRequest(deps.db, id);
   if (!row || row.tenantId !== tenant.id) throw notFound();
   const at = new Date().toISOString();
-  const after = await closeRequest(deps.db, id, "withdrawn", at);
+  const after = await withdrawOpenRequest(deps.db, id, at);
   if (after!.status !== "withdrawn")
     throw new AppError("conflict", `The request is ${after!.status}; only an open request can be withdrawn.`);
   await releaseReservations(deps, await closePendingOffers(deps.db, id, "withdrawn", at));

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "preact/hooks";
 import { api, ok, Problem, publicApi, signedIn } from "../api";
 import { addDays, day, money, today } from "../format";
+import { Field } from "../field";
 import { navigate } from "../router";
 import { Chat } from "./chat";
 
@@ -92,26 +93,22 @@ function Book({ rooms }: { rooms: RoomItem[] }) {
             </label>
           ))}
         </fieldset>
-        <label>
-          From
-          <input
-            type="date"
-            name="startDate"
-            value={startDate}
-            onInput={(e) => setStart((e.target as HTMLInputElement).value)}
-          />
-          {problem?.fields.startDate && <span class="error">{problem.fields.startDate}</span>}
-        </label>
-        <label>
-          Until
-          <input
-            type="date"
-            name="endDate"
-            value={endDate}
-            onInput={(e) => setEnd((e.target as HTMLInputElement).value)}
-          />
-          {problem?.fields.endDate && <span class="error">{problem.fields.endDate}</span>}
-        </label>
+        <Field
+          name="startDate"
+          label="From"
+          type="date"
+          value={startDate}
+          onValue={setStart}
+          error={problem?.fields.startDate}
+        />
+        <Field
+          name="endDate"
+          label="Until"
+          type="date"
+          value={endDate}
+          onValue={setEnd}
+          error={problem?.fields.endDate}
+        />
         <div>
           <button class="primary" type="submit" disabled={book.isPending}>
             {book.isPending ? "Holding the room…" : signedIn() ? "Book" : "Sign in to book"}

@@ -1,20 +1,17 @@
 import { useState } from "preact/hooks";
 import { ok, Problem, publicApi, setAccessToken, WEB } from "../api";
+import { Field } from "../field";
 import { linkProps, navigate } from "../router";
 
-/** Sign in; the API's words appear next to the field they are about. */
-export function Login({ next }: { next: string }) {
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
+/** Opens a session (sign-in or sign-up) and goes on to `next`; a refusal keeps the API's words. */
+function useSession(next: string) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const open = async (ask: () => Promise<{ accessToken: string }>) => {
     setBusy(true);
     setProblem(null);
     try {
-      const session = await ok(await publicApi.v1.auth.login.$post({ json: { email, password } }, { headers: WEB }));
-      setAccessToken(session.accessToken);
+      setAccessToken((await ask()).accessToken);
       navigate(next.startsWith("/") ? next : "/");
     } catch (err) {
       setProblem(err instanceof Problem ? err : new Problem(0, "network", "The API could not be reached.", {}));
@@ -22,48 +19,54 @@ export function Login({ next }: { next: string }) {
       setBusy(false);
     }
   };
+  return { problem, busy, open };
+}
+
+function Refusal({ problem }: { problem: Problem | null }) {
+  return problem ? (
+    <p class="alert" role="alert">
+      {problem.detail}
+    </p>
+  ) : null;
+}
+
+/** Sign in; the API's words appear next to the field they are about. */
+export function Login({ next }: { next: string }) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const { problem, busy, open } = useSession(next);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void open(async () => ok(await publicApi.v1.auth.login.$post({ json: { email, password } }, { headers: WEB })));
+  };
   return (
     <section aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
       <form onSubmit={submit} class="grid2" noValidate>
-        <label>
-          Email
-          <input
-            name="email"
-            type="email"
-            autoComplete="email"
-            value={email}
-            aria-invalid={problem?.fields.email ? "true" : undefined}
-            aria-describedby={problem?.fields.email ? "email-error" : undefined}
-            onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
-          />
-          {problem?.fields.email && (
-            <span id="email-error" class="error">
-              {problem.fields.email}
-            </span>
-          )}
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
-          />
-        </label>
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          value={email}
+          onValue={setEmail}
+          error={problem?.fields.email}
+        />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onValue={setPassword}
+        />
         <div>
           <button class="primary" type="submit" disabled={busy}>
             {busy ? "Signing in…" : "Sign in"}
           </button>
         </div>
       </form>
-      {problem && (
-        <p class="alert" role="alert">
-          {problem.detail}
-        </p>
-      )}
+      <Refusal problem={problem} />
       <p>
         New here? <a {...linkProps(`/signup?next=${encodeURIComponent(next)}`)}>Create an account</a>
       </p>
@@ -77,53 +80,51 @@ export function Login({ next }: { next: string }) {
 /** Create an account (tenant or landlord); the API's rules (a 12+ character, uncommon password) come back by the field. */
 export function Signup({ next }: { next: string }) {
   const [form, setForm] = useState({ name: "", email: "", password: "", role: "tenant" as "tenant" | "landlord" });
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (key: keyof typeof form) => (e: Event) =>
-    setForm({ ...form, [key]: (e.target as HTMLInputElement).value });
-  const submit = async (e: Event) => {
+  const { problem, busy, open } = useSession(next);
+  const set = (key: "name" | "email" | "password") => (value: string) => setForm({ ...form, [key]: value });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      const session = await ok(await publicApi.v1.auth.register.$post({ json: form }, { headers: WEB }));
-      setAccessToken(session.accessToken);
-      navigate(next.startsWith("/") ? next : "/");
-    } catch (err) {
-      setProblem(err instanceof Problem ? err : new Problem(0, "network", "The API could not be reached.", {}));
-    } finally {
-      setBusy(false);
-    }
+    void open(async () => ok(await publicApi.v1.auth.register.$post({ json: form }, { headers: WEB })));
   };
-  const field = (key: "name" | "email" | "password", label: string, type: string, auto: string) => (
-    <label>
-      {label}
-      <input
-        name={key}
-        type={type}
-        autoComplete={auto}
-        value={form[key]}
-        aria-invalid={problem?.fields[key] ? "true" : undefined}
-        aria-describedby={problem?.fields[key] ? `${key}-error` : undefined}
-        onInput={set(key)}
-      />
-      {problem?.fields[key] && (
-        <span id={`${key}-error`} class="error">
-          {problem.fields[key]}
-        </span>
-      )}
-    </label>
-  );
   return (
     <section aria-labelledby="signup-title">
       <h1 id="signup-title">Create an account</h1>
       <form onSubmit={submit} class="grid2" noValidate>
-        {field("name", "Name", "text", "name")}
-        {field("email", "Email", "email", "email")}
-        {field("password", "Password (12 characters or more)", "password", "new-password")}
+        <Field
+          name="name"
+          label="Name"
+          autoComplete="name"
+          value={form.name}
+          onValue={set("name")}
+          error={problem?.fields.name}
+        />
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          value={form.email}
+          onValue={set("email")}
+          error={problem?.fields.email}
+        />
+        <Field
+          name="password"
+          label="Password (12 characters or more)"
+          type="password"
+          autoComplete="new-password"
+          value={form.password}
+          onValue={set("password")}
+          error={problem?.fields.password}
+        />
         <label>
           I am
-          <select name="role" value={form.role} onChange={set("role")}>
+          <select
+            name="role"
+            value={form.role}
+            onChange={(e) =>
+              setForm({ ...form, role: (e.target as HTMLSelectElement).value === "landlord" ? "landlord" : "tenant" })
+            }
+          >
             <option value="tenant">looking for a room</option>
             <option value="landlord">a landlord</option>
           </select>
@@ -134,11 +135,7 @@ export function Signup({ next }: { next: string }) {
           </button>
         </div>
       </form>
-      {problem && (
-        <p class="alert" role="alert">
-          {problem.detail}
-        </p>
-      )}
+      <Refusal problem={problem} />
     </section>
   );
 }

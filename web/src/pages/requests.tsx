@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "preact/hooks";
 import { api, ok, Problem, publicApi } from "../api";
 import { addDays, day, money, toMajor, toMinor, today } from "../format";
+import { Field } from "../field";
 import { linkProps } from "../router";
 
 /** A tenant's rental requests: post what you need near a place, see the offers, accept one. */
@@ -81,57 +82,48 @@ function NewRequest() {
         post.mutate();
       }}
     >
-      <label>
-        Near
-        <input
-          name="place"
-          value={place}
-          placeholder="Lisbon"
-          onInput={(e) => setPlace((e.target as HTMLInputElement).value)}
-        />
-        {problem?.fields.place && <span class="error">{problem.fields.place}</span>}
-      </label>
+      <Field
+        name="place"
+        label="Near"
+        value={place}
+        onValue={setPlace}
+        placeholder="Lisbon"
+        error={problem?.fields["place"]}
+      />
       <label>
         Stay
         <select
           name="mode"
           value={mode}
-          onChange={(e) => setMode((e.target as HTMLSelectElement).value as "monthly" | "nightly")}
+          onChange={(e) => setMode((e.target as HTMLSelectElement).value === "nightly" ? "nightly" : "monthly")}
         >
           <option value="monthly">by the month</option>
           <option value="nightly">by the night</option>
         </select>
       </label>
-      <label>
-        {mode === "nightly" ? "Nights" : "Months"}
-        <input
-          name="length"
-          type="number"
-          min="1"
-          value={length}
-          onInput={(e) => setLength((e.target as HTMLInputElement).value)}
-        />
-      </label>
-      <label>
-        Move in
-        <input
-          name="moveIn"
-          type="date"
-          value={moveIn}
-          onInput={(e) => setMoveIn((e.target as HTMLInputElement).value)}
-        />
-        {problem?.fields.moveIn && <span class="error">{problem.fields.moveIn}</span>}
-      </label>
-      <label>
-        Budget per {mode === "nightly" ? "night" : "month"}
-        <input
-          name="budget"
-          inputMode="decimal"
-          value={budget}
-          onInput={(e) => setBudget((e.target as HTMLInputElement).value)}
-        />
-        {problem?.fields["budget.amount"] && <span class="error">{problem.fields["budget.amount"]}</span>}
-      </label>
+      <Field
+        name="length"
+        label={mode === "nightly" ? "Nights" : "Months"}
+        value={length}
+        onValue={setLength}
+        type="number"
+      />
+      <Field
+        name="moveIn"
+        label="Move in"
+        value={moveIn}
+        onValue={setMoveIn}
+        type="date"
+        error={problem?.fields["moveIn"]}
+      />
+      <Field
+        name="budget"
+        label={`Budget per ${mode === "nightly" ? "night" : "month"}`}
+        value={budget}
+        onValue={setBudget}
+        inputMode="decimal"
+        error={problem?.fields["budget.amount"]}
+      />
       <div>
         <button class="primary" type="submit" disabled={post.isPending || !place}>
           {post.isPending ? "Posting…" : "Post request"}
@@ -273,16 +265,14 @@ function SendOffer({
         send.mutate();
       }}
     >
-      <label>
-        Your price ({budget.currency})
-        <input
-          name="price"
-          inputMode="decimal"
-          value={amount}
-          onInput={(e) => setAmount((e.target as HTMLInputElement).value)}
-        />
-        {problem?.fields["price.amount"] && <span class="error">{problem.fields["price.amount"]}</span>}
-      </label>
+      <Field
+        name="price"
+        label={`Your price (${budget.currency})`}
+        value={amount}
+        onValue={setAmount}
+        inputMode="decimal"
+        error={problem?.fields["price.amount"]}
+      />
       <button class="primary" type="submit" disabled={send.isPending}>
         Send offer
       </button>
