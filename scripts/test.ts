@@ -28,6 +28,7 @@ const ALL_STEPS: [string, string[]][] = [
   ["wrangler", ["types", "--strict-vars=false", "--check"]],
   ["tsc", ["-p", "tsconfig.json"]],
   ["tsc", ["-p", "tsconfig.node.json"]],
+  ["tsx", ["scripts/web-types.ts"]],
   ["tsx", ["scripts/contract.ts", contract]],
   ["redocly", ["lint", servedDocument, "--config", "redocly.yaml"]],
   ["spectral", ["lint", servedDocument, "--ruleset", ".spectral.yaml", "--fail-severity", "warn"]],

@@ -3,6 +3,11 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ok, onAuthChange, refreshSession, setAccessToken, signedIn, publicApi, WEB } from "./api";
 import { Bookings } from "./pages/bookings";
+import { Inbox } from "./pages/inbox";
+import { Lease, Leases } from "./pages/leases";
+import { Manage, ManageProperty } from "./pages/manage";
+import { Saved } from "./pages/saved";
+import { Viewings } from "./pages/viewings";
 import { Listing } from "./pages/listing";
 import { Login, Signup } from "./pages/login";
 import { Notifications, useUnread } from "./pages/notifications";
@@ -48,9 +53,14 @@ function App() {
         </a>
         <nav aria-label="Main">
           <a {...linkProps("/")}>Search</a>
-          {isIn && <a {...linkProps("/bookings")}>My bookings</a>}
+          {isIn && role === "tenant" && <a {...linkProps("/saved")}>Saved</a>}
+          {isIn && role === "landlord" && <a {...linkProps("/manage")}>My properties</a>}
+          {isIn && <a {...linkProps("/bookings")}>Bookings</a>}
+          {isIn && <a {...linkProps("/viewings")}>Viewings</a>}
+          {isIn && <a {...linkProps("/leases")}>Leases</a>}
           {isIn && role === "tenant" && <a {...linkProps("/requests")}>Requests</a>}
           {isIn && role === "landlord" && <a {...linkProps("/pool")}>Request pool</a>}
+          {isIn && role === "landlord" && <a {...linkProps("/inbox")}>Inbox</a>}
           {isIn && (
             <a {...linkProps("/notifications")}>
               Notifications
@@ -79,6 +89,13 @@ function App() {
         {route.page === "requests" && <Requests />}
         {route.page === "pool" && <Pool />}
         {route.page === "signup" && <Signup next={route.next} />}
+        {route.page === "saved" && <Saved />}
+        {route.page === "viewings" && <Viewings />}
+        {route.page === "leases" && <Leases />}
+        {route.page === "lease" && <Lease id={route.id} />}
+        {route.page === "manage" && <Manage />}
+        {route.page === "property" && <ManageProperty id={route.id} />}
+        {route.page === "inbox" && <Inbox />}
       </main>
     </>
   );

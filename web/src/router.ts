@@ -9,17 +9,30 @@ export type Route =
   | { page: "notifications" }
   | { page: "requests" }
   | { page: "pool" }
-  | { page: "signup"; next: string };
+  | { page: "signup"; next: string }
+  | { page: "saved" }
+  | { page: "viewings" }
+  | { page: "leases" }
+  | { page: "lease"; id: string }
+  | { page: "manage" }
+  | { page: "property"; id: string }
+  | { page: "inbox" };
 
 export function parse(loc: Location): Route {
   const params = new URLSearchParams(loc.search);
   const listing = /^\/listings\/([a-z0-9_]+)$/.exec(loc.pathname);
   if (listing) return { page: "listing", id: listing[1]! };
+  const lease = /^\/leases\/([a-z0-9_]+)$/.exec(loc.pathname);
+  if (lease) return { page: "lease", id: lease[1]! };
+  const property = /^\/manage\/([a-z0-9_]+)$/.exec(loc.pathname);
+  if (property) return { page: "property", id: property[1]! };
   if (loc.pathname === "/login") return { page: "login", next: params.get("next") ?? "/" };
   if (loc.pathname === "/bookings") return { page: "bookings" };
   if (loc.pathname === "/notifications") return { page: "notifications" };
   if (loc.pathname === "/requests") return { page: "requests" };
   if (loc.pathname === "/pool") return { page: "pool" };
+  for (const page of ["saved", "viewings", "leases", "manage", "inbox"] as const)
+    if (loc.pathname === `/${page}`) return { page };
   if (loc.pathname === "/signup") return { page: "signup", next: params.get("next") ?? "/" };
   return { page: "search", q: params.get("q") ?? "" };
 }

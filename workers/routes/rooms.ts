@@ -55,24 +55,28 @@ export const rooms = router()
     }),
     async (c) =>
       c.json(await catalog.updateRoom(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/availability",
+      tags,
+      summary: "Free units per day over [from, to)",
+      security: optionalBearer,
+      description:
+        "Without a token the answer is cached at the edge for 5 seconds (`cache-control`, `x-cache`); cache misses are rate limited per client (429).",
+      middleware: [edgeCached(5, (env) => env.AVAILABILITY_LIMITER)] as const,
+      request: { params: Params, query: AvailabilityQuery },
+      responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422, 429) },
+    }),
+    async (c) =>
+      c.json(
+        await catalog.roomAvailability(
+          c.var.deps,
+          await optionalUser(c),
+          c.req.valid("param").id,
+          c.req.valid("query"),
+        ),
+        200,
+      ),
   );
-
-rooms.openapi(
-  createRoute({
-    method: "get",
-    path: "/{id}/availability",
-    tags,
-    summary: "Free units per day over [from, to)",
-    security: optionalBearer,
-    description:
-      "Without a token the answer is cached at the edge for 5 seconds (`cache-control`, `x-cache`); cache misses are rate limited per client (429).",
-    middleware: [edgeCached(5, (env) => env.AVAILABILITY_LIMITER)] as const,
-    request: { params: Params, query: AvailabilityQuery },
-    responses: { 200: jsonResponse(Availability, "Per-day availability"), ...errors(404, 422, 429) },
-  }),
-  async (c) =>
-    c.json(
-      await catalog.roomAvailability(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.valid("query")),
-      200,
-    ),
-);

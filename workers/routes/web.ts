@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { WEB_PAGES } from "../../schema/web-pages";
 import type { AppEnv } from "../env";
 
 /**
@@ -17,18 +18,6 @@ const CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
-
-/** The app's own paths (router.ts); anything else stays the API's 404. */
-export const WEB_PAGES = [
-  "/",
-  "/login",
-  "/signup",
-  "/bookings",
-  "/notifications",
-  "/requests",
-  "/pool",
-  "/listings/:id",
-] as const;
 
 export const web = new Hono<AppEnv>().get("/app/*", (c) => c.env.ASSETS.fetch(c.req.raw));
 for (const path of WEB_PAGES) {

@@ -1,0 +1,3 @@
+export function Saved() {
+  return <p class="muted">Saved: coming.</p>;
+}

@@ -1,0 +1,3 @@
+export function Viewings() {
+  return <p class="muted">Viewings: coming.</p>;
+}
