@@ -3,6 +3,7 @@
 // while the platform is up. Screenshots of the main pages at phone and desktop sizes go to
 // docs/screenshots/ (linked from the README).
 import { mkdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import chromium from "@sparticuz/chromium";
@@ -13,6 +14,23 @@ import { buildDemoData, DEMO_LOGINS, DEMO_PASSWORD, demoRentalRequests } from ".
 const SHOTS = resolve(import.meta.dirname, "../../docs/screenshots");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+let contexts = 0;
+
+/**
+ * A fresh browser profile. Each comes from its own client address (Cloudflare's header, which the
+ * local runtime passes through), as separate people would: sign-ins are rate limited per address.
+ */
+function newContext(browser: Browser, size: keyof typeof SIZES = "desktop") {
+  contexts += 1;
+  return browser.newContext({
+    viewport: SIZES[size],
+    isMobile: size === "phone",
+    bypassCSP: true,
+    locale: "en-GB",
+    extraHTTPHeaders: { "cf-connecting-ip": `198.51.100.${contexts}` },
+  });
+}
 
 export async function webJourney(api: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -30,6 +48,9 @@ export async function webJourney(api: string): Promise<void> {
     await phoneShots(browser, api, listingUrl);
     await signupRefused(browser, api);
     await offerAccepted(browser, api);
+    const listed = await landlordLists(browser, api);
+    await tenantViews(browser, api, listed);
+    await leaseShown(browser, api);
   } finally {
     await browser.close();
   }
@@ -37,21 +58,33 @@ export async function webJourney(api: string): Promise<void> {
 
 /** Search by a misspelt city, open a result, sign in (a bad form first), book, and see it confirmed. */
 async function tenantBooks(browser: Browser, api: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const context = await newContext(browser);
   const page = await context.newPage();
   const failures: string[] = [];
   page.on("pageerror", (err) => failures.push(err.message));
   await page.goto(`${api}/`);
   await page.getByLabel("Where, or what").fill("Lisbn");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect.poll(() => page.locator(".cards li").count(), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await page.locator(".cards li").first().textContent()).toContain("Lisbon");
+  await page.getByRole("region", { name: "Map of the results" }).locator("path.leaflet-interactive").first().waitFor();
+  // A type facet's count is what pressing it finds (counted over the whole result, not the page).
+  const facet = page.getByRole("group", { name: "Type" }).getByRole("button").first();
+  const [, kind, count] = /^(.+) \((\d+)\)$/.exec((await facet.textContent())!)!;
+  await facet.click();
+  await page.waitForURL(/type=/);
+  await expect
+    .poll(() => page.getByRole("status").allTextContents())
+    .toContain(`${count} ${count === "1" ? "place" : "places"}`);
+  const kinds = await page.locator(".cards li p.muted").allTextContents();
+  expect(kinds.every((k) => k.includes(kind!))).toBe(true);
   await checkAccessible(page, "search");
   await page.screenshot({ path: join(SHOTS, "search-desktop.png"), fullPage: true });
 
   await page.locator(".cards li h2 a").first().click();
   await page.getByRole("heading", { name: "Book a room" }).waitFor();
   const listingUrl = page.url();
+  const listingTitle = (await page.getByRole("heading", { level: 1 }).textContent())!;
   await checkAccessible(page, "listing");
   await page.screenshot({ path: join(SHOTS, "listing-desktop.png"), fullPage: true });
 
@@ -75,6 +108,12 @@ async function tenantBooks(browser: Browser, api: string): Promise<Page> {
     const moved = new Date(Date.parse(`${await field.inputValue()}T00:00:00Z`) + weeks * 7 * 86_400_000);
     await field.fill(moved.toISOString().slice(0, 10));
   }
+  await page.getByRole("table").first().waitFor(); // the room's availability calendar
+  expect(await page.locator(".calendar td.free").count()).toBeGreaterThan(0);
+  // Saved (a rerun on the same data finds it saved already).
+  const save = page.getByRole("button", { name: /^Saved? [♡♥]$/ });
+  if ((await save.textContent()) === "Save ♡") await save.click();
+  await page.getByRole("button", { name: "Saved ♥" }).waitFor();
   await page.getByRole("button", { name: "Book", exact: true }).click();
   await expect
     .poll(async () => (await page.getByRole("status").allTextContents()).join(" "), { timeout: 20_000 })
@@ -89,7 +128,15 @@ async function tenantBooks(browser: Browser, api: string): Promise<Page> {
   await page.getByRole("link", { name: /Notifications/ }).click();
   await page.getByRole("heading", { name: "Booking confirmed" }).first().waitFor({ timeout: 20_000 });
   await checkAccessible(page, "notifications");
-  await page.goBack();
+  await page.getByRole("link", { name: "Saved" }).click();
+  await page.getByRole("heading", { name: "Saved places" }).waitFor();
+  await page.locator(".cards li h3", { hasText: listingTitle }).first().waitFor();
+  await page.getByRole("heading", { name: "Recommended for you" }).waitFor();
+  await page.locator(".cards li em").first().waitFor({ timeout: 15_000 });
+  expect(await page.locator(".cards li em").first().textContent()).toMatch(/^Why: /);
+  await checkAccessible(page, "saved");
+  await page.screenshot({ path: join(SHOTS, "saved-desktop.png"), fullPage: true });
+  await page.goto(listingUrl);
   await page.getByRole("heading", { name: "Chat with the landlord" }).waitFor();
   expect(failures).toEqual([]);
   return page;
@@ -97,7 +144,7 @@ async function tenantBooks(browser: Browser, api: string): Promise<Page> {
 
 /** landlord1 answers a demo rental request from the pool with an offer; its tenant accepts it from their requests. */
 async function offerAccepted(browser: Browser, api: string): Promise<void> {
-  const landlord = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const landlord = await newContext(browser);
   const lp = await landlord.newPage();
   await signIn(lp, api, DEMO_LOGINS.landlord, "/pool");
   await lp.getByRole("heading", { name: "Request pool" }).waitFor();
@@ -113,7 +160,7 @@ async function offerAccepted(browser: Browser, api: string): Promise<void> {
   const demo = buildDemoData();
   const tenantId = demoRentalRequests(demo, Date.now()).find((r) => r.id === requestId)!.tenantId;
   const tenantEmail = demo.users.find((u) => u.id === tenantId)!.email;
-  const tenant = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const tenant = await newContext(browser);
   const tp = await tenant.newPage();
   await signIn(tp, api, tenantEmail, "/requests");
   await tp.getByRole("heading", { name: "My rental requests" }).waitFor();
@@ -123,6 +170,118 @@ async function offerAccepted(browser: Browser, api: string): Promise<void> {
   await tp.screenshot({ path: join(SHOTS, "requests-desktop.png"), fullPage: true });
   await landlord.close();
   await tenant.close();
+}
+
+/** landlord1 lists a property with a room and viewing hours, from the web app alone; answers the listing's path. */
+async function landlordLists(browser: Browser, api: string): Promise<string> {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, api, DEMO_LOGINS.landlord, "/manage");
+  await page.getByRole("heading", { name: "My properties" }).waitFor();
+  await page.locator(".cards li").first().waitFor({ timeout: 15_000 });
+  await checkAccessible(page, "my properties");
+  const title = `Garden flat ${Math.random().toString(36).slice(2, 8)}`;
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Description").fill("Quiet flat on a garden, two minutes from the tram.");
+  await page.getByLabel("Street address").fill("Rua das Flores 12");
+  await page.getByLabel("City").fill("Lisbon");
+  await page.getByLabel("Country code").fill("PT");
+  await page.getByLabel("Latitude").fill("38.7101");
+  await page.getByLabel("Longitude").fill("-9.1424");
+  await page.getByRole("button", { name: "List property" }).click();
+  await page.waitForURL(/\/manage\/prop_/, { timeout: 15_000 });
+  await page.getByRole("heading", { name: title, level: 1 }).waitFor();
+  await page.getByLabel("Room name").fill("Garden room");
+  await page.getByLabel("Price per month").fill("700");
+  await page.getByRole("button", { name: "Add room" }).click();
+  await page.getByText("Room added.").waitFor({ timeout: 15_000 });
+  const room = page.getByRole("region", { name: "Garden room" });
+  await room.getByRole("button", { name: "Add a window" }).click();
+  await room.getByRole("button", { name: "Save viewing hours" }).click();
+  await room.getByText("Saved.").waitFor({ timeout: 15_000 });
+  await room.getByRole("table").waitFor(); // its bookings calendar
+  await checkAccessible(page, "manage property");
+  await page.screenshot({ path: join(SHOTS, "manage-desktop.png"), fullPage: true });
+  const path = `/listings/${new URL(page.url()).pathname.split("/").pop()}`;
+  await context.close();
+  return path;
+}
+
+/** tenant1 books a viewing of that room in its landlord's hours, and finds it among their viewings. */
+async function tenantViews(browser: Browser, api: string, listing: string): Promise<void> {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, api, DEMO_LOGINS.tenant, listing);
+  const viewing = page.getByRole("region", { name: "Book a viewing" });
+  await viewing.getByRole("button").first().click({ timeout: 15_000 });
+  await viewing.getByText("Viewing booked for").waitFor({ timeout: 15_000 });
+  await viewing.getByRole("link", { name: "See my viewings" }).click();
+  await page.getByRole("heading", { name: "Viewings" }).waitFor();
+  await page.locator(".cards li", { hasText: "scheduled" }).first().waitFor({ timeout: 15_000 });
+  await checkAccessible(page, "viewings");
+  await context.close();
+}
+
+/** A monthly stay becomes a lease: its tenant sees it with invoices and statement; its landlord sets late fees. */
+async function leaseShown(browser: Browser, api: string): Promise<void> {
+  const email = "tenant2@demo.roomline.dev";
+  const headers = { "content-type": "application/json", "cf-connecting-ip": "198.51.100.250" };
+  const login = await fetch(`${api}/v1/auth/login`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const auth = { ...headers, authorization: `Bearer ${accessToken}` };
+  const found = (await (await fetch(`${api}/v1/search?q=lisbon&rentalMode=monthly&limit=20`)).json()) as {
+    items: { rooms: { id: string; rentalMode: string }[] }[];
+  };
+  const room = found.items.flatMap((h) => h.rooms).find((r) => r.rentalMode === "monthly")!;
+  const start = new Date(Date.now() + (30 + Math.floor(Math.random() * 300)) * 86_400_000);
+  const end = new Date(start.getTime() + 92 * 86_400_000);
+  const booked = await fetch(`${api}/v1/bookings`, {
+    method: "POST",
+    headers: { ...auth, "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify({
+      roomId: room.id,
+      startDate: start.toISOString().slice(0, 10),
+      endDate: end.toISOString().slice(0, 10),
+      units: 1,
+    }),
+  });
+  expect(booked.status).toBe(201);
+  const booking = (await booked.json()) as { id: string; landlordId: string };
+  // The lease follows the booking's confirmation (the local Stripe stand-in pays it, the queue opens the lease).
+  let lease: string | undefined;
+  for (const deadline = Date.now() + 60_000; !lease && Date.now() < deadline; await sleep(1000)) {
+    const list = (await (await fetch(`${api}/v1/leases`, { headers: auth })).json()) as {
+      items: { id: string; bookingId: string }[];
+    };
+    lease = list.items.find((l) => l.bookingId === booking.id)?.id;
+  }
+  expect(lease, "a lease for the monthly booking").toBeTruthy();
+
+  const tenant = await newContext(browser);
+  const tp = await tenant.newPage();
+  await signIn(tp, api, email, "/leases");
+  await tp.getByRole("heading", { name: "Leases", level: 1 }).waitFor();
+  await tp.locator(`a[href="/leases/${lease}"]`).click();
+  await tp.getByRole("heading", { name: /^Lease: / }).waitFor();
+  await tp.getByRole("heading", { name: "Invoices" }).waitFor();
+  await tp.getByRole("heading", { name: "Statement" }).waitFor();
+  await checkAccessible(tp, "lease (tenant)");
+  await tp.screenshot({ path: join(SHOTS, "lease-desktop.png"), fullPage: true });
+  await tenant.close();
+
+  const owner = buildDemoData().users.find((u) => u.id === booking.landlordId)!;
+  const landlord = await newContext(browser);
+  const lp = await landlord.newPage();
+  await signIn(lp, api, owner.email, `/leases/${lease}`);
+  await lp.getByRole("heading", { name: "Late fees" }).waitFor({ timeout: 15_000 });
+  await lp.getByRole("button", { name: "Save late fees" }).click();
+  await lp.getByRole("region", { name: "Late fees" }).getByText("Saved.").waitFor({ timeout: 15_000 });
+  await checkAccessible(lp, "lease (landlord)");
+  await landlord.close();
 }
 
 async function signIn(page: Page, api: string, email: string, next: string): Promise<void> {
@@ -135,7 +294,7 @@ async function signIn(page: Page, api: string, email: string, next: string): Pro
 
 /** Signing up with a common password: the API's rule shows by the password field. */
 async function signupRefused(browser: Browser, api: string): Promise<void> {
-  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const context = await newContext(browser);
   const page = await context.newPage();
   await page.goto(`${api}/signup`);
   await page.getByLabel("Name").fill("Web Journey");
@@ -152,7 +311,7 @@ async function landlordSees(browser: Browser, api: string, listingUrl: string): 
   const propertyId = listingUrl.split("/").pop()!;
   const property = (await (await fetch(`${api}/v1/properties/${propertyId}`)).json()) as { ownerId: string };
   const owner = buildDemoData().users.find((u) => u.id === property.ownerId)!;
-  const context = await browser.newContext({ viewport: SIZES.desktop, bypassCSP: true, locale: "en-GB" });
+  const context = await newContext(browser);
   const page = await context.newPage();
   await page.goto(`${api}/login?next=/bookings`);
   await page.getByLabel("Email").fill(owner.email);
@@ -190,12 +349,18 @@ async function chatLive(tenant: Page, landlord: Page): Promise<void> {
   await tenant.locator(".messages li", { hasText: answer }).waitFor({ timeout: 15_000 });
   await checkAccessible(tenant, "listing with chat");
   await tenant.screenshot({ path: join(SHOTS, "chat-desktop.png"), fullPage: true });
+  // The landlord's inbox across rooms lists the room; opening it shows the thread.
+  await landlord.getByRole("link", { name: "Inbox" }).click();
+  await landlord.getByRole("heading", { name: "Inbox" }).waitFor();
+  await landlord.locator(".cards li button").first().click({ timeout: 20_000 });
+  await landlord.locator(".messages li", { hasText: question }).waitFor({ timeout: 15_000 });
+  await checkAccessible(landlord, "inbox");
   await tenant.context().close();
   await landlord.context().close();
 }
 
 async function phoneShots(browser: Browser, api: string, listingUrl: string): Promise<void> {
-  const context = await browser.newContext({ viewport: SIZES.phone, isMobile: true, bypassCSP: true, locale: "en-GB" });
+  const context = await newContext(browser, "phone");
   const page = await context.newPage();
   await page.goto(`${api}/?q=lisbn`);
   await expect.poll(() => page.locator(".cards li").count(), { timeout: 15_000 }).toBeGreaterThan(0);

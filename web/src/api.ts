@@ -76,4 +76,9 @@ export async function ok<T>(res: { ok: boolean; status: number; json(): Promise<
   throw new Problem(res.status, body.code ?? "error", body.detail ?? "Something went wrong.", fields);
 }
 
+/** A success with no body (201/204 without JSON), or a Problem with the API's own words. */
+export async function done(res: { ok: boolean; status: number; json(): Promise<unknown> }): Promise<void> {
+  if (!res.ok) await ok(res);
+}
+
 export { raw as publicApi };

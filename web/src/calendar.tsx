@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "preact/hooks";
-import { ok, publicApi } from "./api";
+import { api, ok } from "./api";
 import { addDays, day, today } from "./format";
 
 const WEEK = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
@@ -22,7 +22,7 @@ export function Calendar({ roomId, title = "Availability" }: { roomId: string; t
   const days = useQuery({
     queryKey: ["availability", roomId, from],
     queryFn: async () =>
-      ok(await publicApi.v1.rooms[":id"].availability.$get({ param: { id: roomId }, query: { from, to } })),
+      ok(await api.v1.rooms[":id"].availability.$get({ param: { id: roomId }, query: { from, to } })),
   });
   const month = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(
     new Date(`${from}T00:00:00Z`),

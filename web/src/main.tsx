@@ -81,7 +81,7 @@ function App() {
         </nav>
       </header>
       <main id="main">
-        {route.page === "search" && <Search q={route.q} />}
+        {route.page === "search" && <Search query={route.query} />}
         {route.page === "listing" && <Listing id={route.id} />}
         {route.page === "login" && <Login next={route.next} />}
         {route.page === "bookings" && <Bookings />}

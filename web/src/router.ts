@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 
 /** The app's few routes, matched on the path; links go through `navigate` (History API, no reload). */
 export type Route =
-  | { page: "search"; q: string }
+  | { page: "search"; query: string }
   | { page: "listing"; id: string }
   | { page: "login"; next: string }
   | { page: "bookings" }
@@ -34,7 +34,7 @@ export function parse(loc: Location): Route {
   for (const page of ["saved", "viewings", "leases", "manage", "inbox"] as const)
     if (loc.pathname === `/${page}`) return { page };
   if (loc.pathname === "/signup") return { page: "signup", next: params.get("next") ?? "/" };
-  return { page: "search", q: params.get("q") ?? "" };
+  return { page: "search", query: loc.search };
 }
 
 export function navigate(to: string): void {

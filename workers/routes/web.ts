@@ -5,19 +5,36 @@ import type { AppEnv } from "../env";
 /**
  * The web app (web/, built by scripts/assets.ts into public/app/), served from this worker's static
  * assets at the API's origin: its files under /app/, and its page for every path the app routes
- * (the API's own routes come first and keep precedence). Nothing on it may reach another origin.
+ * (the API's own routes come first and keep precedence). Nothing on it may reach another origin,
+ * save the map's tile server when MAP_TILE_URL names one (images only).
  */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+function contentSecurityPolicy(tileOrigin: string | null): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    `img-src 'self' data: blob:${tileOrigin ? ` ${tileOrigin}` : ""}`,
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/**
+ * The origin of an XYZ tile template (`https://tile.example.org/{z}/{x}/{y}.png`), or null when
+ * unset, not https, or spread over `{s}` subdomains (one origin only, for the CSP).
+ */
+export function tileOrigin(template: string): string | null {
+  if (!template || template.includes("{s}")) return null;
+  try {
+    const url = new URL(template.replace(/\{[a-z]\}/g, "0"));
+    return url.protocol === "https:" ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
 
 export const web = new Hono<AppEnv>().get("/app/*", (c) => c.env.ASSETS.fetch(c.req.raw));
 for (const path of WEB_PAGES) {
@@ -27,15 +44,31 @@ for (const path of WEB_PAGES) {
       return c.text("The web app is not built: run `npm start` (or `tsx scripts/assets.ts`).", 503, {
         "retry-after": "30",
       });
-    return new Response(page.body, {
-      status: 200,
-      headers: {
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-cache",
-        "content-security-policy": CSP,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "same-origin",
+    const tiles = tileOrigin(c.env.MAP_TILE_URL) ? c.env.MAP_TILE_URL : "";
+    const withTiles = new HTMLRewriter().on("head", {
+      element(head) {
+        head.append(`<meta name="roomline-map-tiles" content="${escapeAttribute(tiles)}">`, { html: true });
+        head.append(
+          `<meta name="roomline-map-attribution" content="${escapeAttribute(c.env.MAP_TILE_ATTRIBUTION)}">`,
+          { html: true },
+        );
       },
     });
+    return withTiles.transform(
+      new Response(page.body, {
+        status: 200,
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-cache",
+          "content-security-policy": contentSecurityPolicy(tileOrigin(tiles)),
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "same-origin",
+        },
+      }),
+    );
   });
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

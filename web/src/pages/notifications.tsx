@@ -1,12 +1,47 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "preact/hooks";
 import { api, ok } from "../api";
 
-/** How many notices are unread: the header's badge, asked again every 15 s and after marking. */
+/**
+ * How many notices are unread: the header's badge. Live: the user's notification socket (a
+ * single-use ticket first) says when one arrives, and the count is asked again at once; a minute's
+ * poll covers a dropped socket, which reconnects after a pause.
+ */
 export function useUnread(enabled: boolean) {
+  const client = useQueryClient();
+  useEffect(() => {
+    if (!enabled) return;
+    let socket: WebSocket | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let gone = false;
+    const connect = async () => {
+      try {
+        const ticket = await ok(await api.v1.notifications.tickets.$post());
+        if (gone) return;
+        socket = new WebSocket(ticket.url);
+        socket.onmessage = (e) => {
+          if ((JSON.parse(String(e.data)) as { type?: string }).type !== "notification") return;
+          void client.invalidateQueries({ queryKey: ["unread"] });
+          void client.invalidateQueries({ queryKey: ["notifications"] });
+        };
+        socket.onclose = () => {
+          if (!gone) retry = setTimeout(connect, 10_000);
+        };
+      } catch {
+        if (!gone) retry = setTimeout(connect, 30_000);
+      }
+    };
+    void connect();
+    return () => {
+      gone = true;
+      clearTimeout(retry);
+      socket?.close();
+    };
+  }, [enabled]);
   return useQuery({
     queryKey: ["unread"],
     enabled,
-    refetchInterval: 15_000,
+    refetchInterval: 60_000,
     queryFn: async () => ok(await api.v1.notifications["unread-count"].$get()),
   });
 }
