@@ -19,4 +19,3 @@ export const WEB_PAGES = [
   "/leases/:id",
   "/manage/:id",
 ] as const;
-

@@ -9,7 +9,11 @@ import ts from "typescript";
 
 const root = resolve(import.meta.dirname, "..");
 const configPath = resolve(root, "web/tsconfig.json");
-const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+const config = ts.getParsedCommandLineOfConfigFile(
+  configPath,
+  {},
+  { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+);
 if (!config) throw new Error("web/tsconfig.json does not parse");
 const program = ts.createProgram(config.fileNames, config.options);
 const web = ts

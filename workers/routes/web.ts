@@ -48,10 +48,9 @@ for (const path of WEB_PAGES) {
     const withTiles = new HTMLRewriter().on("head", {
       element(head) {
         head.append(`<meta name="roomline-map-tiles" content="${escapeAttribute(tiles)}">`, { html: true });
-        head.append(
-          `<meta name="roomline-map-attribution" content="${escapeAttribute(c.env.MAP_TILE_ATTRIBUTION)}">`,
-          { html: true },
-        );
+        head.append(`<meta name="roomline-map-attribution" content="${escapeAttribute(c.env.MAP_TILE_ATTRIBUTION)}">`, {
+          html: true,
+        });
       },
     });
     return withTiles.transform(
