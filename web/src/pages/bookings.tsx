@@ -4,15 +4,8 @@ import { api, ok, Problem } from "../api";
 import { day, money } from "../format";
 import { linkProps } from "../router";
 
-type BookingItem = {
-  id: string;
-  propertyId: string;
-  startDate: string;
-  endDate: string;
-  status: string;
-  amountDue: { amount: number; currency: string };
-  refunded: { amount: number; currency: string };
-};
+/** A booking as the API lists it. */
+type BookingItem = import("hono/client").InferResponseType<typeof api.v1.bookings.$get, 200>["items"][number];
 
 /** The signed-in user's bookings (a tenant's own, a landlord's rooms'): cancel one, review a stay. */
 export function Bookings() {
