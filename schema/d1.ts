@@ -242,6 +242,30 @@ export const interactions = sqliteTable(
   (t) => [index("interactions_user").on(t.userId, t.at), index("interactions_kind").on(t.kind, t.at)],
 );
 
+/**
+ * A property's photos: the bytes in R2 (`MEDIA`, key `photos/<propertyId>/<id>`, metadata that can
+ * carry a location blanked on the way in), the facts read from them here. First by position is the
+ * cover search and the web app show.
+ */
+export const photos = sqliteTable(
+  "photos",
+  {
+    id: text("id").primaryKey(),
+    propertyId: text("property_id")
+      .notNull()
+      .references(() => properties.id),
+    objectKey: text("object_key").notNull(),
+    contentType: text("content_type", { enum: ["image/jpeg", "image/png", "image/webp"] }).notNull(),
+    bytes: integer("bytes").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    position: integer("position").notNull(),
+    caption: text("caption"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index("photos_property").on(t.propertyId, t.position, t.id)],
+);
+
 /** A tenant's saved properties. */
 export const favourites = sqliteTable(
   "favourites",

@@ -11,7 +11,21 @@ export const ListingChanged = z.object({
   type: z.literal("listing.changed"),
   data: z.object({
     propertyId: z.string(),
-    reason: z.enum(["created", "updated", "archived", "room_added", "room_updated"]),
+    reason: z.enum(["created", "updated", "archived", "room_added", "room_updated", "photos_changed"]),
+  }),
+});
+
+/** A photo stored for a property: its listing takes its cover from the photos (the consumer projects it). */
+export const MediaUploaded = z.object({
+  ...envelope,
+  type: z.literal("media.uploaded"),
+  data: z.object({
+    photoId: z.string(),
+    propertyId: z.string(),
+    contentType: z.string(),
+    bytes: z.number().int(),
+    width: z.number().int(),
+    height: z.number().int(),
   }),
 });
 
@@ -211,6 +225,7 @@ export const EmailRequested = z.object({
 
 export const DomainEvent = z.discriminatedUnion("type", [
   ListingChanged,
+  MediaUploaded,
   BookingHeld,
   BookingConfirmed,
   BookingCancelled,

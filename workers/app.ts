@@ -22,6 +22,7 @@ import { jwks } from "./routes/jwks";
 import { landlords } from "./routes/landlords";
 import { invoices } from "./routes/invoices";
 import { leases } from "./routes/leases";
+import { photoRoutes, propertyPhotoRoutes } from "./routes/photos";
 import { properties } from "./routes/properties";
 import { rooms } from "./routes/rooms";
 import { myTaste } from "./routes/favourites";
@@ -53,6 +54,8 @@ const routes = app
   .route("/v1/me", myTaste)
   .route("/v1/properties", properties)
   .route("/v1/properties", propertyReviewRoutes)
+  .route("/v1/properties", propertyPhotoRoutes)
+  .route("/v1/photos", photoRoutes)
   .route("/v1/rooms", rooms)
   .route("/v1/rooms", roomViewings)
   .route("/v1/viewings", viewingRoutes)

@@ -102,6 +102,7 @@ const ID_KINDS = {
   rev: "review",
   fam: "session",
   usr: "user",
+  pho: "photo",
 } as const;
 type IdPrefix = keyof typeof ID_KINDS;
 const ID_EXAMPLES: Record<IdPrefix, string> = {
@@ -118,6 +119,7 @@ const ID_EXAMPLES: Record<IdPrefix, string> = {
   rev: "rev_0mh2e5c3a1d9f7k4b",
   fam: "fam_0mh2e6d4b2a1c9f7k",
   usr: "usr_0mh0a1b2c3d4e5f6g",
+  pho: "pho_0mh2f1a3c5e7k9b2d",
 };
 
 /**

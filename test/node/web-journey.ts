@@ -4,6 +4,7 @@
 // docs/screenshots/ (linked from the README).
 import { mkdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { crc32, deflateSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import chromium from "@sparticuz/chromium";
@@ -191,6 +192,10 @@ async function landlordLists(browser: Browser, api: string): Promise<string> {
   await page.getByRole("button", { name: "List property" }).click();
   await page.waitForURL(/\/manage\/prop_/, { timeout: 15_000 });
   await page.getByRole("heading", { name: title, level: 1 }).waitFor();
+  await page
+    .getByLabel(/^Add a photo/)
+    .setInputFiles({ name: "garden.png", mimeType: "image/png", buffer: pngImage(48, 32) });
+  await page.getByText("Cover · 48 × 32").waitFor({ timeout: 15_000 });
   await page.getByLabel("Room name").fill("Garden room");
   await page.getByLabel("Price per month").fill("700");
   await page.getByRole("button", { name: "Add room" }).click();
@@ -212,6 +217,10 @@ async function tenantViews(browser: Browser, api: string, listing: string): Prom
   const context = await newContext(browser);
   const page = await context.newPage();
   await signIn(page, api, DEMO_LOGINS.tenant, listing);
+  // The landlord's photo, served from R2 and decoded by the browser.
+  const cover = page.locator(".gallery img").first();
+  await cover.waitFor({ timeout: 15_000 });
+  await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
   const viewing = page.getByRole("region", { name: "Book a viewing" });
   await viewing.getByRole("button").first().click({ timeout: 15_000 });
   await viewing.getByText("Viewing booked for").waitFor({ timeout: 15_000 });
@@ -282,6 +291,31 @@ async function leaseShown(browser: Browser, api: string): Promise<void> {
   await lp.getByRole("region", { name: "Late fees" }).getByText("Saved.").waitFor({ timeout: 15_000 });
   await checkAccessible(lp, "lease (landlord)");
   await landlord.close();
+}
+
+/** A real, decodable PNG (a colour gradient), made here: the journey uploads it as a landlord's photo. */
+function pngImage(width: number, height: number): Buffer {
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) rows.set([40 + x * 4, 120 + y * 3, 90], y * (width * 3 + 1) + 1 + x * 3);
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    typed.copy(out, 4);
+    out.writeUInt32BE(crc32(typed), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 async function signIn(page: Page, api: string, email: string, next: string): Promise<void> {

@@ -40,6 +40,7 @@ export async function conforms(method: string, path: string, res: Response): Pro
       expect(value, `${label}: header ${header.name}`).toMatch(new RegExp(header.pattern));
   }
 
+  if (res.headers.get("content-type")?.startsWith("image/")) return conformsBinary(op, label, res, documented!);
   const text = await res.text();
   let body: unknown;
   if (documented!.content === null) {
@@ -79,4 +80,21 @@ export async function checked(
   const res = await call(method, path, opts);
   const { status, headers } = res;
   return { status, headers, body: await conforms(method, path, res) };
+}
+
+/** An image answer (a photo): its status and content type documented; the bytes returned as they are. */
+async function conformsBinary(
+  op: ContractOperation,
+  label: string,
+  res: Response,
+  documented: NonNullable<ContractOperation["responses"][string]>,
+): Promise<Uint8Array> {
+  const type = res.headers.get("content-type")!.split(";")[0]!.trim();
+  expect(
+    documented.content?.[type],
+    `${label}: content type ${type} not documented (documented: ${Object.keys(documented.content ?? {}).join(", ")})`,
+  ).toBeDefined();
+  if (!validated.has(op.operationId)) validated.set(op.operationId, new Set());
+  validated.get(op.operationId)!.add(String(res.status));
+  return new Uint8Array(await res.arrayBuffer());
 }

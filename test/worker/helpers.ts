@@ -18,10 +18,13 @@ export interface CallOptions {
 export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
   const headers = new Headers(opts.headers);
   if (opts.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  // Bytes (a photo) go as they are, with their own content-type.
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
   headers.set("cf-connecting-ip", opts.ip ?? uniqueIp());
   const body =
-    opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+    opts.body === undefined || typeof opts.body === "string" || opts.body instanceof Uint8Array
+      ? opts.body
+      : JSON.stringify(opts.body);
   return exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
 }
 

@@ -32,6 +32,7 @@ const PREFIX_OF: Record<string, string> = {
   offers: "ofr",
   sessions: "fam",
   landlords: "usr",
+  photos: "pho",
 };
 const BODY = "0mh1x2k3a9f4c7e2b"; // 17 of [0-9a-z], as newId makes them
 

@@ -31,6 +31,7 @@ import {
 import { insertLease, pgQuery } from "./pg";
 import { customerPays, deliver, loseStripeAnswers, stripeEvent } from "./stripe";
 import { leased, stayed } from "./tenancy";
+import { png } from "../fixtures/images";
 
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const MALFORMED_ID = "x".repeat(65);
@@ -443,6 +444,36 @@ describe("operations", () => {
     expectProblem(locked, 409, "rental_mode_locked");
     expect(locked.body).toMatchObject({ liveBookings: 1, liveLeases: 0 });
     expect((await checked("DELETE", `/v1/properties/${id}`, { token })).status).toBe(204);
+  });
+
+  it("photos", async () => {
+    const token = landlord.accessToken;
+    const property = (await checked("POST", "/v1/properties", { token, body: validProperty() })).body;
+    const path = `/v1/properties/${property.id}/photos`;
+    const bytes = png(12, 9);
+    const photo = await checked("POST", path, { token, body: bytes, headers: { "content-type": "image/png" } });
+    expect(photo.status).toBe(201);
+    expect(photo.body).toMatchObject({ width: 12, height: 9, contentType: "image/png" });
+    expectProblem(
+      await checked("POST", path, {
+        token,
+        body: new TextEncoder().encode("nope"),
+        headers: { "content-type": "image/png" },
+      }),
+      415,
+      "unsupported_media_type",
+    );
+    expect((await checked("GET", path)).body.items).toHaveLength(1);
+    const file = await checked("GET", photo.body.url);
+    expect(file.status).toBe(200);
+    expect((await checked("GET", photo.body.url, { headers: { range: "bytes=0-3" } })).status).toBe(206);
+    expect(
+      (await checked("GET", photo.body.url, { headers: { "if-none-match": file.headers.get("etag")! } })).status,
+    ).toBe(304);
+    const moved = await checked("PATCH", `${path}/${photo.body.id}`, { token, body: { caption: "Front room" } });
+    expect(moved.body.caption).toBe("Front room");
+    expect((await checked("DELETE", `${path}/${photo.body.id}`, { token })).status).toBe(204);
+    expectProblem(await checked("GET", photo.body.url), 404, "not_found");
   });
 
   it("landlord capacity", async () => {

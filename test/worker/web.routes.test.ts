@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WEB_PAGES } from "../../schema/web-pages";
 import { tileOrigin } from "../../workers/routes/web";
-import { call } from "./helpers";
+import { call, json } from "./helpers";
 
 describe("the web app's pages", () => {
   it("serves the app's page on each of its paths, with a CSP that reaches no other origin and no tiles configured", async () => {
@@ -21,7 +21,7 @@ describe("the web app's pages", () => {
   it("leaves every other path to the API's 404", async () => {
     const res = await call("GET", "/not-a-page");
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe("not_found");
+    expect((await json(res)).code).toBe("not_found");
   });
 
   it("lets map tiles through only from an https origin named by MAP_TILE_URL", () => {

@@ -15,6 +15,8 @@ export interface ListedProperty {
   status: string;
   createdAt: string;
   updatedAt: string;
+  /** The first of its photos, if it has any. */
+  coverPhotoId?: string | null;
 }
 export type RentalMode = "monthly" | "nightly";
 
@@ -83,8 +85,13 @@ export function listingOf(property: ListedProperty, room: ListedRoom): Listing {
     type: property.type,
     description: property.description,
     listedAt: property.createdAt,
-    photoUrl: null,
+    photoUrl: property.coverPhotoId ? photoPath(property.coverPhotoId, 640) : null,
     searchTitle: foldedText(property.title, room.name),
     searchBody: foldedText(property.city, property.amenities.join(" "), property.description),
   };
+}
+
+/** Where a photo is served, at a width (the original where no resizer is configured). */
+export function photoPath(photoId: string, width?: 320 | 640 | 1280): string {
+  return `/v1/photos/${photoId}${width ? `?w=${width}` : ""}`;
 }

@@ -33,6 +33,7 @@ export type Handlers = { [T in EventType]: (event: EventOf<T>, env: Env, db: D1D
 /** One handler per event type; the union in schema/events.ts makes a missing one a type error. */
 export const handlers: Handlers = {
   "listing.changed": projectListing,
+  "media.uploaded": projectListing,
   "booking.held": all(recordHeld, takeNights, noteBooking, noticeBooking),
   "booking.confirmed": all(confirmBookingLease, takeNights, noticeBooking),
   "booking.cancelled": all(cancelBookingLedger, freeNights, noticeBooking),
@@ -86,6 +87,7 @@ export type BatchHandlers = {
  */
 export const batchHandlers: BatchHandlers = {
   "listing.changed": projectListingBatch,
+  "media.uploaded": projectListingBatch,
   "booking.held": async (events, env, db) => {
     const failed = await Promise.all([
       recordHeldBatch(events, env, db),

@@ -1,5 +1,6 @@
 import type { EventOf } from "../../schema/events";
 import { propertiesWithRooms } from "../data/catalog";
+import { coverPhotos } from "../data/photos";
 import { indexListings } from "../data/search-index";
 import type { D1Db } from "../data/d1";
 import { listingOf, type Listing } from "../domain/listing";
@@ -11,7 +12,11 @@ import { vectorIndex } from "../vectors";
  * index. It reads the current rows rather than trusting the event's snapshot, so duplicate and
  * out-of-order events converge on the truth.
  */
-export async function projectListing(event: EventOf<"listing.changed">, env: Env, db: D1Db): Promise<void> {
+export async function projectListing(
+  event: EventOf<"listing.changed"> | EventOf<"media.uploaded">,
+  env: Env,
+  db: D1Db,
+): Promise<void> {
   await projectProperties(env, db, [event.data.propertyId]);
 }
 
@@ -21,7 +26,7 @@ export async function projectListing(event: EventOf<"listing.changed">, env: Env
  * construction, so it needs no per-event claim; a failure (thrown) retries the whole batch.
  */
 export async function projectListingBatch(
-  events: EventOf<"listing.changed">[],
+  events: (EventOf<"listing.changed"> | EventOf<"media.uploaded">)[],
   env: Env,
   db: D1Db,
 ): Promise<Set<string>> {
@@ -31,8 +36,10 @@ export async function projectListingBatch(
 }
 
 async function projectProperties(env: Env, db: D1Db, propertyIds: string[]): Promise<void> {
-  const found = await propertiesWithRooms(db, propertyIds);
-  const rows = found.flatMap(({ property, rooms }) => rooms.map((room) => listingOf(property, room)));
+  const [found, covers] = await Promise.all([propertiesWithRooms(db, propertyIds), coverPhotos(db, propertyIds)]);
+  const rows = found.flatMap(({ property, rooms }) =>
+    rooms.map((room) => listingOf({ ...property, coverPhotoId: covers.get(property.id) ?? null }, room)),
+  );
   if (rows.length === 0) return;
   await indexListings(db, rows);
   await indexVectors(env, rows);

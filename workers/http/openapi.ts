@@ -64,6 +64,11 @@ const TAGS = [
     name: "account",
     description: "My account: profile, email change, password, sessions, two-factor sign-in, export and closing it.",
   },
+  {
+    name: "photos",
+    description:
+      "A property's photos: streamed to R2, type told by the bytes, location metadata blanked; served with ETag, Range and immutable caching.",
+  },
   { name: "reviews", description: "Double-blind reviews of a stay by both parties, and a property's rating." },
   {
     name: "landlords",
@@ -82,6 +87,11 @@ const OPERATION_IDS: Record<string, string> = {
   "get /v1/search/suggest": "suggest",
   "get /v1/recommendations": "getRecommendations",
   "get /v1/properties/{id}/similar": "getSimilarListings",
+  "post /v1/properties/{id}/photos": "uploadPhoto",
+  "get /v1/properties/{id}/photos": "listPhotos",
+  "patch /v1/properties/{id}/photos/{photoId}": "updatePhoto",
+  "delete /v1/properties/{id}/photos/{photoId}": "deletePhoto",
+  "get /v1/photos/{id}": "getPhoto",
   "put /v1/me/favourites/{id}": "saveFavourite",
   "delete /v1/me/favourites/{id}": "unsaveFavourite",
   "get /v1/me/favourites": "listFavourites",

@@ -4,6 +4,7 @@ import { api, done, ok, Problem, publicApi, signedIn } from "../api";
 import { addDays, day, money, today } from "../format";
 import { Calendar } from "../calendar";
 import { Field } from "../field";
+import { Gallery } from "../photos";
 import { linkProps, navigate } from "../router";
 import { Chat } from "./chat";
 import { JUST_BOOKED } from "./viewings";
@@ -33,6 +34,7 @@ export function Listing({ id }: { id: string }) {
       <p class="muted">
         {p.address.line1}, {p.address.city} · {p.type.replace("_", " ")}
       </p>
+      <Gallery propertyId={id} title={p.title} />
       <p>{p.description}</p>
       {p.amenities.length > 0 && <p class="muted">Amenities: {p.amenities.join(", ").replaceAll("_", " ")}</p>}
       <Save propertyId={id} />
@@ -52,13 +54,11 @@ function Talk({ ownerId, roomId }: { ownerId: string; roomId: string }) {
   return <Chat roomId={roomId} asLandlord={me.data.id === ownerId} />;
 }
 
-type RoomItem = {
-  id: string;
-  name: string;
-  rentalMode: "monthly" | "nightly";
-  price: { amount: number; currency: string };
-  capacity: number;
-};
+/** A room as the listing's (public) read of its property's rooms answers it. */
+type RoomItem = import("hono/client").InferResponseType<
+  (typeof publicApi.v1.properties)[":id"]["rooms"]["$get"],
+  200
+>["items"][number];
 
 function Book({ rooms }: { rooms: RoomItem[] }) {
   const [roomId, setRoomId] = useState(rooms[0]?.id ?? "");
