@@ -29,6 +29,7 @@ const ALL_STEPS: [string, string[]][] = [
   ["tsc", ["-p", "tsconfig.json"]],
   ["tsc", ["-p", "tsconfig.node.json"]],
   ["tsx", ["scripts/web-types.ts"]],
+  ["tsx", ["scripts/check-deploy.ts"]],
   ["tsx", ["scripts/contract.ts", contract]],
   ["redocly", ["lint", servedDocument, "--config", "redocly.yaml"]],
   ["spectral", ["lint", servedDocument, "--ruleset", ".spectral.yaml", "--fail-severity", "warn"]],
