@@ -2,7 +2,7 @@
  * The layers of ../shared/DESIGN.md ("Layers"): each folder may import only those below it.
  * `npm test` runs this; a forbidden arrow fails the suite with the rule's name.
  */
-const KERNEL = "^workers/(errors|log)\\.ts$";
+const KERNEL = "^workers/(errors|log|trace)\\.ts$";
 const layer = (name, from, allowed) => ({
   name,
   comment: `${from} may import only: ${allowed.join(", ") || "nothing of ours"}`,

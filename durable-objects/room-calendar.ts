@@ -80,6 +80,8 @@ export interface BookRequest {
   maxHoldNights?: number;
   /** A booking made from an accepted offer: its price per period (all units) and the desk reservation it takes over. */
   offer?: { id: string; rentAmount: number };
+  /** The W3C trace of the request: its booking.held event carries it to the queue's consumer. */
+  traceId?: string;
 }
 
 /** A booking as the calendar, its authority, knows it. */
@@ -340,7 +342,7 @@ export class RoomCalendar extends DurableObject<Env> {
         capped ? "pending" : "done",
         now,
       );
-      if (!capped) this.#enqueue("booking.held", snapshot);
+      if (!capped) this.#enqueue("booking.held", snapshot, req.traceId);
     });
     if (capped) {
       // Scheduled before the desk call: if the object dies meanwhile, the hold still expires by alarm.
@@ -637,7 +639,7 @@ export class RoomCalendar extends DurableObject<Env> {
     }
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("UPDATE requests SET state = 'done' WHERE tenant_id = ? AND key = ?", req.tenantId, req.key);
-      this.#enqueue("booking.held", booking);
+      this.#enqueue("booking.held", booking, req.traceId);
     });
     return null;
   }
@@ -673,13 +675,22 @@ export class RoomCalendar extends DurableObject<Env> {
   }
 
   /** Writes an event into the outbox; callers are inside the transaction of the change it describes. */
-  #enqueue(type: "booking.held" | "booking.expired" | "booking.cancelled", booking: BookingSnapshot): void {
-    this.#write({ type, data: { bookingId: booking.id, booking } });
+  #enqueue(
+    type: "booking.held" | "booking.expired" | "booking.cancelled",
+    booking: BookingSnapshot,
+    traceId?: string,
+  ): void {
+    this.#write({ type, data: { bookingId: booking.id, booking } }, traceId);
   }
 
-  #write(event: Pick<DomainEvent, "type" | "data">): void {
+  #write(event: Pick<DomainEvent, "type" | "data">, traceId?: string): void {
     const at = Date.now();
-    const body = { id: newId("evt", at), occurredAt: new Date(at).toISOString(), ...event };
+    const body = {
+      id: newId("evt", at),
+      occurredAt: new Date(at).toISOString(),
+      ...(traceId && { traceId }),
+      ...event,
+    };
     this.#sql.exec("INSERT INTO outbox (id, body, at) VALUES (?, ?, ?)", body.id, JSON.stringify(body), at);
   }
 

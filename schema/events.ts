@@ -4,7 +4,15 @@ import { z } from "zod";
  * Domain events carried by the EVENTS queue. Every event has a unique id (consumers deduplicate on
  * it) and the instant it happened. Each family has one handler in workers/events/consumer.ts.
  */
-const envelope = { id: z.string().min(1), occurredAt: z.iso.datetime() };
+const envelope = {
+  id: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  /** The W3C trace the event was raised in: its consumer's work (and log lines) joins that trace. */
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+};
 
 export const ListingChanged = z.object({
   ...envelope,

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { currentTraceId } from "./trace";
 
 type Level = "info" | "warn" | "error";
 const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 };
@@ -12,7 +13,8 @@ export function setLogLevel(level: string | undefined): void {
 /** One JSON object per line: what Workers Logs and `wrangler tail` index. */
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (RANK[level] < minimum) return;
-  const line = JSON.stringify({ level, msg, at: new Date().toISOString(), ...fields });
+  const traceId = currentTraceId();
+  const line = JSON.stringify({ level, msg, at: new Date().toISOString(), ...(traceId ? { traceId } : {}), ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

@@ -1,12 +1,14 @@
+import { currentTraceId } from "./trace";
 import type { EventOf, EventType, DomainEvent } from "../schema/events";
 import type { D1Db } from "./data/d1";
 import { markSent, outboxInsert } from "./data/outbox";
 import { log } from "./log";
 import { newId } from "./domain/ids";
 
-/** Builds a typed event with a fresh id. */
-export function newEvent<T extends EventType>(type: T, data: EventOf<T>["data"]): EventOf<T> {
-  return { id: newId("evt"), type, occurredAt: new Date().toISOString(), data } as EventOf<T>;
+/** Builds a typed event (a fresh id unless it is named after what it reports), in the current trace. */
+export function newEvent<T extends EventType>(type: T, data: EventOf<T>["data"], id = newId("evt")): EventOf<T> {
+  const traceId = currentTraceId();
+  return { id, type, occurredAt: new Date().toISOString(), ...(traceId ? { traceId } : {}), data } as EventOf<T>;
 }
 
 /**

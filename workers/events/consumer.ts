@@ -1,3 +1,4 @@
+import { newTraceId, withTrace } from "../trace";
 import { DomainEvent, type EventOf, type EventType } from "../../schema/events";
 import { d1, type D1Db } from "../data/d1";
 import { CLAIM_STALE_MS, claimEvent, dropClaim, finishEvent } from "../data/processed-events";
@@ -67,11 +68,11 @@ function all<E>(
 }
 
 /** A per-event handler run over a batch, each event on its own: answers the ids of the events that failed. */
-function eachOf<E extends { id: string }>(
+function eachOf<E extends { id: string; traceId?: string }>(
   handler: (event: E, env: Env, db: D1Db) => Promise<void>,
 ): (events: E[], env: Env, db: D1Db) => Promise<Set<string>> {
   return async (events, env, db) => {
-    const results = await Promise.allSettled(events.map((e) => handler(e, env, db)));
+    const results = await Promise.allSettled(events.map((e) => inTraceOf(e, () => handler(e, env, db))));
     return new Set(events.filter((_, i) => results[i]!.status === "rejected").map((e) => e.id));
   };
 }
@@ -150,7 +151,7 @@ export async function consumeEvents(
         continue;
       }
       if (claim === "run") {
-        await dispatch(table, event, env, db);
+        await inTraceOf(event, () => dispatch(table, event, env, db));
         await finishEvent(db, event.id);
       }
       msg.ack();
@@ -191,6 +192,11 @@ async function consumeAsBatch(
     if (retry.has(event.id)) msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
     else msg.ack();
   }
+}
+
+/** Runs an event's work in the trace it was raised in (a new one for events from before traces). */
+function inTraceOf<T>(event: { traceId?: string }, work: () => Promise<T>): Promise<T> {
+  return withTrace(event.traceId ?? newTraceId(), work);
 }
 
 /** 10 s, 20 s, 40 s … capped at 15 minutes. */

@@ -1,3 +1,4 @@
+import { currentTraceId } from "../trace";
 import type {
   BookRefusal,
   BookRequest,
@@ -86,6 +87,7 @@ export async function createBooking(
     holdMs: holdMinutes(env) * 60_000,
     maxHoldNights: Number(env.MAX_HOLD_NIGHTS) || undefined,
     ...(offer && { offer }),
+    traceId: currentTraceId(),
   };
   let result = await calendar.book(request);
   if (!result.ok && result.code === "terms_missing") {

@@ -7,7 +7,7 @@ import { withPg, type PgDb } from "../data/pg";
 import { type Posting, accountId, depositReturnPosting, depositWithheldPosting, refundPosting } from "../domain/ledger";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
-import { announce } from "../outbox";
+import { announce, newEvent } from "../outbox";
 import { amountReceived, createRefund, liveRefunds, refundedFor } from "../payments/refunds";
 
 /**
@@ -63,17 +63,16 @@ export async function settleDeposit(
   );
   // Named after the lease: a lease's deposit is settled once, so it is announced once.
   await announce(deps.env, deps.db, [
-    {
-      id: `evt_deposit_${leaseId}`,
-      type: "deposit.settled",
-      occurredAt: new Date().toISOString(),
-      data: {
+    newEvent(
+      "deposit.settled",
+      {
         leaseId,
         returned: settled.returned + settled.creditReturned,
         withheld: settled.withheld.reduce((s, w) => s + w.amount, 0),
         currency: settled.currency,
       },
-    },
+      `evt_deposit_${leaseId}`,
+    ),
   ]);
   return settled;
 }

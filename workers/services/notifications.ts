@@ -31,7 +31,7 @@ import {
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { log } from "../log";
-import { publish } from "../outbox";
+import { newEvent, publish } from "../outbox";
 
 /** What a notice is about, before it is put in the reader's words and formats. */
 export interface NoticeContext {
@@ -116,12 +116,7 @@ function factsFor(c: NoticeContext, locale: string | null): NoticeFacts {
 async function queueEmail(deps: Deps, row: NotificationRow, address: string): Promise<void> {
   if (await findDeliveryOf(deps.db, row.id)) return;
   const deliveryId = `eml_${row.id.slice(4)}`;
-  const event: EventOf<"email.requested"> = {
-    id: `evt_email_${deliveryId}`,
-    type: "email.requested",
-    occurredAt: new Date().toISOString(),
-    data: { deliveryId },
-  };
+  const event = newEvent("email.requested", { deliveryId }, `evt_email_${deliveryId}`);
   await deps.db.batch([
     deliveryInsert(deps.db, { id: deliveryId, notificationId: row.id, toAddress: address, status: "queued" }),
     outboxInsert(deps.db, event),

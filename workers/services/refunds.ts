@@ -6,7 +6,7 @@ import { findTransaction, post } from "../data/ledger";
 import { withPg, type PgDb } from "../data/pg";
 import { reversalOf } from "../domain/ledger";
 import { log } from "../log";
-import { announce } from "../outbox";
+import { announce, newEvent } from "../outbox";
 import { failedRefunds } from "../payments/refunds";
 
 /**
@@ -70,11 +70,9 @@ function refundFailedEvent(
   reversed: boolean,
 ): EventOf<"refund.failed"> {
   const meta = refund.metadata ?? {};
-  return {
-    id: `evt_refund_failed_${refund.id}`,
-    type: "refund.failed",
-    occurredAt: new Date().toISOString(),
-    data: {
+  return newEvent(
+    "refund.failed",
+    {
       refundId: refund.id,
       paymentIntentId,
       amount: refund.amount,
@@ -85,5 +83,6 @@ function refundFailedEvent(
       bookingId: meta.bookingId ?? null,
       reversed,
     },
-  };
+    `evt_refund_failed_${refund.id}`,
+  );
 }
