@@ -1,4 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../workers/index";
 import { WEB_PAGES } from "../../schema/web-pages";
 import { tileOrigin } from "../../workers/routes/web";
 import { call, json } from "./helpers";
@@ -15,6 +18,7 @@ describe("the web app's pages", () => {
       const html = await page.text();
       expect(html).toContain('<div id="app">');
       expect(html).toContain('<meta name="roomline-map-tiles" content="">');
+      expect(html).toContain('<meta name="roomline-stripe-key" content="">');
     }
   });
 
@@ -22,6 +26,26 @@ describe("the web app's pages", () => {
     const res = await call("GET", "/not-a-page");
     expect(res.status).toBe(404);
     expect((await json(res)).code).toBe("not_found");
+  });
+
+  it("opens the CSP to the tile server and to Stripe only when they are configured, and never puts a secret key in a page", async () => {
+    const page = (vars: Partial<Env>) =>
+      worker.fetch(new Request("https://api.test/"), { ...env, ...vars } as Env, createExecutionContext());
+    const configured = await page({
+      MAP_TILE_URL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+      MAP_TILE_ATTRIBUTION: "© OpenStreetMap contributors",
+      STRIPE_PUBLISHABLE_KEY: "pk_test_51Abc",
+    });
+    const csp = configured.headers.get("content-security-policy")!;
+    expect(csp).toContain("img-src 'self' data: blob: https://tile.openstreetmap.org;");
+    expect(csp).toContain("script-src 'self' https://js.stripe.com;");
+    expect(csp).toContain("frame-src https://js.stripe.com https://hooks.stripe.com;");
+    const html = await configured.text();
+    expect(html).toContain('content="https://tile.openstreetmap.org/{z}/{x}/{y}.png"');
+    expect(html).toContain('<meta name="roomline-stripe-key" content="pk_test_51Abc">');
+    const secret = await page({ STRIPE_PUBLISHABLE_KEY: "sk_live_oops" });
+    expect(secret.headers.get("content-security-policy")).not.toContain("stripe");
+    expect(await secret.text()).not.toContain("sk_live_oops");
   });
 
   it("lets map tiles through only from an https origin named by MAP_TILE_URL", () => {

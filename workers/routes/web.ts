@@ -6,15 +6,18 @@ import type { AppEnv } from "../env";
  * The web app (web/, built by scripts/assets.ts into public/app/), served from this worker's static
  * assets at the API's origin: its files under /app/, and its page for every path the app routes
  * (the API's own routes come first and keep precedence). Nothing on it may reach another origin,
- * save the map's tile server when MAP_TILE_URL names one (images only).
+ * save the map's tile server when MAP_TILE_URL names one (images only), and Stripe (its script,
+ * API and frames) when STRIPE_PUBLISHABLE_KEY is set for its Payment Element.
  */
-function contentSecurityPolicy(tileOrigin: string | null): string {
+function contentSecurityPolicy(tileOrigin: string | null, stripe: boolean): string {
+  const js = stripe ? " https://js.stripe.com" : "";
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src 'self'${js}`,
     "style-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${stripe ? " https://api.stripe.com" : ""}`,
     `img-src 'self' data: blob:${tileOrigin ? ` ${tileOrigin}` : ""}`,
+    ...(stripe ? [`frame-src${js} https://hooks.stripe.com`] : []),
     "font-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -45,21 +48,26 @@ for (const path of WEB_PAGES) {
         "retry-after": "30",
       });
     const tiles = tileOrigin(c.env.MAP_TILE_URL) ? c.env.MAP_TILE_URL : "";
-    const withTiles = new HTMLRewriter().on("head", {
+    // Publishable keys only (pk_…): never a secret key in a page.
+    const stripeKey = /^pk_(live|test)_[A-Za-z0-9]+$/.test(c.env.STRIPE_PUBLISHABLE_KEY)
+      ? c.env.STRIPE_PUBLISHABLE_KEY
+      : "";
+    const configured = new HTMLRewriter().on("head", {
       element(head) {
         head.append(`<meta name="roomline-map-tiles" content="${escapeAttribute(tiles)}">`, { html: true });
         head.append(`<meta name="roomline-map-attribution" content="${escapeAttribute(c.env.MAP_TILE_ATTRIBUTION)}">`, {
           html: true,
         });
+        head.append(`<meta name="roomline-stripe-key" content="${escapeAttribute(stripeKey)}">`, { html: true });
       },
     });
-    return withTiles.transform(
+    return configured.transform(
       new Response(page.body, {
         status: 200,
         headers: {
           "content-type": "text/html; charset=utf-8",
           "cache-control": "no-cache",
-          "content-security-policy": contentSecurityPolicy(tileOrigin(tiles)),
+          "content-security-policy": contentSecurityPolicy(tileOrigin(tiles), stripeKey !== ""),
           "x-content-type-options": "nosniff",
           "referrer-policy": "same-origin",
         },

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, done, ok, Problem, publicApi, signedIn } from "../api";
 import { addDays, day, money, today } from "../format";
 import { Calendar } from "../calendar";
+import { CardPayment, stripeKey } from "../card-payment";
 import { Field } from "../field";
 import { Gallery } from "../photos";
 import { linkProps, navigate } from "../router";
@@ -163,10 +164,14 @@ function Held({ id, holdExpiresAt }: { id: string; holdExpiresAt: string }) {
       <p>
         Room held for you: pay within {mins}:{String(secs).padStart(2, "0")}.
       </p>
-      <p>
-        <strong>Test mode:</strong> payments go to the local Stripe stand-in, which completes this one by itself in a
-        few seconds; no card is charged.
-      </p>
+      {stripeKey() ? (
+        <CardPayment bookingId={id} />
+      ) : (
+        <p>
+          <strong>Test mode:</strong> payments go to the local Stripe stand-in, which completes this one by itself in a
+          few seconds; no card is charged.
+        </p>
+      )}
     </div>
   );
 }
