@@ -116,6 +116,7 @@ export const photoRoutes = router().openapi(
   }),
   async (c) => {
     const file = await photos.photoFile(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.raw.headers);
-    return file as unknown as ReturnType<typeof c.body>;
+    const headers = Object.fromEntries(file.headers);
+    return file.status === 304 ? c.body(null, 304, headers) : c.body(file.body, file.status, headers);
   },
 );

@@ -153,7 +153,7 @@ export async function photoFile(deps: Deps, viewer: AuthUser | null, photoId: st
   });
   if (!("body" in object)) {
     out.delete("content-type");
-    return new Response(null, { status: 304, headers: out });
+    return { status: 304 as const, body: null, headers: out };
   }
   const range = object.range as { offset?: number; length?: number } | undefined;
   if (range && headers.has("range")) {
@@ -161,10 +161,10 @@ export async function photoFile(deps: Deps, viewer: AuthUser | null, photoId: st
     const size = range.length ?? object.size - start;
     out.set("content-range", `bytes ${start}-${start + size - 1}/${object.size}`);
     out.set("content-length", String(size));
-    return new Response(object.body, { status: 206, headers: out });
+    return { status: 206 as const, body: object.body, headers: out };
   }
   out.set("content-length", String(object.size));
-  return new Response(object.body, { status: 200, headers: out });
+  return { status: 200 as const, body: object.body, headers: out };
 }
 
 function view(r: PhotoRow) {
