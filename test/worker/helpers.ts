@@ -147,8 +147,11 @@ export async function bookHeld(token: string, body: Record<string, unknown>, key
   return { ...booking, payment: await json(await call("GET", `/v1/bookings/${booking.id}/payment`, { token })) };
 }
 
-/** Polls until `check` returns a value (not undefined), failing after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+/**
+ * Polls until `check` returns a value (not undefined), failing after `ms`. The files of a vitest worker
+ * share one runtime and its queue, so an event may wait behind another file's backlog: be patient.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -2,6 +2,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FakeVectorize } from "../../fakes/vectorize";
+import { VECTOR_DIMENSIONS } from "../../workers/domain/listing-vector";
 import { vectorIndex, type ListingVector, type MetadataFilter, type VectorIndex } from "../../workers/vectors/index";
 import { localVectorIndex } from "../../workers/vectors/local";
 import { vectorizeIndex } from "../../workers/vectors/vectorize";
@@ -208,10 +209,12 @@ describe("local index (VectorIndexLocal)", () => {
     expect(env.VECTOR_INDEX).toBe("local");
     const index = vectorIndex(env);
     const id = `probe-${crypto.randomUUID()}`;
-    await index.upsert([v(id, [0.1, 0.2, 0.3, 0.4], { probe: id })]);
-    expect(await ids(index, [0.1, 0.2, 0.3, 0.4], { probe: id }, 1)).toEqual([id]);
+    // The shared index holds the other files' listing vectors: the probe has their dimensions.
+    const probe = Array.from({ length: VECTOR_DIMENSIONS }, (_, i) => (i + 1) / VECTOR_DIMENSIONS);
+    await index.upsert([v(id, probe, { probe: id })]);
+    expect(await ids(index, probe, { probe: id }, 1)).toEqual([id]);
     await index.deleteByIds([id]);
-    expect(await ids(index, [0.1, 0.2, 0.3, 0.4], { probe: id }, 1)).toEqual([]);
+    expect(await ids(index, probe, { probe: id }, 1)).toEqual([]);
   });
 });
 
