@@ -29,6 +29,9 @@ export const users = sqliteTable(
     totpLastStep: integer("totp_last_step"),
     /** Closed accounts are anonymised and cannot sign in; the row stays for the ledger's references. */
     deletedAt: text("deleted_at"),
+    /** Set by an admin: every token of the user is refused from the next request, sign-in too. */
+    suspendedAt: text("suspended_at"),
+    suspendedReason: text("suspended_reason"),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
@@ -94,6 +97,10 @@ export const properties = sqliteTable(
     status: text("status", { enum: ["active", "archived"] })
       .notNull()
       .default("active"),
+    /** Moderation, apart from the owner's own status: hidden by an admin (with why), or its owner suspended. */
+    hiddenAt: text("hidden_at"),
+    hiddenReason: text("hidden_reason"),
+    ownerSuspendedAt: text("owner_suspended_at"),
     ...timestamps,
   },
   (t) => [index("properties_owner").on(t.ownerId, t.id), index("properties_city").on(t.status, t.city, t.id)],

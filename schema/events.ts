@@ -19,7 +19,7 @@ export const ListingChanged = z.object({
   type: z.literal("listing.changed"),
   data: z.object({
     propertyId: z.string(),
-    reason: z.enum(["created", "updated", "archived", "room_added", "room_updated", "photos_changed"]),
+    reason: z.enum(["created", "updated", "archived", "room_added", "room_updated", "photos_changed", "moderated"]),
   }),
 });
 

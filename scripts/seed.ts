@@ -332,6 +332,9 @@ export function buildDemoData(seed = 20260105): DemoData {
       amenities,
       timezone: city.timezone,
       status: "active",
+      hiddenAt: null,
+      hiddenReason: null,
+      ownerSuspendedAt: null,
       createdAt: iso(at),
       updatedAt: iso(at),
     };

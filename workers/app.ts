@@ -6,6 +6,7 @@ import { bodyLimit } from "./http/body-limit";
 import { AppError, problem, renderError } from "./errors";
 import { openApiDocument } from "./http/openapi";
 import { requestContext } from "./http/request-context";
+import { adminRoutes } from "./routes/admin";
 import { me } from "./routes/account";
 import { auth } from "./routes/auth";
 import { web } from "./routes/web";
@@ -73,6 +74,7 @@ const routes = app
   .route("/v1/webhooks", webhooks)
   .route("/v1/leases", leases)
   .route("/v1/invoices", invoices)
+  .route("/v1/admin", adminRoutes)
   .route("/docs", docs);
 
 /** The API's type, for `hc<AppType>()` clients (the web app, tests). */

@@ -15,6 +15,7 @@ export const ERRORS = {
   invalid_token: [422, "Invalid or expired token"],
   payment_declined: [402, "Payment declined"],
   forbidden: [403, "Forbidden"],
+  account_suspended: [403, "Account suspended"],
   not_found: [404, "Not found"],
   method_not_allowed: [405, "Method not allowed"],
   email_taken: [409, "Email already registered"],

@@ -72,6 +72,17 @@ export const Property = z
     amenities: z.array(z.string()),
     timezone: z.string(),
     status: z.enum(["active", "archived"]),
+    moderation: z
+      .object({
+        hiddenAt: z.string().nullable(),
+        reason: z.string().nullable().openapi({ description: "Why an admin hid it" }),
+        ownerSuspended: z.boolean(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Present (to its owner and admins: nobody else sees such a property) while it is off search by moderation",
+      }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

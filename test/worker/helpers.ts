@@ -51,6 +51,17 @@ export async function signUp(role: "tenant" | "landlord" = "tenant"): Promise<Te
   return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken, role };
 }
 
+/** An admin: a registered user promoted in D1 (no route makes admins), signed in afresh for a token with the role. */
+export async function signUpAdmin(): Promise<TestUser> {
+  const user = await signUp("tenant");
+  const { env } = await import("cloudflare:workers");
+  await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(user.id).run();
+  const res = await call("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+  if (res.status !== 200) throw new Error(`admin sign-in failed: ${res.status} ${await res.text()}`);
+  const body = await json(res);
+  return { ...user, role: "admin", accessToken: body.accessToken, refreshToken: body.refreshToken };
+}
+
 export const validProperty = () => ({
   title: "Sunny flat near the river",
   description: "Three rooms, shared kitchen.",

@@ -147,3 +147,13 @@ export async function findBookings(db: D1Db, ids: string[]): Promise<Map<string,
   }
   return found;
 }
+
+/** Holds still waiting for payment that `userId` placed, or that sit on their rooms (a suspension ends them). */
+export async function liveHoldsOf(db: D1Db, userId: string): Promise<BookingRow[]> {
+  return db
+    .select()
+    .from(bookings)
+    .where(and(eq(bookings.status, "held"), or(eq(bookings.tenantId, userId), eq(bookings.landlordId, userId))))
+    .limit(500)
+    .all();
+}

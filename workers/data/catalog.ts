@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
 import { properties, rooms } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
@@ -49,7 +49,8 @@ export async function listProperties(
   limit: number,
 ): Promise<PropertyRow[]> {
   const where: SQL[] = [];
-  if (!filter.includeArchived) where.push(eq(properties.status, "active"));
+  if (!filter.includeArchived)
+    where.push(eq(properties.status, "active"), isNull(properties.hiddenAt), isNull(properties.ownerSuspendedAt));
   if (filter.ownerId) where.push(eq(properties.ownerId, filter.ownerId));
   if (filter.city) where.push(eq(properties.city, filter.city));
   if (filter.country) where.push(eq(properties.country, filter.country));
@@ -125,4 +126,20 @@ export async function listedRoomCount(db: D1Db, ownerId: string): Promise<number
     .where(and(eq(properties.ownerId, ownerId), eq(properties.status, "active"), eq(rooms.status, "active")))
     .get();
   return row?.n ?? 0;
+}
+
+/** Every property of an owner, archived or not (at most 500: a suspension relists them all). */
+export async function propertiesOfOwner(db: D1Db, ownerId: string): Promise<PropertyRow[]> {
+  return db.select().from(properties).where(eq(properties.ownerId, ownerId)).orderBy(asc(properties.id)).limit(500);
+}
+
+/**
+ * Marks (or clears, with null) every property of an owner as the owner's suspension; `updatedAt`
+ * moves so the rooms' calendars take the new terms. Un-awaited, to batch with the user's row.
+ */
+export function ownerSuspensionUpdate(db: D1Db, ownerId: string, at: string | null) {
+  return db
+    .update(properties)
+    .set({ ownerSuspendedAt: at, updatedAt: new Date().toISOString() })
+    .where(eq(properties.ownerId, ownerId));
 }

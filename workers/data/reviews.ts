@@ -87,3 +87,11 @@ export async function landlordRatings(db: D1Db, landlordIds: string[], now: stri
   const found = new Map(rows.map((r) => [r.id, ratingOf(r)]));
   return new Map(landlordIds.map((id) => [id, found.get(id) ?? { average: null, count: 0 }]));
 }
+
+export async function findReview(db: D1Db, id: string): Promise<ReviewRow | undefined> {
+  return db.select().from(reviews).where(eq(reviews.id, id)).get();
+}
+
+export async function deleteReviewRow(db: D1Db, id: string): Promise<void> {
+  await db.delete(reviews).where(eq(reviews.id, id));
+}

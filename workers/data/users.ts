@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { users } from "../../schema/d1";
 import { isUniqueViolation, type D1Db } from "./d1";
 
@@ -74,4 +74,39 @@ export async function changeEmail(db: D1Db, id: string, email: string, at: strin
     if (isUniqueViolation(err)) return false;
     throw err;
   }
+}
+
+/** Which of these users are suspended (at most 100 ids: D1's bound parameters). */
+export async function suspendedAmong(db: D1Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(inArray(users.id, ids.slice(0, 100)), isNotNull(users.suspendedAt)))
+    .all();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Sets (or lifts, with null) a user's suspension. Un-awaited, to batch with their properties'. */
+export function suspensionUpdate(db: D1Db, id: string, suspension: { at: string; reason: string } | null) {
+  return db
+    .update(users)
+    .set({
+      suspendedAt: suspension?.at ?? null,
+      suspendedReason: suspension?.reason ?? null,
+      updatedAt: new Date().toISOString(),
+    })
+    .where(eq(users.id, id));
+}
+
+/** Whether a token's user may still act: read on every authenticated request (one indexed point read). */
+export async function accessState(
+  db: D1Db,
+  id: string,
+): Promise<{ suspendedAt: string | null; deletedAt: string | null } | undefined> {
+  return db
+    .select({ suspendedAt: users.suspendedAt, deletedAt: users.deletedAt })
+    .from(users)
+    .where(eq(users.id, id))
+    .get();
 }

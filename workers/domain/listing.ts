@@ -17,6 +17,16 @@ export interface ListedProperty {
   updatedAt: string;
   /** The first of its photos, if it has any. */
   coverPhotoId?: string | null;
+  hiddenAt?: string | null;
+  ownerSuspendedAt?: string | null;
+}
+
+/**
+ * Whether a property is on show to the public (search, its page, booking): its owner keeps it
+ * active, no admin hid it, and its owner is not suspended. The one definition every path uses.
+ */
+export function isListed(p: { status: string; hiddenAt?: string | null; ownerSuspendedAt?: string | null }): boolean {
+  return p.status === "active" && !p.hiddenAt && !p.ownerSuspendedAt;
 }
 export type RentalMode = "monthly" | "nightly";
 
@@ -80,7 +90,7 @@ export function listingOf(property: ListedProperty, room: ListedRoom): Listing {
     currency: room.currency,
     capacity: room.capacity,
     amenities: property.amenities,
-    active: property.status === "active" && room.status === "active",
+    active: isListed(property) && room.status === "active",
     sourceVersion: property.updatedAt > room.updatedAt ? property.updatedAt : room.updatedAt,
     type: property.type,
     description: property.description,

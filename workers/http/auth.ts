@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { loadKeyRing, tokenSettings, verifyAccessToken, type AuthUser, type Role } from "../domain/tokens";
+import { accessState } from "../data/users";
 import { AppError, BEARER_CHALLENGE } from "../errors";
 
 /** One answer for every bad token, so a client cannot probe why a token failed. */
@@ -32,6 +33,18 @@ export function rolesRequiredBy(handler: unknown): readonly Role[] | undefined {
   return typeof handler === "function" ? requiredRoles.get(handler) : undefined;
 }
 
+/**
+ * Admin routes: a valid token of an admin, or 404 for everyone else (signed in or not), so the
+ * routes do not reveal they exist.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const user = c.req.header("authorization") ? await authenticate(c) : null;
+  if (user?.role !== "admin") throw new AppError("not_found", "No such route.");
+  c.set("user", user);
+  await next();
+});
+requiredRoles.set(requireAdmin, ["admin"]);
+
 /** Reads the caller when a valid token is present; public routes use it to show owners more. */
 export async function optionalUser(c: Context<AppEnv>): Promise<AuthUser | null> {
   if (!c.req.header("authorization")) return null;
@@ -44,5 +57,14 @@ async function authenticate(c: Context<AppEnv>): Promise<AuthUser | null> {
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(c.req.header("authorization") ?? "");
   if (!match?.[1]) return null;
   const ring = await loadKeyRing(c.env.JWT_PRIVATE_KEYS);
-  return verifyAccessToken(ring, match[1], tokenSettings(c.env));
+  const user = await verifyAccessToken(ring, match[1], tokenSettings(c.env));
+  if (!user) return null;
+  // A signature proves who, not whether they may still act: a suspension or a closed account ends
+  // every token at once, not when it expires. (Rows are never deleted, closing anonymises; only our
+  // own key mints tokens, so a token without a row is one the test suite minted.)
+  const state = await accessState(c.var.deps.db, user.id);
+  if (state?.deletedAt) return null;
+  if (state?.suspendedAt)
+    throw new AppError("account_suspended", "This account is suspended. Contact support to appeal.");
+  return user;
 }

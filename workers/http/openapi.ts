@@ -78,6 +78,11 @@ const TAGS = [
   { name: "rent", description: "Leases, their invoices and ledger statement, rent payments, late fees, deposits." },
   { name: "payments", description: "Stripe's webhooks (signature-verified)." },
   { name: "ops", description: "Health of the service and its stores." },
+  {
+    name: "admin",
+    description:
+      "Moderation (suspend users, hide properties, delete reviews), the append-only audit log, and platform figures. Admins only: 404 for everyone else.",
+  },
 ];
 
 /** Names for generated clients, stable across path changes; a route may set its own `operationId` instead. */

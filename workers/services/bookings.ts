@@ -21,6 +21,7 @@ import {
 } from "../data/bookings";
 import { findRoom } from "../data/catalog";
 import type { D1Db } from "../data/d1";
+import { suspendedAmong } from "../data/users";
 import { toPage } from "../domain/cursor";
 import { todayIn } from "../domain/dates";
 import { roomOfBooking } from "../domain/ids";
@@ -325,10 +326,32 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
   const [first, ...rest] = snapshots.map((b) => insertBooking(db, rowOf(b)));
   if (!first) return new Set();
   await db.batch([first, ...rest]);
-  const outcomes = await Promise.allSettled(snapshots.map((b) => attachNewPayment(deps, b)));
-  const failed = new Set(snapshots.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id));
+  // A hold placed just before its tenant's or landlord's suspension reaches the read model after it:
+  // it is released here instead of being offered a payment.
+  const barred = await suspendedAmong(db, [...new Set(snapshots.flatMap((b) => [b.tenantId, b.landlordId]))]);
+  const isBarred = (b: BookingSnapshot) => barred.has(b.tenantId) || barred.has(b.landlordId);
+  const released = await Promise.allSettled(
+    snapshots
+      .filter(isBarred)
+      .map((b) =>
+        failBooking(
+          deps,
+          { bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, paymentIntentId: null },
+          "cancelled",
+        ),
+      ),
+  );
+  const open = snapshots.filter((b) => !isBarred(b));
+  const outcomes = await Promise.allSettled(open.map((b) => attachNewPayment(deps, b)));
+  const failed = new Set([
+    ...open.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id),
+    ...snapshots
+      .filter(isBarred)
+      .filter((_, i) => released[i]!.status === "rejected")
+      .map((b) => b.id),
+  ]);
   const updates = outcomes.flatMap((o, i) =>
-    o.status === "fulfilled" ? [paymentIntentUpdate(db, snapshots[i]!.id, o.value.paymentIntentId)] : [],
+    o.status === "fulfilled" ? [paymentIntentUpdate(db, open[i]!.id, o.value.paymentIntentId)] : [],
   );
   const [u, ...us] = updates;
   if (u) await db.batch([u, ...us]);

@@ -27,6 +27,7 @@ import { countLiveLeases } from "../data/room-leases";
 import { toPage } from "../domain/cursor";
 import { daysBetween } from "../domain/dates";
 import { newId } from "../domain/ids";
+import { isListed } from "../domain/listing";
 import type { AuthUser } from "../domain/tokens";
 import { newEvent, publish } from "../outbox";
 import { AppError } from "../errors";
@@ -54,6 +55,9 @@ export async function createProperty(deps: Deps, owner: AuthUser, input: CreateP
     amenities: input.amenities,
     timezone: input.timezone,
     status: "active",
+    hiddenAt: null,
+    hiddenReason: null,
+    ownerSuspendedAt: null,
     createdAt: now(),
     updatedAt: now(),
   };
@@ -61,10 +65,15 @@ export async function createProperty(deps: Deps, owner: AuthUser, input: CreateP
   return toPropertyView(row);
 }
 
-/** A property as `viewer` may see it: archived ones only for their owner. */
+/** Whether `viewer` may see a property: anyone while it is listed; its owner and admins always. */
+export function seesProperty(row: PropertyRow, viewer: AuthUser | null | undefined): boolean {
+  return isListed(row) || row.ownerId === viewer?.id || viewer?.role === "admin";
+}
+
+/** A property as `viewer` may see it: archived, hidden or suspended ones only for their owner (and admins). */
 export async function getProperty(deps: Deps, viewer: AuthUser | null, id: string): Promise<PropertyView> {
   const row = await findProperty(deps.db, id);
-  if (!row || (row.status === "archived" && row.ownerId !== viewer?.id)) throw notFound("property");
+  if (!row || !seesProperty(row, viewer)) throw notFound("property");
   return toPropertyView(row);
 }
 
@@ -172,8 +181,8 @@ export async function createRoom(
 export async function getRoom(deps: Deps, viewer: AuthUser | null, id: string): Promise<RoomView> {
   const found = await findRoom(deps.db, id);
   if (!found) throw notFound("room");
-  const hidden = found.room.status === "archived" || found.property.status === "archived";
-  if (hidden && found.property.ownerId !== viewer?.id) throw notFound("room");
+  const shown = found.room.status === "active" && isListed(found.property);
+  if (!shown && found.property.ownerId !== viewer?.id && viewer?.role !== "admin") throw notFound("room");
   return toRoomView(found.room);
 }
 
@@ -250,7 +259,7 @@ export async function listRooms(
 ) {
   const property = await findProperty(deps.db, propertyId);
   const isOwner = property?.ownerId === viewer?.id;
-  if (!property || (property.status === "archived" && !isOwner)) throw notFound("property");
+  if (!property || !seesProperty(property, viewer)) throw notFound("property");
   const page = toPage(await queryRooms(deps.db, propertyId, isOwner, q.cursor, q.limit), q.limit);
   return { items: page.items.map(toRoomView), nextCursor: page.nextCursor };
 }
@@ -322,6 +331,9 @@ export function toPropertyView(r: PropertyRow): PropertyView {
     amenities: r.amenities,
     timezone: r.timezone,
     status: r.status,
+    ...((r.hiddenAt || r.ownerSuspendedAt) && {
+      moderation: { hiddenAt: r.hiddenAt, reason: r.hiddenReason, ownerSuspended: r.ownerSuspendedAt !== null },
+    }),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

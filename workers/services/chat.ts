@@ -5,6 +5,7 @@ import { randomToken, sha256Hex } from "../domain/ids";
 import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
+import { isListed } from "../domain/listing";
 
 /** A ticket opens one socket within this time, once. */
 export const TICKET_TTL_MS = 60_000;
@@ -24,7 +25,7 @@ async function partyOf(deps: Deps, user: AuthUser, roomId: string): Promise<Chat
   if (!found) throw new AppError("not_found", "No such room.");
   const landlordId = found.property.ownerId;
   if (user.id === landlordId) return { userId: user.id, party: "landlord", roomId, landlordId };
-  const listed = found.room.status === "active" && found.property.status === "active";
+  const listed = found.room.status === "active" && isListed(found.property);
   if (user.role !== "tenant" || !listed) throw new AppError("not_found", "No such room.");
   return { userId: user.id, party: "tenant", roomId, landlordId };
 }

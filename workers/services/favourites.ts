@@ -5,11 +5,12 @@ import { encodeKeyCursor, type KeyCursor } from "../domain/cursor";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { log } from "../log";
+import { isListed } from "../domain/listing";
 
 /** Saves an active property for the tenant: true when newly saved (201), false when it already was (204). */
 export async function saveFavourite(deps: Deps, tenantId: string, propertyId: string): Promise<boolean> {
   const property = await findProperty(deps.db, propertyId);
-  if (!property || property.status !== "active") throw new AppError("not_found", "No such property.");
+  if (!property || !isListed(property)) throw new AppError("not_found", "No such property.");
   const created = await addFavourite(deps.db, tenantId, propertyId);
   if (created) await recordInteraction(deps.db, tenantId, "favourite", propertyId);
   return created;

@@ -81,6 +81,8 @@ export async function login(
   }
   // Only an account with failures on record has anything to clear: no write on an ordinary sign-in.
   if (failures) await clearLoginFailures(deps.db, user.id);
+  // Told only to whoever knows the password: a suspension is no secret from its owner.
+  if (user.suspendedAt) throw suspended();
   if (needsRehash(user.passwordHash)) await updatePasswordHash(deps.db, user.id, await hashPassword(input.password));
   if (user.mfaEnabledAt)
     throw new AppError("mfa_required", "Enter the code from your authenticator app.", {
@@ -88,6 +90,8 @@ export async function login(
     });
   return openSession(deps, user, undefined, client);
 }
+
+const suspended = () => new AppError("account_suspended", "This account is suspended. Contact support to appeal.");
 
 /** The second step of a two-factor sign-in. */
 export async function loginWithMfa(
@@ -146,6 +150,7 @@ export async function refresh(deps: Deps, token: string): Promise<SessionView> {
   }
   const user = await findUser(deps.db, row.userId);
   if (!user || user.deletedAt) throw invalid;
+  if (user.suspendedAt) throw suspended();
   await touchFamily(deps.db, row.familyId, now);
   return openSession(deps, user, row.familyId);
 }

@@ -16,6 +16,7 @@ import { photoPath } from "../domain/listing";
 import type { AuthUser } from "../domain/tokens";
 import { AppError } from "../errors";
 import { newEvent, publish } from "../outbox";
+import { isListed } from "../domain/listing";
 
 const noPhoto = () => new AppError("not_found", "No such photo.");
 const noProperty = () => new AppError("not_found", "No such property.");
@@ -128,7 +129,7 @@ export async function photoFile(deps: Deps, viewer: AuthUser | null, photoId: st
   const photo = await findPhoto(deps.db, photoId);
   if (!photo) throw noPhoto();
   const property = await findProperty(deps.db, photo.propertyId);
-  const listed = property?.status === "active";
+  const listed = property !== undefined && isListed(property);
   if (!property || (!listed && viewer?.id !== property.ownerId)) throw noPhoto();
   const object = await deps.env.MEDIA.get(photo.objectKey, { onlyIf: headers, range: headers });
   if (!object) throw noPhoto();
@@ -179,7 +180,7 @@ async function ownedProperty(deps: Deps, owner: AuthUser, id: string): Promise<P
 
 async function visibleProperty(deps: Deps, viewer: AuthUser | null, id: string): Promise<PropertyRow> {
   const row = await findProperty(deps.db, id);
-  if (!row || (row.status !== "active" && viewer?.id !== row.ownerId)) throw noProperty();
+  if (!row || (!isListed(row) && viewer?.id !== row.ownerId)) throw noProperty();
   return row;
 }
 

@@ -8,6 +8,7 @@ import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { visibleBooking } from "./bookings";
+import { isListed } from "../domain/listing";
 
 /** How long after a stay ends its parties may review it; both reviews show when both are in, or then. */
 export const REVIEW_WINDOW_DAYS = 14;
@@ -76,7 +77,7 @@ export async function bookingReviews(deps: Deps, viewer: AuthUser, bookingId: st
 /** What tenants said of a property (visible reviews only), newest first, with the average and count. */
 export async function listPropertyReviews(deps: Deps, propertyId: string, q: { limit: number; cursor: string | null }) {
   const property = await findProperty(deps.db, propertyId);
-  if (!property || property.status !== "active") throw new AppError("not_found", "No such property.");
+  if (!property || !isListed(property)) throw new AppError("not_found", "No such property.");
   const now = new Date().toISOString();
   const [rows, rating] = await Promise.all([
     propertyReviews(deps.db, propertyId, now, q.cursor, q.limit),

@@ -1,13 +1,14 @@
 import type { RoomTerms } from "../../durable-objects/room-calendar";
 import type { Deps } from "../deps";
 import { findRoom, type PropertyRow, type RoomRow } from "../data/catalog";
+import { isListed } from "../domain/listing";
 import { AppError } from "../errors";
 
 /** What a room's calendar needs to decide and price bookings alone, from the catalog's rows. */
 export function termsOf(room: RoomRow, property: PropertyRow): RoomTerms {
   return {
     version: property.updatedAt > room.updatedAt ? property.updatedAt : room.updatedAt,
-    active: room.status === "active" && property.status === "active",
+    active: room.status === "active" && isListed(property),
     roomId: room.id,
     propertyId: property.id,
     ownerId: property.ownerId,

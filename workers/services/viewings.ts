@@ -9,6 +9,7 @@ import type { ViewingHours } from "../domain/viewing-slots";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { syncRoomTerms } from "./room-terms";
+import { isListed } from "../domain/listing";
 
 const noRoom = () => new AppError("not_found", "No such room.");
 const noViewing = () => new AppError("not_found", "No such viewing.");
@@ -35,7 +36,7 @@ async function ownRoom(deps: Deps, landlord: AuthUser, roomId: string) {
 
 async function listedRoom(deps: Deps, roomId: string) {
   const found = await findRoom(deps.db, roomId);
-  if (!found || found.room.status !== "active" || found.property.status !== "active") throw noRoom();
+  if (!found || found.room.status !== "active" || !isListed(found.property)) throw noRoom();
   return found;
 }
 

@@ -1,0 +1,171 @@
+import { appendAudit, auditPage, type AuditRow } from "../data/audit";
+import {
+  findProperty,
+  ownerSuspensionUpdate,
+  propertiesOfOwner,
+  propertyUpdate,
+  roomsOfProperty,
+  type PropertyRow,
+} from "../data/catalog";
+import { liveHoldsOf } from "../data/bookings";
+import { outboxInsert } from "../data/outbox";
+import { withPg } from "../data/pg";
+import { revokeFamiliesOf } from "../data/refresh-tokens";
+import { deleteReviewRow, findReview } from "../data/reviews";
+import { findUser, suspensionUpdate } from "../data/users";
+import type { AuthUser } from "../domain/tokens";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+import { log } from "../log";
+import { newEvent, publish } from "../outbox";
+import { failBooking } from "./bookings";
+import { pushRoomTerms } from "./room-terms";
+
+/**
+ * Moderation. Every action is first appended to the audit log in Postgres (who, what, why, when):
+ * with Postgres down nothing changes (503), so no action goes unrecorded. Each action is idempotent,
+ * so an admin who retries after a failure half way finishes it (and the log shows both attempts).
+ */
+
+const now = () => new Date().toISOString();
+
+async function audit(deps: Deps, admin: AuthUser, action: string, subject: string, detail: Record<string, unknown>) {
+  await withPg(deps.env, (pg) => appendAudit(pg, { actorId: admin.id, action, subject, detail }));
+}
+
+/**
+ * Suspends a user: their access tokens stop working on the next request (auth checks the row), their
+ * sessions are revoked, their listings leave search and refuse bookings, and open holds they placed
+ * or that sit on their rooms are released.
+ */
+export async function suspendUser(deps: Deps, admin: AuthUser, userId: string, reason: string) {
+  const user = await findUser(deps.db, userId);
+  if (!user || user.deletedAt) throw new AppError("not_found", "No such user.");
+  if (user.id === admin.id) throw new AppError("conflict", "An admin cannot suspend their own account.");
+  await audit(deps, admin, "user.suspend", userId, { reason });
+  const at = user.suspendedAt ?? now();
+  await deps.db.batch([suspensionUpdate(deps.db, userId, { at, reason }), ownerSuspensionUpdate(deps.db, userId, at)]);
+  await revokeFamiliesOf(deps.db, userId, at);
+  const properties = await relist(deps, userId);
+  const releasedHolds = await releaseHolds(deps, userId);
+  return { userId, suspendedAt: at, reason, releasedHolds, properties };
+}
+
+/** Lifts a suspension: the user may sign in again (their old sessions stay revoked), their listings return. */
+export async function unsuspendUser(deps: Deps, admin: AuthUser, userId: string, reason: string) {
+  const user = await findUser(deps.db, userId);
+  if (!user || user.deletedAt) throw new AppError("not_found", "No such user.");
+  await audit(deps, admin, "user.unsuspend", userId, { reason });
+  await deps.db.batch([suspensionUpdate(deps.db, userId, null), ownerSuspensionUpdate(deps.db, userId, null)]);
+  const properties = await relist(deps, userId);
+  return { userId, suspendedAt: null, reason: null, releasedHolds: 0, properties };
+}
+
+/** Hides a property from search and every public view, and its rooms refuse bookings; its owner still sees it. */
+export async function hideProperty(deps: Deps, admin: AuthUser, propertyId: string, reason: string) {
+  const property = await findProperty(deps.db, propertyId);
+  if (!property) throw new AppError("not_found", "No such property.");
+  await audit(deps, admin, "property.hide", propertyId, { reason });
+  const hiddenAt = property.hiddenAt ?? now();
+  await moderate(deps, { ...property, hiddenAt, hiddenReason: reason, updatedAt: now() });
+  return { propertyId, hiddenAt, reason };
+}
+
+export async function unhideProperty(deps: Deps, admin: AuthUser, propertyId: string, reason: string) {
+  const property = await findProperty(deps.db, propertyId);
+  if (!property) throw new AppError("not_found", "No such property.");
+  await audit(deps, admin, "property.unhide", propertyId, { reason });
+  await moderate(deps, { ...property, hiddenAt: null, hiddenReason: null, updatedAt: now() });
+  return { propertyId, hiddenAt: null, reason: null };
+}
+
+/** Removes a review for good (ratings are computed from the rows, so they follow at once). */
+export async function deleteReview(deps: Deps, admin: AuthUser, reviewId: string, reason: string | undefined) {
+  const review = await findReview(deps.db, reviewId);
+  if (!review) throw new AppError("not_found", "No such review.");
+  await audit(deps, admin, "review.delete", reviewId, {
+    reason: reason ?? null,
+    propertyId: review.propertyId,
+    authorId: review.authorId,
+    rating: review.rating,
+  });
+  await deleteReviewRow(deps.db, reviewId);
+}
+
+/** The audit log, newest first; `cursor` is the sequence number of the last entry seen. */
+export async function listAudit(deps: Deps, q: { limit: number; cursor?: string; action?: string; subject?: string }) {
+  const rows = await withPg(deps.env, (pg) =>
+    auditPage(pg, {
+      limit: q.limit,
+      ...(q.cursor && { before: Number(q.cursor) }),
+      ...(q.action && { action: q.action }),
+      ...(q.subject && { subject: q.subject }),
+    }),
+  );
+  const items = rows.slice(0, q.limit).map(auditView);
+  return { items, nextCursor: rows.length > q.limit ? items.at(-1)!.id : null };
+}
+
+function auditView(r: AuditRow) {
+  const detail = (r.detail ?? {}) as Record<string, unknown>;
+  return {
+    id: String(r.id),
+    actorId: r.actorId,
+    action: r.action,
+    subject: r.subject,
+    reason: typeof detail.reason === "string" ? detail.reason : null,
+    detail,
+    at: r.at.toISOString(),
+  };
+}
+
+/** Writes a moderated property with its listing event, then tells its rooms' calendars. */
+async function moderate(deps: Deps, next: PropertyRow): Promise<void> {
+  const event = newEvent("listing.changed", { propertyId: next.id, reason: "moderated" });
+  await deps.db.batch([
+    propertyUpdate(deps.db, next.id, {
+      hiddenAt: next.hiddenAt,
+      hiddenReason: next.hiddenReason,
+      updatedAt: next.updatedAt,
+    }),
+    outboxInsert(deps.db, event),
+  ]);
+  await publish(deps.env, deps.db, [event]);
+  await pushTerms(deps, next);
+}
+
+/** After an owner's suspension changed: each of their properties re-listed (or delisted), its calendars told. */
+async function relist(deps: Deps, ownerId: string): Promise<number> {
+  const owned = await propertiesOfOwner(deps.db, ownerId);
+  if (owned.length === 0) return 0;
+  const events = owned.map((p) => newEvent("listing.changed", { propertyId: p.id, reason: "moderated" }));
+  const [first, ...rest] = events.map((e) => outboxInsert(deps.db, e));
+  await deps.db.batch([first!, ...rest]);
+  await publish(deps.env, deps.db, events);
+  for (const property of owned) await pushTerms(deps, property);
+  return owned.length;
+}
+
+async function pushTerms(deps: Deps, property: PropertyRow): Promise<void> {
+  const rooms = await roomsOfProperty(deps.db, property.id);
+  await Promise.all(rooms.map((room) => pushRoomTerms(deps, room, property)));
+}
+
+/** Ends the holds the user placed or that sit on their rooms; one that fails is logged and left to expire. */
+async function releaseHolds(deps: Deps, userId: string): Promise<number> {
+  const holds = await liveHoldsOf(deps.db, userId);
+  const done = await Promise.allSettled(
+    holds.map((b) =>
+      failBooking(
+        deps,
+        { bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, paymentIntentId: b.paymentIntentId },
+        "cancelled",
+      ),
+    ),
+  );
+  done.forEach((d, i) => {
+    if (d.status === "rejected")
+      log("warn", "suspension_hold_release_failed", { bookingId: holds[i]!.id, err: d.reason });
+  });
+  return done.filter((d) => d.status === "fulfilled").length;
+}
