@@ -38,9 +38,17 @@ app.use(
   "*",
   cors({
     origin: (origin, c: Context<AppEnv>) => (allowedOrigins(c.env).includes(origin) ? origin : null),
-    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "x-roomline-client"],
+    allowHeaders: [
+      "authorization",
+      "content-type",
+      "idempotency-key",
+      "x-request-id",
+      "x-roomline-client",
+      "x-d1-bookmark",
+      "traceparent",
+    ],
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    exposeHeaders: ["x-request-id", "retry-after"],
+    exposeHeaders: ["x-request-id", "retry-after", "x-d1-bookmark", "x-trace-id", "traceparent"],
     maxAge: 600,
   }),
 );

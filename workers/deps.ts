@@ -1,4 +1,4 @@
-import { d1, type D1Db } from "./data/d1";
+import { d1, d1Session, type D1Db } from "./data/d1";
 
 /** What a use case needs: the bindings and this request's D1 client. */
 export interface Deps {
@@ -8,6 +8,7 @@ export interface Deps {
   waitUntil?: (work: Promise<unknown>) => void;
 }
 
-export function makeDeps(env: Env, waitUntil?: (work: Promise<unknown>) => void): Deps {
-  return { env, db: d1(env), ...(waitUntil && { waitUntil }) };
+/** A request's dependencies; with `session`, its D1 reads go through that Sessions API session. */
+export function makeDeps(env: Env, waitUntil?: (work: Promise<unknown>) => void, session?: D1DatabaseSession): Deps {
+  return { env, db: session ? d1Session(session) : d1(env), ...(waitUntil && { waitUntil }) };
 }

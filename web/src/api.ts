@@ -37,12 +37,22 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-/** fetch with the access token, refreshing it once on a 401. */
+/**
+ * The newest D1 bookmark the API answered (read replication): sent back with every call, so a read
+ * after a write is served by a replica that already has it. Bookmarks of one database compare as strings.
+ */
+let bookmark: string | null = null;
+
+/** fetch with the access token and the bookmark, refreshing the token once on a 401. */
 async function authedFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-  const send = () => {
+  const send = async () => {
     const headers = new Headers(init.headers);
     if (accessToken) headers.set("authorization", `Bearer ${accessToken}`);
-    return fetch(input, { ...init, headers });
+    if (bookmark) headers.set("x-d1-bookmark", bookmark);
+    const res = await fetch(input, { ...init, headers });
+    const next = res.headers.get("x-d1-bookmark");
+    if (next && (!bookmark || next > bookmark)) bookmark = next;
+    return res;
   };
   const res = await send();
   if (res.status === 401 && accessToken && (await refreshSession())) return send();

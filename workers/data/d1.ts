@@ -17,6 +17,15 @@ export function d1(env: Env): D1Db {
   return db;
 }
 
+/**
+ * The drizzle client over one request's D1 Sessions API session (read replication): its queries go
+ * to a replica at least as fresh as the session's bookmark, writes to the primary. A session has
+ * the binding's prepare and batch, all drizzle's D1 driver calls.
+ */
+export function d1Session(session: D1DatabaseSession): D1Db {
+  return drizzle(session as unknown as D1Database, { schema }) as D1Db;
+}
+
 const dialect = new SQLiteSyncDialect();
 
 /**

@@ -5,6 +5,18 @@ import { log } from "../log";
 import { newTraceId, traceIdOf, traceparent, withTrace } from "../trace";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** What D1 bookmarks look like (hex groups joined by dashes); anything else is ignored, never sent to D1. */
+const SANE_BOOKMARK = /^[0-9a-f]{1,64}(-[0-9a-f]{1,64}){0,7}$/i;
+
+/**
+ * Where a request's D1 session starts. A read: after the client's bookmark (so it sees its own
+ * writes), else at the nearest replica. Anything that may write: at the primary, which is fresher
+ * than any bookmark, so the checks before a write read the latest rows.
+ */
+export function sessionStart(method: string, bookmark: string | undefined): string {
+  if (method !== "GET" && method !== "HEAD") return "first-primary";
+  return bookmark && SANE_BOOKMARK.test(bookmark) ? bookmark : "first-unconstrained";
+}
 
 /**
  * Gives every request an id (echoing a sane inbound `x-request-id`), its trace (an inbound W3C
@@ -15,9 +27,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inbound = c.req.header("x-request-id");
   const requestId = inbound && SANE_ID.test(inbound) ? inbound : crypto.randomUUID();
   c.set("requestId", requestId);
+  const session = c.env.DB.withSession(sessionStart(c.req.method, c.req.header("x-d1-bookmark")));
   c.set(
     "deps",
-    makeDeps(c.env, (work) => c.executionCtx.waitUntil(work)),
+    makeDeps(c.env, (work) => c.executionCtx.waitUntil(work), session),
   );
   const traceId = traceIdOf(c.req.header("traceparent")) ?? newTraceId();
   const started = Date.now();
@@ -25,6 +38,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.res.headers.set("x-request-id", requestId);
   c.res.headers.set("x-trace-id", traceId);
   c.res.headers.set("traceparent", traceparent(traceId));
+  const bookmark = session.getBookmark();
+  if (bookmark) c.res.headers.set("x-d1-bookmark", bookmark);
   log("info", "request", {
     requestId,
     method: c.req.method,
