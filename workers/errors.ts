@@ -88,6 +88,8 @@ const DEFAULT_RETRY_AFTER_SECONDS = "5";
 
 /** Writes an RFC 9457 problem+json body; the only place error responses are built. */
 export function problem(c: Context, err: AppError): Response {
+  // The request's metrics count refusals by code (workers/http/request-context.ts).
+  (c as Context<{ Variables: { errorCode: ErrorCode } }>).set("errorCode", err.code);
   return problemResponse(err, (c.get("requestId") as string | undefined) ?? "unknown");
 }
 

@@ -5,7 +5,14 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * this isolate (AsyncLocalStorage), into the events it sends (their `traceId`), and back out in
  * responses, so one booking's log lines share one id from the request to the queue's consumer.
  */
-const current = new AsyncLocalStorage<{ traceId: string }>();
+const current = new AsyncLocalStorage<Work>();
+
+/** The work under way: its trace, and the time it spent waiting on each kind of store (for metrics). */
+interface Work {
+  traceId: string;
+  waited: Record<Waited, number>;
+}
+export type Waited = "pg" | "do";
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 export const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -30,7 +37,29 @@ export function traceparent(traceId: string): string {
 
 /** Runs `work` as part of the trace `traceId`. */
 export function withTrace<T>(traceId: string, work: () => T): T {
-  return current.run({ traceId }, work);
+  return current.run({ traceId, waited: { pg: 0, do: 0 } }, work);
+}
+
+/** The headers that carry the current trace into a call to another service (Stripe). */
+export function traceHeaders(): Record<string, string> {
+  const traceId = currentTraceId();
+  return traceId ? { traceparent: traceparent(traceId) } : {};
+}
+
+/** Times `call` as waiting on `kind` for the work running now. */
+export async function timed<T>(kind: Waited, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await call();
+  } finally {
+    const work = current.getStore();
+    if (work) work.waited[kind] += performance.now() - started;
+  }
+}
+
+/** How long the work running now has waited on each kind of store so far, in ms. */
+export function waitedSoFar(): Record<Waited, number> {
+  return { ...(current.getStore()?.waited ?? { pg: 0, do: 0 }) };
 }
 
 /** The trace id of the work running now, if any. */

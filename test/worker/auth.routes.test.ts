@@ -22,6 +22,8 @@ async function raceWithLateRotation(refreshToken: string, n: number): Promise<Re
   const DB = {
     batch: db.batch.bind(db),
     exec: db.exec.bind(db),
+    // requests read through a Sessions API session: this wrapper is its own session
+    withSession: () => ({ ...DB, getBookmark: () => null }),
     prepare(query: string) {
       const stmt = db.prepare(query);
       if (!/^insert into "refresh_tokens"/i.test(query)) return stmt;

@@ -111,6 +111,7 @@ describe("errors", () => {
         throw sqlError(query);
       },
       batch: () => Promise.reject(sqlError("batch")),
+      withSession: () => ({ ...failing, getBookmark: () => null }),
     };
     const broken = { ...env, DB: failing } as unknown as Env;
     const res = await worker.fetch(new Request("https://api.test/v1/properties"), broken, createExecutionContext());

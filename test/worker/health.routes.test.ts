@@ -19,7 +19,10 @@ describe("GET /health", () => {
   });
 
   it("answers 503 naming D1 when it fails", async () => {
-    const failing = { prepare: () => ({ first: () => Promise.reject(new Error("D1 down")) }) };
+    const failing = {
+      prepare: () => ({ first: () => Promise.reject(new Error("D1 down")) }),
+      withSession: () => ({ ...failing, getBookmark: () => null }),
+    };
     const broken = { ...env, DB: failing } as unknown as Env;
     const res = await worker.fetch(new Request("https://api.test/health"), broken, createExecutionContext());
     expect(res.status).toBe(503);

@@ -23,6 +23,7 @@ import {
   listedLandlord,
   mintTenant,
   signUp,
+  signUpAdmin,
   tokenFor,
   validProperty,
   validRoom,
@@ -476,6 +477,25 @@ describe("operations", () => {
     expectProblem(await checked("GET", photo.body.url), 404, "not_found");
   });
 
+  it("admin", async () => {
+    const admin = await signUpAdmin();
+    const token = admin.accessToken;
+    const { landlord: owner, property } = await landlordWithRoom();
+    const why = { reason: "Contract check" };
+    expect((await checked("POST", `/v1/admin/users/${owner.id}/suspend`, { token, body: why })).status).toBe(200);
+    expect((await checked("POST", `/v1/admin/users/${owner.id}/unsuspend`, { token, body: why })).status).toBe(200);
+    expect((await checked("POST", `/v1/admin/properties/${property.id}/hide`, { token, body: why })).status).toBe(200);
+    expect((await checked("POST", `/v1/admin/properties/${property.id}/unhide`, { token, body: why })).status).toBe(
+      200,
+    );
+    expectProblem(await checked("DELETE", "/v1/admin/reviews/rev_0mh2e5c3a1d9f7k4b", { token }), 404, "not_found");
+    expect((await checked("GET", `/v1/admin/audit?subject=${property.id}`, { token })).body.items).toHaveLength(2);
+    const metrics = await checked("GET", `/v1/admin/metrics?from=${inDays(-1)}&to=${inDays(1)}`, { token });
+    expect(metrics.status).toBe(200);
+    expectProblem(await checked("GET", "/v1/admin/metrics?from=2026-01-01", { token }), 422, "validation_failed");
+    expectProblem(await checked("GET", "/v1/admin/audit", { token: tenant.accessToken }), 404, "not_found");
+  });
+
   it("landlord capacity", async () => {
     const token = landlord.accessToken;
     expect((await checked("GET", "/v1/landlords/me/capacity", { token })).status).toBe(200);
@@ -655,6 +675,7 @@ describe("what the platform answers around every route", () => {
         throw new Error("D1_ERROR: boom");
       },
       batch: () => Promise.reject(new Error("D1_ERROR: boom")),
+      withSession: () => ({ ...failing, getBookmark: () => null }),
     };
     const res = await worker.fetch(
       new Request("https://api.test/v1/properties"),

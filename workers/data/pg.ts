@@ -3,6 +3,7 @@ import { Client } from "pg";
 import { CloudflareSocket } from "pg-cloudflare";
 import * as schema from "../../schema/pg";
 import { AppError } from "../errors";
+import { timed } from "../trace";
 
 export type PgDb = NodePgDatabase<typeof schema>;
 /** A connection or a transaction opened on it: data functions take either, so callers choose the transaction. */
@@ -28,7 +29,11 @@ class EndingSafeSocket extends CloudflareSocket {
  * Runs `work` on a fresh Postgres connection through Hyperdrive and always closes it: Hyperdrive
  * pools the real connections, so a client per unit of work is the intended pattern on Workers.
  */
-export async function withPg<T>(env: Env, work: (db: PgDb, client: Client) => Promise<T>): Promise<T> {
+export function withPg<T>(env: Env, work: (db: PgDb, client: Client) => Promise<T>): Promise<T> {
+  return timed("pg", () => onConnection(env, work));
+}
+
+async function onConnection<T>(env: Env, work: (db: PgDb, client: Client) => Promise<T>): Promise<T> {
   const client = new Client({
     connectionString: env.PG.connectionString,
     connectionTimeoutMillis: 5000,

@@ -24,7 +24,9 @@ const INFO = {
   description:
     "Rooms, bookings, rent and chat. JSON over HTTPS; `Authorization: Bearer <access token>` where a route needs one. " +
     "Errors are `application/problem+json` (RFC 9457) with a stable `code` and the `requestId` that every response also " +
-    "carries as `x-request-id`. Lists are cursor-paginated: `limit` (default 20, at most 100) and the `nextCursor` of the previous page. " +
+    "carries as `x-request-id`. Every response also carries `x-trace-id` and a W3C `traceparent` (an inbound `traceparent`'s trace is kept), " +
+    "and `x-d1-bookmark`: send the newest one back as `x-d1-bookmark` on later requests to read your own writes from a nearby replica. " +
+    "A suspended account's token is refused with 403 `account_suspended`. Lists are cursor-paginated: `limit` (default 20, at most 100) and the `nextCursor` of the previous page. " +
     "Path ids are checked by their shape: a malformed id answers 422 `validation_failed`, a well-formed id of nothing you may see 404.",
   contact: { name: "Roomline API team", url: "https://docs.roomline.dev" },
   license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },

@@ -1,8 +1,10 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { makeDeps } from "../deps";
 import { log } from "../log";
-import { newTraceId, traceIdOf, traceparent, withTrace } from "../trace";
+import { newTraceId, traceIdOf, traceparent, waitedSoFar, withTrace, type Waited } from "../trace";
+import { routePath } from "hono/route";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /** What D1 bookmarks look like (hex groups joined by dashes); anything else is ignored, never sent to D1. */
@@ -34,7 +36,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   );
   const traceId = traceIdOf(c.req.header("traceparent")) ?? newTraceId();
   const started = Date.now();
-  await withTrace(traceId, next);
+  const waited = await withTrace(traceId, async () => {
+    await next();
+    return waitedSoFar();
+  });
   c.res.headers.set("x-request-id", requestId);
   c.res.headers.set("x-trace-id", traceId);
   c.res.headers.set("traceparent", traceparent(traceId));
@@ -47,4 +52,38 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     status: c.res.status,
     ms: Date.now() - started,
   });
+  measure(c.env, {
+    route: routeOf(c),
+    method: c.req.method,
+    status: c.res.status,
+    code: c.get("errorCode") ?? "",
+    ms: Date.now() - started,
+    waited,
+  });
 });
+
+/** The matched route's pattern (never the ids in the path); `unmatched` when only middleware matched. */
+function routeOf(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path.endsWith("*") ? "unmatched" : path;
+}
+
+/**
+ * One Analytics Engine data point per request (docs/operations.md has the queries): route, method,
+ * status class and error code; latency, status, time waiting on Postgres and on Durable Objects.
+ * Fire and forget: a write never waits and never fails the request.
+ */
+function measure(
+  env: Env,
+  m: { route: string; method: string; status: number; code: string; ms: number; waited: Record<Waited, number> },
+): void {
+  try {
+    env.METRICS?.writeDataPoint({
+      indexes: [m.route.slice(0, 96)],
+      blobs: [m.route, m.method, `${Math.floor(m.status / 100)}xx`, m.code],
+      doubles: [m.ms, m.status, Math.round(m.waited.pg), Math.round(m.waited.do)],
+    });
+  } catch (err) {
+    log("warn", "metrics_write_failed", { err: String(err) });
+  }
+}

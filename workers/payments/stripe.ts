@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { AppError } from "../errors";
+import { traceHeaders } from "../trace";
 
 const clients = new Map<string, Stripe>();
 
@@ -23,7 +24,8 @@ function buildClient(env: Env): Stripe {
   return new Stripe(env.STRIPE_SECRET_KEY, {
     // The global fetch, looked up at each call rather than captured once: this client outlives the
     // request that built it, and whatever fetch the runtime offers then (tests' included) is the one used.
-    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
+    // Each call carries the trace of the work that makes it (`traceparent`), so Stripe's request log and ours line up.
+    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, withTraceHeader(init))),
     maxNetworkRetries: 2,
     // Stripe's own default is 80 s; a booking waits at most 30 s before giving up and compensating.
     timeout: 30_000,
@@ -33,6 +35,14 @@ function buildClient(env: Env): Stripe {
       protocol: base.protocol === "https:" ? ("https" as const) : ("http" as const),
     }),
   });
+}
+
+function withTraceHeader(init: RequestInit | undefined): RequestInit {
+  const trace = traceHeaders();
+  if (!trace.traceparent) return init ?? {};
+  const headers = new Headers(init?.headers);
+  headers.set("traceparent", trace.traceparent);
+  return { ...init, headers };
 }
 
 const crypto = Stripe.createSubtleCryptoProvider();
