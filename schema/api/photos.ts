@@ -33,8 +33,8 @@ export const UpdatePhoto = z
 export const PropertyPhotoParams = z.object({ id: idOf("prop"), photoId: idOf("pho") });
 
 export const PhotoQuery = z.object({
-  w: z
-    .enum(["320", "640", "1280"])
-    .optional()
-    .openapi({ description: "A width; served as the original until an image resizer is configured" }),
+  w: z.enum(["320", "640", "1280"]).optional().openapi({
+    description:
+      "A width in pixels: the photo resized to it (same type, made once and kept), or the original when it is no wider or no resizer (Images binding) is configured",
+  }),
 });

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { contains, jpeg, png, SECRET, webp } from "../fixtures/images";
+import { contains, decodablePng, jpeg, png, pngSize, SECRET, webp } from "../fixtures/images";
 import { call, eventually, json, landlordWithRoom, signUp, uniqueIp } from "./helpers";
 
 /** Sends image bytes as a photo upload (Content-Length from the bytes, as every client sends it). */
@@ -17,6 +17,39 @@ function upload(propertyId: string, token: string, bytes: Uint8Array, contentTyp
 async function objectCount(propertyId: string): Promise<number> {
   return (await env.MEDIA.list({ prefix: `photos/${propertyId}/` })).objects.length;
 }
+
+describe("photo sizes (?w=, the Images binding)", () => {
+  it("serves a narrower copy made once and kept in R2, the original when no narrower, and deletes both", async () => {
+    const { landlord, property } = await landlordWithRoom();
+    const original = await decodablePng(800, 400);
+    const photo = await json(await upload(property.id, landlord.accessToken, original, "image/png"));
+
+    const small = await call("GET", `${photo.url}?w=320`);
+    expect(small.status).toBe(200);
+    expect(small.headers.get("content-type")).toBe("image/png");
+    expect(small.headers.get("cache-control")).toContain("immutable");
+    const bytes = new Uint8Array(await small.arrayBuffer());
+    expect(pngSize(bytes)).toEqual({ width: 320, height: 160 });
+    expect(Number(small.headers.get("content-length"))).toBe(bytes.byteLength);
+    const kept = await env.MEDIA.list({ prefix: `photos/${property.id}/` });
+    expect(kept.objects.map((o) => o.key).filter((k) => k.endsWith("@w320"))).toHaveLength(1);
+    // the second request is the kept copy: same ETag, revalidates to 304, ranges work on it
+    const again = await call("GET", `${photo.url}?w=320`, { headers: { "if-none-match": small.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    expect((await call("GET", `${photo.url}?w=320`, { headers: { range: "bytes=0-7" } })).status).toBe(206);
+
+    // wider than the photo: the original itself
+    const wide = await call("GET", `${photo.url}?w=1280`);
+    expect(new Uint8Array(await wide.arrayBuffer())).toEqual(original);
+    expect((await call("GET", `${photo.url}?w=999`)).status).toBe(422);
+
+    expect(
+      (await call("DELETE", `/v1/properties/${property.id}/photos/${photo.id}`, { token: landlord.accessToken }))
+        .status,
+    ).toBe(204);
+    expect((await env.MEDIA.list({ prefix: `photos/${property.id}/` })).objects).toHaveLength(0);
+  });
+});
 
 describe("property photos", () => {
   it("stores a JPEG, PNG and WebP with their sizes, serves them without the location they carried", async () => {

@@ -115,7 +115,14 @@ export const photoRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const file = await photos.photoFile(c.var.deps, await optionalUser(c), c.req.valid("param").id, c.req.raw.headers);
+    const { w } = c.req.valid("query");
+    const file = await photos.photoFile(
+      c.var.deps,
+      await optionalUser(c),
+      c.req.valid("param").id,
+      c.req.raw.headers,
+      w ? (Number(w) as photos.PhotoWidth) : undefined,
+    );
     const headers = Object.fromEntries(file.headers);
     return file.status === 304 ? c.body(null, 304, headers) : c.body(file.body, file.status, headers);
   },

@@ -117,21 +117,55 @@ export async function deletePhoto(deps: Deps, owner: AuthUser, propertyId: strin
   const photo = await photoOf(deps, propertyId, photoId);
   const event = newEvent("listing.changed", { propertyId, reason: "photos_changed" });
   await deps.db.batch([deletePhotoStatement(deps.db, photo.id), outboxInsert(deps.db, event)]);
-  await deps.env.MEDIA.delete(photo.objectKey);
+  await deps.env.MEDIA.delete([photo.objectKey, ...WIDTHS.map((w) => variantKey(photo.objectKey, w))]);
   await publish(deps.env, deps.db, [event]);
+}
+
+/** The widths a photo is offered at (`?w=`); each is made once, on first request, and kept in R2. */
+export const WIDTHS = [320, 640, 1280] as const;
+export type PhotoWidth = (typeof WIDTHS)[number];
+const variantKey = (objectKey: string, width: PhotoWidth) => `${objectKey}@w${width}`;
+
+/**
+ * The R2 key to serve for `photo` at `width`: the original when no width is asked, when it is no
+ * wider already, or without an Images binding; otherwise its variant, made now if it is not in R2
+ * yet (the Images binding resizes, keeping the type; a concurrent first request makes it twice,
+ * harmlessly: the same bytes under the same key).
+ */
+async function keyAt(env: Env, photo: PhotoRow, width: PhotoWidth | undefined): Promise<string> {
+  const images = (env as Partial<Pick<Env, "IMAGES">>).IMAGES;
+  if (!width || !images || width >= photo.width) return photo.objectKey;
+  const key = variantKey(photo.objectKey, width);
+  if (await env.MEDIA.head(key)) return key;
+  const original = await env.MEDIA.get(photo.objectKey);
+  if (!original) return photo.objectKey;
+  const resized = await images
+    .input(original.body)
+    .transform({ width })
+    .output({ format: photo.contentType as "image/jpeg" | "image/png" | "image/webp" });
+  await env.MEDIA.put(key, await new Response(resized.image()).arrayBuffer(), {
+    httpMetadata: { contentType: photo.contentType },
+  });
+  return key;
 }
 
 /**
  * A photo's bytes as R2 has them, honouring If-None-Match (304) and Range (206): public and
  * immutable for a listed property (an id is never reused), private for its owner otherwise.
  */
-export async function photoFile(deps: Deps, viewer: AuthUser | null, photoId: string, headers: Headers) {
+export async function photoFile(
+  deps: Deps,
+  viewer: AuthUser | null,
+  photoId: string,
+  headers: Headers,
+  width?: PhotoWidth,
+) {
   const photo = await findPhoto(deps.db, photoId);
   if (!photo) throw noPhoto();
   const property = await findProperty(deps.db, photo.propertyId);
   const listed = property !== undefined && isListed(property);
   if (!property || (!listed && viewer?.id !== property.ownerId)) throw noPhoto();
-  const object = await deps.env.MEDIA.get(photo.objectKey, { onlyIf: headers, range: headers });
+  const object = await deps.env.MEDIA.get(await keyAt(deps.env, photo, width), { onlyIf: headers, range: headers });
   if (!object) throw noPhoto();
   const out = new Headers({
     "content-type": photo.contentType,
