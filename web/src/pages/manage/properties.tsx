@@ -58,7 +58,8 @@ function PropertyList() {
                 <a {...linkProps(`/manage/${p.id}`)}>{p.title}</a>
               </h2>
               <p class="muted">
-                {p.address.city} · {p.status === "archived" ? "Archived" : "Active"}
+                {p.address.city} ·{" "}
+                {p.status === "archived" ? "Archived" : p.moderation ? "Hidden by Roomline" : "Active"}
               </p>
             </li>
           ))}

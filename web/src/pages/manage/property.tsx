@@ -38,6 +38,14 @@ function PropertyScreen({ id }: { id: string }) {
               go on.
             </p>
           )}
+          {p.moderation && (
+            <p class="notice" role="alert">
+              {p.moderation.ownerSuspended
+                ? "Your account is suspended: this property is out of search and takes no bookings."
+                : `Roomline has hidden this property from search and bookings: ${p.moderation.reason ?? "no reason given"}.`}{" "}
+              Its bookings and leases go on.
+            </p>
+          )}
           <PropertyDetails property={p} />
           <PhotoManager propertyId={p.id} />
           <Rooms property={p} />
