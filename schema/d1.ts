@@ -569,6 +569,8 @@ export const reviews = sqliteTable(
     comment: text("comment").notNull(),
     publishedAt: text("published_at"),
     windowEndsAt: text("window_ends_at").notNull(),
+    /** Removed by an admin: its text is gone and it shows nowhere, and the row stays so it cannot be written again. */
+    removedAt: text("removed_at"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [

@@ -92,7 +92,8 @@ app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).o
 app.route("/", web);
 
 app.notFound((c) => {
-  const allowed = allowedMethods(c.req.path);
+  // Admin paths answer 404 to every wrong method too: a 405 with Allow would say they exist.
+  const allowed = c.req.path.startsWith("/v1/admin/") ? [] : allowedMethods(c.req.path);
   if (allowed.length > 0) {
     return problem(
       c,

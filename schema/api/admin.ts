@@ -51,7 +51,10 @@ export const AuditQuery = z.object({
     .regex(/^[a-z_]+\.[a-z_]+$/)
     .optional()
     .openapi({ example: "user.suspend" }),
-  subject: z.string().max(64).optional(),
+  subject: z
+    .string()
+    .regex(/^[a-z]+_[0-9a-z]{17}([0-9a-z]{17})?$/, "must be an id (usr_…, prop_…, rev_…)")
+    .optional(),
 });
 
 export const AuditPage = pageOf(AuditEntry).openapi("AuditPage");

@@ -66,8 +66,21 @@ describe("admin routes", () => {
         expect(res.status, `${method} ${path}`).toBe(404);
         expect((await json(res)).code).toBe("not_found");
       }
+    // a wrong method is 404 too (a 405 with Allow would tell the route exists)
+    for (const [method, path] of [
+      ["GET", `/v1/admin/users/${tenant.id}/suspend`],
+      ["DELETE", "/v1/admin/audit"],
+    ])
+      expect((await call(method!, path!, { token: tenant.accessToken })).status, `${method} ${path}`).toBe(404);
     // and the tenant was not suspended by any of that
     expect((await call("GET", "/v1/me", { token: tenant.accessToken })).status).toBe(200);
+  });
+
+  it("follow the role the database has now: a demoted admin's token stops opening them at once", async () => {
+    const a = await signUpAdmin();
+    expect((await call("GET", "/v1/admin/audit", { token: a.accessToken })).status).toBe(200);
+    await env.DB.prepare("UPDATE users SET role = 'tenant' WHERE id = ?").bind(a.id).run();
+    expect((await call("GET", "/v1/admin/audit", { token: a.accessToken })).status).toBe(404);
   });
 
   it("refuse a missing reason, an unknown user and a bad window with the failing fields", async () => {
@@ -109,8 +122,9 @@ describe("suspension", () => {
     expect(login.status).toBe(403);
     expect((await json(login)).code).toBe("account_suspended");
 
-    // their property is gone from public view and refuses bookings; the hold on it was released
+    // their property and profile are gone from public view, the property refuses bookings; the hold on it was released
     expect((await call("GET", `/v1/properties/${property.id}`)).status).toBe(404);
+    expect((await call("GET", `/v1/landlords/${landlord.id}`)).status).toBe(404);
     const other = await signUp("tenant");
     const booking = await call("POST", "/v1/bookings", {
       token: other.accessToken,
@@ -124,10 +138,8 @@ describe("suspension", () => {
       return released.status === "cancelled" ? true : undefined;
     });
 
-    // lifted: they sign in again and the listing comes back
-    expect(
-      (await post(`/v1/admin/users/${landlord.id}/unsuspend`, a.accessToken, { reason: "Appeal upheld" })).status,
-    ).toBe(200);
+    // lifted (a reason is optional here): they sign in again and the listing comes back
+    expect((await call("POST", `/v1/admin/users/${landlord.id}/unsuspend`, { token: a.accessToken })).status).toBe(200);
     const again = await call("POST", "/v1/auth/login", {
       body: { email: landlord.email, password: landlord.password },
     });
@@ -203,6 +215,12 @@ describe("deleting a review", () => {
     expect(after.items.map((r: { id: string }) => r.id)).not.toContain(review.id);
     expect(after.rating.count).toBe(before.rating.count - 1);
     expect((await call("DELETE", `/v1/admin/reviews/${review.id}`, { token: a.accessToken })).status).toBe(404);
+    // gone for good: its author cannot write it again, and its own booking no longer shows it
+    const again = await write(tenant.accessToken, "Abusive words here");
+    expect(again.status).toBe(409);
+    expect((await json(again)).code).toBe("review_exists");
+    const mine = await json(await call("GET", `/v1/bookings/${booking.id}/reviews`, { token: tenant.accessToken }));
+    expect(mine.items.map((r: { id: string }) => r.id)).not.toContain(review.id);
   });
 });
 
@@ -318,7 +336,10 @@ describe("metrics", () => {
         `${to}T00:00:00.000Z`,
       ),
       nights: await q(
-        "SELECT 'n' AS k, coalesce(sum(units), 0) AS n FROM room_nights WHERE day >= ? AND day < ?",
+        `SELECT 'n' AS k, coalesce(sum(n.units), 0) AS n FROM room_nights n
+           JOIN rooms r ON r.id = n.room_id JOIN properties p ON p.id = r.property_id
+          WHERE n.day >= ? AND n.day < ? AND r.status = 'active' AND p.status = 'active'
+            AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL`,
         from,
         to,
       ),

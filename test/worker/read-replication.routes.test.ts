@@ -32,9 +32,11 @@ describe("D1 read replication (Sessions API)", () => {
   });
 
   it("starts every write at the primary, whatever bookmark comes with it", () => {
-    expect(sessionStart("POST", "00000001-00000002-00004f5d-abcdef")).toBe("first-primary");
+    expect(sessionStart("POST", "00000001-00000002-00004f5d-0123456789abcdef0123456789abcdef")).toBe("first-primary");
     expect(sessionStart("DELETE", undefined)).toBe("first-primary");
-    expect(sessionStart("GET", "00000001-00000002-00004f5d-abcdef")).toBe("00000001-00000002-00004f5d-abcdef");
+    const bookmark = "00000001-00000002-00004f5d-0123456789abcdef0123456789abcdef";
+    expect(sessionStart("GET", bookmark)).toBe(bookmark);
+    expect(sessionStart("GET", "00000001-00000002")).toBe("first-unconstrained");
     expect(sessionStart("GET", undefined)).toBe("first-unconstrained");
   });
 });

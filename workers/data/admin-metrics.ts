@@ -10,7 +10,7 @@ export interface ReadModelMetrics {
   refunded: Counts;
   newUsers: Counts;
   bookedUnitNights: number;
-  /** Units all listed rooms offer per night today (times the window's nights by the caller). */
+  /** Units all listed rooms offer per night today (times the window's nights by the caller); the booked nights are of those rooms too. */
   unitsPerNight: number;
 }
 
@@ -38,7 +38,10 @@ export async function readModelMetrics(
         GROUP BY currency`,
     sql`SELECT role, count(*) AS n FROM users
         WHERE created_at >= ${w.fromInstant} AND created_at < ${w.toInstant} GROUP BY role`,
-    sql`SELECT coalesce(sum(units), 0) AS n FROM room_nights WHERE day >= ${w.fromDay} AND day < ${w.toDay}`,
+    sql`SELECT coalesce(sum(n.units), 0) AS n FROM room_nights n
+        JOIN rooms r ON r.id = n.room_id JOIN properties p ON p.id = r.property_id
+        WHERE n.day >= ${w.fromDay} AND n.day < ${w.toDay}
+          AND r.status = 'active' AND p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL`,
     sql`SELECT coalesce(sum(r.capacity), 0) AS n FROM rooms r JOIN properties p ON p.id = r.property_id
         WHERE r.status = 'active' AND p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL`,
   ]);

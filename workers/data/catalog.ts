@@ -123,14 +123,22 @@ export async function listedRoomCount(db: D1Db, ownerId: string): Promise<number
     .select({ n: count() })
     .from(rooms)
     .innerJoin(properties, eq(rooms.propertyId, properties.id))
-    .where(and(eq(properties.ownerId, ownerId), eq(properties.status, "active"), eq(rooms.status, "active")))
+    .where(
+      and(
+        eq(properties.ownerId, ownerId),
+        eq(properties.status, "active"),
+        isNull(properties.hiddenAt),
+        isNull(properties.ownerSuspendedAt),
+        eq(rooms.status, "active"),
+      ),
+    )
     .get();
   return row?.n ?? 0;
 }
 
-/** Every property of an owner, archived or not (at most 500: a suspension relists them all). */
+/** Every property of an owner, archived or not (a suspension relists them all). */
 export async function propertiesOfOwner(db: D1Db, ownerId: string): Promise<PropertyRow[]> {
-  return db.select().from(properties).where(eq(properties.ownerId, ownerId)).orderBy(asc(properties.id)).limit(500);
+  return db.select().from(properties).where(eq(properties.ownerId, ownerId)).orderBy(asc(properties.id)).all();
 }
 
 /**

@@ -1,11 +1,12 @@
-import { and, desc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { reviews } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
 export type ReviewRow = typeof reviews.$inferSelect;
 
-/** Visible: both parties' reviews are in, or the review window has closed. */
-const visible = (now: string) => or(sql`${reviews.publishedAt} IS NOT NULL`, lte(reviews.windowEndsAt, now));
+/** Visible: not removed, and both parties' reviews are in or the review window has closed. */
+const visible = (now: string) =>
+  and(isNull(reviews.removedAt), or(sql`${reviews.publishedAt} IS NOT NULL`, lte(reviews.windowEndsAt, now)));
 
 /**
  * Writes a review and, in the same transaction, publishes the booking's reviews once both parties'
@@ -29,7 +30,11 @@ export async function insertReview(db: D1Db, row: ReviewRow, now: string): Promi
 }
 
 export async function reviewsOfBooking(db: D1Db, bookingId: string): Promise<ReviewRow[]> {
-  return db.select().from(reviews).where(eq(reviews.bookingId, bookingId)).all();
+  return db
+    .select()
+    .from(reviews)
+    .where(and(eq(reviews.bookingId, bookingId), isNull(reviews.removedAt)))
+    .all();
 }
 
 /** Tenants' visible reviews of a property, newest first, before the cursor's id. */
@@ -88,10 +93,19 @@ export async function landlordRatings(db: D1Db, landlordIds: string[], now: stri
   return new Map(landlordIds.map((id) => [id, found.get(id) ?? { average: null, count: 0 }]));
 }
 
+/** A review not removed. */
 export async function findReview(db: D1Db, id: string): Promise<ReviewRow | undefined> {
-  return db.select().from(reviews).where(eq(reviews.id, id)).get();
+  return db
+    .select()
+    .from(reviews)
+    .where(and(eq(reviews.id, id), isNull(reviews.removedAt)))
+    .get();
 }
 
-export async function deleteReviewRow(db: D1Db, id: string): Promise<void> {
-  await db.delete(reviews).where(eq(reviews.id, id));
+/**
+ * Removes a review for good: its text is blanked and it shows nowhere, while the row stays, so its
+ * author cannot write it again (one review per party and stay).
+ */
+export async function removeReview(db: D1Db, id: string, at: string): Promise<void> {
+  await db.update(reviews).set({ removedAt: at, comment: "" }).where(eq(reviews.id, id));
 }

@@ -103,9 +103,9 @@ export function suspensionUpdate(db: D1Db, id: string, suspension: { at: string;
 export async function accessState(
   db: D1Db,
   id: string,
-): Promise<{ suspendedAt: string | null; deletedAt: string | null } | undefined> {
+): Promise<{ role: string; suspendedAt: string | null; deletedAt: string | null } | undefined> {
   return db
-    .select({ suspendedAt: users.suspendedAt, deletedAt: users.deletedAt })
+    .select({ role: users.role, suspendedAt: users.suspendedAt, deletedAt: users.deletedAt })
     .from(users)
     .where(eq(users.id, id))
     .get();

@@ -7,8 +7,8 @@ import { newTraceId, traceIdOf, traceparent, waitedSoFar, withTrace, type Waited
 import { routePath } from "hono/route";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-/** What D1 bookmarks look like (hex groups joined by dashes); anything else is ignored, never sent to D1. */
-const SANE_BOOKMARK = /^[0-9a-f]{1,64}(-[0-9a-f]{1,64}){0,7}$/i;
+/** What D1 bookmarks look like (four hex groups: 8-8-8-32); anything else is ignored, never sent to D1. */
+const SANE_BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/i;
 
 /**
  * Where a request's D1 session starts. A read: after the client's bookmark (so it sees its own
@@ -45,15 +45,19 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.res.headers.set("traceparent", traceparent(traceId));
   const bookmark = session.getBookmark();
   if (bookmark) c.res.headers.set("x-d1-bookmark", bookmark);
+  const route = routeOf(c);
+  // Written after the trace's scope has closed: its id goes in by hand.
   log("info", "request", {
+    traceId,
     requestId,
     method: c.req.method,
     path: c.req.path,
+    route,
     status: c.res.status,
     ms: Date.now() - started,
   });
   measure(c.env, {
-    route: routeOf(c),
+    route,
     method: c.req.method,
     status: c.res.status,
     code: c.get("errorCode") ?? "",

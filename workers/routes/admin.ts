@@ -17,7 +17,7 @@ import { platformMetrics } from "../services/admin-metrics";
 
 const tags = ["admin"];
 const WHO =
-  " Admins only: anyone else (signed in or not) gets 404, as if the route did not exist. Every action is written to the audit log first.";
+  " Admins only: anyone else (signed in or not, any method) gets 404. Every action is written to the audit log first.";
 
 /** Moderation, the audit log and platform figures: /v1/admin. */
 export const adminRoutes = router()
@@ -50,12 +50,15 @@ export const adminRoutes = router()
       description: `Sessions revoked by the suspension stay revoked: the user signs in again.${WHO}`,
       security: bearer,
       middleware: [requireAdmin] as const,
-      request: { params: idParam("usr"), ...jsonBody(ModerationReason) },
+      request: {
+        params: idParam("usr"),
+        body: { content: { "application/json": { schema: OptionalReason } }, required: false },
+      },
       responses: { 200: jsonResponse(SuspensionView, "Active again"), ...errors(400, 404, 415, 422, 503) },
     }),
     async (c) =>
       c.json(
-        await admin.unsuspendUser(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").reason),
+        await admin.unsuspendUser(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")?.reason),
         200,
       ),
   )
@@ -88,12 +91,15 @@ export const adminRoutes = router()
       description: WHO.trim(),
       security: bearer,
       middleware: [requireAdmin] as const,
-      request: { params: idParam("prop"), ...jsonBody(ModerationReason) },
+      request: {
+        params: idParam("prop"),
+        body: { content: { "application/json": { schema: OptionalReason } }, required: false },
+      },
       responses: { 200: jsonResponse(HiddenPropertyView, "Listed again"), ...errors(400, 404, 415, 422, 503) },
     }),
     async (c) =>
       c.json(
-        await admin.unhideProperty(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json").reason),
+        await admin.unhideProperty(c.var.deps, c.var.user, c.req.valid("param").id, c.req.valid("json")?.reason),
         200,
       ),
   )

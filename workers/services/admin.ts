@@ -11,7 +11,7 @@ import { liveHoldsOf } from "../data/bookings";
 import { outboxInsert } from "../data/outbox";
 import { withPg } from "../data/pg";
 import { revokeFamiliesOf } from "../data/refresh-tokens";
-import { deleteReviewRow, findReview } from "../data/reviews";
+import { findReview, removeReview } from "../data/reviews";
 import { findUser, suspensionUpdate } from "../data/users";
 import type { AuthUser } from "../domain/tokens";
 import type { Deps } from "../deps";
@@ -46,16 +46,17 @@ export async function suspendUser(deps: Deps, admin: AuthUser, userId: string, r
   const at = user.suspendedAt ?? now();
   await deps.db.batch([suspensionUpdate(deps.db, userId, { at, reason }), ownerSuspensionUpdate(deps.db, userId, at)]);
   await revokeFamiliesOf(deps.db, userId, at);
-  const properties = await relist(deps, userId);
+  // Holds first: they are money; then the listings and their calendars (a failure there is logged, not fatal).
   const releasedHolds = await releaseHolds(deps, userId);
+  const properties = await relist(deps, userId);
   return { userId, suspendedAt: at, reason, releasedHolds, properties };
 }
 
 /** Lifts a suspension: the user may sign in again (their old sessions stay revoked), their listings return. */
-export async function unsuspendUser(deps: Deps, admin: AuthUser, userId: string, reason: string) {
+export async function unsuspendUser(deps: Deps, admin: AuthUser, userId: string, reason: string | undefined) {
   const user = await findUser(deps.db, userId);
   if (!user || user.deletedAt) throw new AppError("not_found", "No such user.");
-  await audit(deps, admin, "user.unsuspend", userId, { reason });
+  await audit(deps, admin, "user.unsuspend", userId, { reason: reason ?? null });
   await deps.db.batch([suspensionUpdate(deps.db, userId, null), ownerSuspensionUpdate(deps.db, userId, null)]);
   const properties = await relist(deps, userId);
   return { userId, suspendedAt: null, reason: null, releasedHolds: 0, properties };
@@ -71,15 +72,15 @@ export async function hideProperty(deps: Deps, admin: AuthUser, propertyId: stri
   return { propertyId, hiddenAt, reason };
 }
 
-export async function unhideProperty(deps: Deps, admin: AuthUser, propertyId: string, reason: string) {
+export async function unhideProperty(deps: Deps, admin: AuthUser, propertyId: string, reason: string | undefined) {
   const property = await findProperty(deps.db, propertyId);
   if (!property) throw new AppError("not_found", "No such property.");
-  await audit(deps, admin, "property.unhide", propertyId, { reason });
+  await audit(deps, admin, "property.unhide", propertyId, { reason: reason ?? null });
   await moderate(deps, { ...property, hiddenAt: null, hiddenReason: null, updatedAt: now() });
   return { propertyId, hiddenAt: null, reason: null };
 }
 
-/** Removes a review for good (ratings are computed from the rows, so they follow at once). */
+/** Removes a review for good; ratings are computed from the visible rows, so they follow at once. */
 export async function deleteReview(deps: Deps, admin: AuthUser, reviewId: string, reason: string | undefined) {
   const review = await findReview(deps.db, reviewId);
   if (!review) throw new AppError("not_found", "No such review.");
@@ -89,7 +90,7 @@ export async function deleteReview(deps: Deps, admin: AuthUser, reviewId: string
     authorId: review.authorId,
     rating: review.rating,
   });
-  await deleteReviewRow(deps.db, reviewId);
+  await removeReview(deps.db, reviewId, now());
 }
 
 /** The audit log, newest first; `cursor` is the sequence number of the last entry seen. */
@@ -142,7 +143,12 @@ async function relist(deps: Deps, ownerId: string): Promise<number> {
   const [first, ...rest] = events.map((e) => outboxInsert(deps.db, e));
   await deps.db.batch([first!, ...rest]);
   await publish(deps.env, deps.db, events);
-  for (const property of owned) await pushTerms(deps, property);
+  // Every calendar is told, one failing or not; a failure is logged (the listing is already out of search).
+  const told = await Promise.allSettled(owned.map((property) => pushTerms(deps, property)));
+  told.forEach((t, i) => {
+    if (t.status === "rejected")
+      log("warn", "moderation_terms_failed", { propertyId: owned[i]!.id, err: String(t.reason) });
+  });
   return owned.length;
 }
 

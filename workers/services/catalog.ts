@@ -101,9 +101,18 @@ export async function updateProperty(
     ...(patch.timezone !== undefined && { timezone: patch.timezone }),
     updatedAt: now(),
   };
-  const { id: _id, ownerId: _owner, createdAt: _created, ...changes } = next;
+  // Moderation is the admins' to write: never written back from this read, so a hide made meanwhile stands.
+  const {
+    id: _id,
+    ownerId: _owner,
+    createdAt: _created,
+    hiddenAt: _hidden,
+    hiddenReason: _why,
+    ownerSuspendedAt: _suspended,
+    ...changes
+  } = next;
   await writeWithEvent(deps, id, "updated", propertyUpdate(deps.db, id, changes));
-  await pushPropertyTerms(deps, next);
+  await pushPropertyTerms(deps, (await findProperty(deps.db, id)) ?? next);
   return toPropertyView(next);
 }
 

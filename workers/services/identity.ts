@@ -99,6 +99,7 @@ export async function loginWithMfa(
   input: { challenge: string; code?: string; recoveryCode?: string },
 ): Promise<SessionView> {
   const { user, client } = await completeChallenge(deps, input);
+  if (user.suspendedAt) throw suspended();
   return openSession(deps, user, undefined, client);
 }
 

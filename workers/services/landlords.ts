@@ -99,7 +99,8 @@ export async function profilesOf(deps: Deps, landlordIds: string[]) {
   };
   ids.forEach((id, i) => {
     const user = people.get(id);
-    if (user && user.role === "landlord") profiles.set(id, profile(i, user));
+    // A suspended landlord has no public profile, as their listings have none.
+    if (user && user.role === "landlord" && !user.suspendedAt) profiles.set(id, profile(i, user));
   });
   return profiles;
 }

@@ -58,6 +58,7 @@ export async function createReview(
     comment: input.comment,
     publishedAt: null,
     windowEndsAt,
+    removedAt: null,
     createdAt: now,
   };
   if (!(await insertReview(deps.db, row, now)))
