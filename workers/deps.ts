@@ -19,6 +19,7 @@ export function makeDeps(env: Env, waitUntil?: (work: Promise<unknown>) => void,
 
 const OBJECTS = new Set<string | symbol>(["ROOM_CALENDAR", "ROOM_CHAT", "LANDLORD_DESK", "USER_INBOX"]);
 const timedEnvs = new WeakMap<Env, Env>();
+const timedNamespaces = new WeakMap<DurableObjectNamespace, DurableObjectNamespace>();
 
 /** `env` whose Durable Object stubs count the time their RPC calls take as waiting on "do". */
 function timedObjects(env: Env): Env {
@@ -36,6 +37,15 @@ function timedObjects(env: Env): Env {
 }
 
 function timedNamespace<T extends DurableObjectNamespace>(ns: T): T {
+  let wrapped = timedNamespaces.get(ns);
+  if (!wrapped) {
+    wrapped = proxyNamespace(ns);
+    timedNamespaces.set(ns, wrapped);
+  }
+  return wrapped as T;
+}
+
+function proxyNamespace<T extends DurableObjectNamespace>(ns: T): T {
   return new Proxy(ns, {
     get: (target, prop) => {
       const value = Reflect.get(target, prop) as unknown;

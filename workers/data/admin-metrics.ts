@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { LISTED_P } from "./catalog";
 import { batchSql, type D1Db } from "./d1";
 import type { PgTx } from "./pg";
 
@@ -41,9 +42,9 @@ export async function readModelMetrics(
     sql`SELECT coalesce(sum(n.units), 0) AS n FROM room_nights n
         JOIN rooms r ON r.id = n.room_id JOIN properties p ON p.id = r.property_id
         WHERE n.day >= ${w.fromDay} AND n.day < ${w.toDay}
-          AND r.status = 'active' AND p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL`,
+          AND r.status = 'active' AND ${LISTED_P}`,
     sql`SELECT coalesce(sum(r.capacity), 0) AS n FROM rooms r JOIN properties p ON p.id = r.property_id
-        WHERE r.status = 'active' AND p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL`,
+        WHERE r.status = 'active' AND ${LISTED_P}`,
   ]);
   return {
     bookingsByStatus: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),

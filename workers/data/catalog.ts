@@ -1,8 +1,15 @@
-import { and, asc, count, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { properties, rooms } from "../../schema/d1";
 import type { D1Db } from "./d1";
 
 export type PropertyRow = typeof properties.$inferSelect;
+
+/** A property the public may see, as a query condition: the data side of `isListed()` (domain/listing.ts). */
+export const listedProperty = () =>
+  and(eq(properties.status, "active"), isNull(properties.hiddenAt), isNull(properties.ownerSuspendedAt))!;
+
+/** The same condition in hand-written SQL, over a `properties` row aliased `p`. */
+export const LISTED_P = sql.raw("p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL");
 export type RoomRow = typeof rooms.$inferSelect;
 
 /** Properties by id (at most 100: D1's bound parameters), archived or not, with all their rooms. */
@@ -49,8 +56,7 @@ export async function listProperties(
   limit: number,
 ): Promise<PropertyRow[]> {
   const where: SQL[] = [];
-  if (!filter.includeArchived)
-    where.push(eq(properties.status, "active"), isNull(properties.hiddenAt), isNull(properties.ownerSuspendedAt));
+  if (!filter.includeArchived) where.push(listedProperty());
   if (filter.ownerId) where.push(eq(properties.ownerId, filter.ownerId));
   if (filter.city) where.push(eq(properties.city, filter.city));
   if (filter.country) where.push(eq(properties.country, filter.country));
@@ -123,15 +129,7 @@ export async function listedRoomCount(db: D1Db, ownerId: string): Promise<number
     .select({ n: count() })
     .from(rooms)
     .innerJoin(properties, eq(rooms.propertyId, properties.id))
-    .where(
-      and(
-        eq(properties.ownerId, ownerId),
-        eq(properties.status, "active"),
-        isNull(properties.hiddenAt),
-        isNull(properties.ownerSuspendedAt),
-        eq(rooms.status, "active"),
-      ),
-    )
+    .where(and(eq(properties.ownerId, ownerId), listedProperty(), eq(rooms.status, "active")))
     .get();
   return row?.n ?? 0;
 }

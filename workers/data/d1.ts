@@ -3,7 +3,8 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../../schema/d1";
 
-export type D1Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
+/** The client is the binding (queues, cron) or a request's session: only `prepare` and `batch` are on both. */
+export type D1Db = DrizzleD1Database<typeof schema> & { $client: D1Database | D1DatabaseSession };
 
 const clients = new WeakMap<D1Database, D1Db>();
 
@@ -23,6 +24,9 @@ export function d1(env: Env): D1Db {
  * the binding's prepare and batch, all drizzle's D1 driver calls.
  */
 export function d1Session(session: D1DatabaseSession): D1Db {
+  // drizzle's D1 driver calls only `prepare` and `batch` (drizzle-orm/d1/session.js), which a session
+  // has; its types admit only the binding. `D1Db` types the client as either, so no code here can
+  // reach for what a session lacks (`exec`, `dump`).
   return drizzle(session as unknown as D1Database, { schema }) as D1Db;
 }
 

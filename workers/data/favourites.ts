@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { KeyCursor } from "../domain/cursor";
 import { batchSql, type D1Db } from "./d1";
+import { LISTED_P } from "./catalog";
 
 export interface FavouriteRow {
   propertyId: string;
@@ -40,7 +41,7 @@ export async function listFavourites(
   const [rows] = await batchSql<[FavouriteRow[]]>(db, [
     sql`SELECT f.property_id AS propertyId, f.created_at AS savedAt, p.title, p.city, p.country
       FROM favourites f JOIN properties p ON p.id = f.property_id
-      WHERE f.user_id = ${userId} AND p.status = 'active' AND p.hidden_at IS NULL AND p.owner_suspended_at IS NULL ${from}
+      WHERE f.user_id = ${userId} AND ${LISTED_P} ${from}
       ORDER BY f.created_at DESC, f.property_id ASC LIMIT ${limit + 1}`,
   ]);
   return rows;

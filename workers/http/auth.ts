@@ -39,13 +39,19 @@ export function rolesRequiredBy(handler: unknown): readonly Role[] | undefined {
  * routes do not reveal they exist.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const caller = c.req.header("authorization") ? await authenticate(c).catch(() => null) : null;
+  const caller = c.req.header("authorization") ? await authenticate(c).catch(suspendedAsNobody) : null;
   // The role as the database has it now, not as the token claimed it: a demoted admin stops at once.
   if (caller?.user.role !== "admin" || caller.role !== "admin") throw new AppError("not_found", "No such route.");
   c.set("user", caller.user);
   await next();
 });
 requiredRoles.set(requireAdmin, ["admin"]);
+
+/** A suspended caller is nobody to the admin routes (404 like anyone else); other failures stand. */
+function suspendedAsNobody(err: unknown): null {
+  if (err instanceof AppError && err.code === "account_suspended") return null;
+  throw err;
+}
 
 /** Reads the caller when a valid token is present; public routes use it to show owners more. */
 export async function optionalUser(c: Context<AppEnv>): Promise<AuthUser | null> {

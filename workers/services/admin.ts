@@ -1,10 +1,10 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { appendAudit, auditPage, type AuditRow } from "../data/audit";
 import {
   findProperty,
   ownerSuspensionUpdate,
   propertiesOfOwner,
   propertyUpdate,
-  roomsOfProperty,
   type PropertyRow,
 } from "../data/catalog";
 import { liveHoldsOf } from "../data/bookings";
@@ -19,7 +19,7 @@ import { AppError } from "../errors";
 import { log } from "../log";
 import { newEvent, publish } from "../outbox";
 import { failBooking } from "./bookings";
-import { pushRoomTerms } from "./room-terms";
+import { pushPropertyTerms, writeWithEvent } from "./catalog";
 
 /**
  * Moderation. Every action is first appended to the audit log in Postgres (who, what, why, when):
@@ -44,12 +44,16 @@ export async function suspendUser(deps: Deps, admin: AuthUser, userId: string, r
   if (user.id === admin.id) throw new AppError("conflict", "An admin cannot suspend their own account.");
   await audit(deps, admin, "user.suspend", userId, { reason });
   const at = user.suspendedAt ?? now();
-  await deps.db.batch([suspensionUpdate(deps.db, userId, { at, reason }), ownerSuspensionUpdate(deps.db, userId, at)]);
+  const owned = await propertiesOfOwner(deps.db, userId);
+  await relist(deps, owned, [
+    suspensionUpdate(deps.db, userId, { at, reason }),
+    ownerSuspensionUpdate(deps.db, userId, at),
+  ]);
   await revokeFamiliesOf(deps.db, userId, at);
-  // Holds first: they are money; then the listings and their calendars (a failure there is logged, not fatal).
+  // Holds first: they are money; then the calendars (a failure there is logged, not fatal).
   const releasedHolds = await releaseHolds(deps, userId);
-  const properties = await relist(deps, userId);
-  return { userId, suspendedAt: at, reason, releasedHolds, properties };
+  await tellCalendars(deps, userId);
+  return { userId, suspendedAt: at, reason, releasedHolds, properties: owned.length };
 }
 
 /** Lifts a suspension: the user may sign in again (their old sessions stay revoked), their listings return. */
@@ -57,9 +61,10 @@ export async function unsuspendUser(deps: Deps, admin: AuthUser, userId: string,
   const user = await findUser(deps.db, userId);
   if (!user || user.deletedAt) throw new AppError("not_found", "No such user.");
   await audit(deps, admin, "user.unsuspend", userId, { reason: reason ?? null });
-  await deps.db.batch([suspensionUpdate(deps.db, userId, null), ownerSuspensionUpdate(deps.db, userId, null)]);
-  const properties = await relist(deps, userId);
-  return { userId, suspendedAt: null, reason: null, releasedHolds: 0, properties };
+  const owned = await propertiesOfOwner(deps.db, userId);
+  await relist(deps, owned, [suspensionUpdate(deps.db, userId, null), ownerSuspensionUpdate(deps.db, userId, null)]);
+  await tellCalendars(deps, userId);
+  return { userId, suspendedAt: null, reason: null, releasedHolds: 0, properties: owned.length };
 }
 
 /** Hides a property from search and every public view, and its rooms refuse bookings; its owner still sees it. */
@@ -122,39 +127,37 @@ function auditView(r: AuditRow) {
 
 /** Writes a moderated property with its listing event, then tells its rooms' calendars. */
 async function moderate(deps: Deps, next: PropertyRow): Promise<void> {
-  const event = newEvent("listing.changed", { propertyId: next.id, reason: "moderated" });
-  await deps.db.batch([
-    propertyUpdate(deps.db, next.id, {
-      hiddenAt: next.hiddenAt,
-      hiddenReason: next.hiddenReason,
-      updatedAt: next.updatedAt,
-    }),
-    outboxInsert(deps.db, event),
-  ]);
-  await publish(deps.env, deps.db, [event]);
-  await pushTerms(deps, next);
+  const { hiddenAt, hiddenReason, updatedAt } = next;
+  await writeWithEvent(
+    deps,
+    next.id,
+    "moderated",
+    propertyUpdate(deps.db, next.id, { hiddenAt, hiddenReason, updatedAt }),
+  );
+  await pushPropertyTerms(deps, next);
 }
 
-/** After an owner's suspension changed: each of their properties re-listed (or delisted), its calendars told. */
-async function relist(deps: Deps, ownerId: string): Promise<number> {
-  const owned = await propertiesOfOwner(deps.db, ownerId);
-  if (owned.length === 0) return 0;
+/**
+ * The user's and their properties' rows (`writes`) and a listing event for each property, in one D1
+ * batch: the suspension and what tells search about it commit together. Then the events are sent.
+ */
+async function relist(deps: Deps, owned: PropertyRow[], writes: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) {
   const events = owned.map((p) => newEvent("listing.changed", { propertyId: p.id, reason: "moderated" }));
-  const [first, ...rest] = events.map((e) => outboxInsert(deps.db, e));
-  await deps.db.batch([first!, ...rest]);
+  await deps.db.batch([...writes, ...events.map((e) => outboxInsert(deps.db, e))]);
   await publish(deps.env, deps.db, events);
-  // Every calendar is told, one failing or not; a failure is logged (the listing is already out of search).
-  const told = await Promise.allSettled(owned.map((property) => pushTerms(deps, property)));
+}
+
+/**
+ * Every calendar of the owner's properties gets their terms as now stored, one failing or not; a
+ * failure is logged (search has them out already).
+ */
+async function tellCalendars(deps: Deps, ownerId: string): Promise<void> {
+  const owned = await propertiesOfOwner(deps.db, ownerId);
+  const told = await Promise.allSettled(owned.map((property) => pushPropertyTerms(deps, property)));
   told.forEach((t, i) => {
     if (t.status === "rejected")
       log("warn", "moderation_terms_failed", { propertyId: owned[i]!.id, err: String(t.reason) });
   });
-  return owned.length;
-}
-
-async function pushTerms(deps: Deps, property: PropertyRow): Promise<void> {
-  const rooms = await roomsOfProperty(deps.db, property.id);
-  await Promise.all(rooms.map((room) => pushRoomTerms(deps, room, property)));
 }
 
 /** Ends the holds the user placed or that sit on their rooms; one that fails is logged and left to expire. */

@@ -330,26 +330,24 @@ export async function recordHeldBookings(deps: Deps, snapshots: BookingSnapshot[
   // it is released here instead of being offered a payment.
   const barred = await suspendedAmong(db, [...new Set(snapshots.flatMap((b) => [b.tenantId, b.landlordId]))]);
   const isBarred = (b: BookingSnapshot) => barred.has(b.tenantId) || barred.has(b.landlordId);
-  const released = await Promise.allSettled(
-    snapshots
-      .filter(isBarred)
-      .map((b) =>
-        failBooking(
-          deps,
-          { bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, paymentIntentId: null },
-          "cancelled",
-        ),
-      ),
-  );
+  const ended = snapshots.filter(isBarred);
   const open = snapshots.filter((b) => !isBarred(b));
+  const released = await Promise.allSettled(
+    ended.map((b) =>
+      failBooking(
+        deps,
+        { bookingId: b.id, roomId: b.roomId, landlordId: b.landlordId, paymentIntentId: null },
+        "cancelled",
+      ),
+    ),
+  );
   const outcomes = await Promise.allSettled(open.map((b) => attachNewPayment(deps, b)));
-  const failed = new Set([
-    ...open.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.id),
-    ...snapshots
-      .filter(isBarred)
-      .filter((_, i) => released[i]!.status === "rejected")
-      .map((b) => b.id),
-  ]);
+  const failed = new Set(
+    [
+      ...open.filter((_, i) => outcomes[i]!.status === "rejected"),
+      ...ended.filter((_, i) => released[i]!.status === "rejected"),
+    ].map((b) => b.id),
+  );
   const updates = outcomes.flatMap((o, i) =>
     o.status === "fulfilled" ? [paymentIntentUpdate(db, open[i]!.id, o.value.paymentIntentId)] : [],
   );

@@ -6,6 +6,7 @@ import type {
   UpdatePropertyInput,
   UpdateRoomInput,
 } from "../../schema/api/catalog";
+import type { EventOf } from "../../schema/events";
 import type { Deps } from "../deps";
 import {
   findProperty,
@@ -34,7 +35,7 @@ import { AppError } from "../errors";
 import { requireVerifiedEmail } from "./account";
 import { pushRoomTerms } from "./room-terms";
 
-type ListingReason = "created" | "updated" | "archived" | "room_added" | "room_updated";
+type ListingReason = EventOf<"listing.changed">["data"]["reason"];
 const notFound = (what: string) => new AppError("not_found", `No such ${what}.`);
 
 /** Lists a landlord's new property and announces it. */
@@ -300,8 +301,8 @@ export async function roomAvailability(
   };
 }
 
-/** A property's change (timezone, archive) reaches the terms of each of its rooms' calendars. */
-async function pushPropertyTerms(deps: Deps, property: PropertyRow): Promise<void> {
+/** A property's change (timezone, archive, moderation) reaches the terms of each of its rooms' calendars. */
+export async function pushPropertyTerms(deps: Deps, property: PropertyRow): Promise<void> {
   const rooms = await roomsOfProperty(deps.db, property.id);
   await Promise.all(rooms.map((room) => pushRoomTerms(deps, room, property)));
 }
@@ -314,7 +315,7 @@ async function ownedProperty(deps: Deps, owner: AuthUser, id: string): Promise<P
 }
 
 /** Writes the change and its listing.changed event in one D1 batch, then sends the event. */
-async function writeWithEvent(
+export async function writeWithEvent(
   deps: Deps,
   propertyId: string,
   reason: ListingReason,

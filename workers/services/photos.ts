@@ -133,7 +133,8 @@ const variantKey = (objectKey: string, width: PhotoWidth) => `${objectKey}@w${wi
  * harmlessly: the same bytes under the same key).
  */
 async function keyAt(env: Env, photo: PhotoRow, width: PhotoWidth | undefined): Promise<string> {
-  const images = (env as Partial<Pick<Env, "IMAGES">>).IMAGES;
+  // Declared in wrangler.toml; a deploy that drops it has none at run time.
+  const images: ImagesBinding | undefined = env.IMAGES;
   if (!width || !images || width >= photo.width) return photo.objectKey;
   const key = variantKey(photo.objectKey, width);
   if (await env.MEDIA.head(key)) return key;
