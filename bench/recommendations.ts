@@ -565,7 +565,7 @@ async function seedD1(
  * Parents before children. The tenants' ids are bench/tokens.ts's, which the booking benchmark
  * uses too: their earlier interactions and saves are deleted first (their bookings stay, for rooms
  * outside this catalogue). Search index rows as the demo seed writes them
- * (`searchIndexStatements(rows, false)`, in chunks: it spreads every text into one call).
+ * (`searchIndexStatements(rows)`).
  */
 function seedStatements(cat: Catalog, tenants: Tenant[]): string[] {
   const at = (ms: number) => new Date(ms).toISOString();
@@ -593,9 +593,6 @@ function seedStatements(cat: Catalog, tenants: Tenant[]): string[] {
       });
       if (i.kind === "favourite") favouriteRows.push({ userId: t.id, propertyId, createdAt: at(i.at) });
     }
-  const fts: string[] = [];
-  for (let i = 0; i < cat.listings.length; i += 5000)
-    fts.push(...searchIndexStatements(cat.listings.slice(i, i + 5000), false));
   return [
     "DELETE FROM interactions WHERE user_id GLOB 'usr_bench*';",
     "DELETE FROM favourites WHERE user_id GLOB 'usr_bench*';",
@@ -603,7 +600,7 @@ function seedStatements(cat: Catalog, tenants: Tenant[]): string[] {
     ...insertStatements(properties, cat.properties),
     ...insertStatements(rooms, cat.rooms),
     ...insertStatements(listings, cat.listings),
-    ...fts,
+    ...searchIndexStatements(cat.listings),
     ...insertStatements(outbox, listingEvents(cat.properties)),
     ...insertStatements(interactions, interactionRows),
     ...insertStatements(favourites, favouriteRows),

@@ -18,7 +18,7 @@ import {
   createRng,
   insertStatements,
   listingOf,
-  searchIndexStatements,
+  FULL_TEXT_ROWS_SQL,
   seedId,
   type ListingRow,
   type PropertyRow,
@@ -478,19 +478,16 @@ async function seedD1(
 }
 
 /**
- * The seed as SQL: the rows through the seed's `insertStatements`, the full-text rows through its
- * `searchIndexStatements(rows, false)` (in chunks: it spreads every text into one call, which
- * overflows the stack at 100,000 listings) and the typo index's variants of the distinct words
+ * The seed as SQL: the rows through the seed's `insertStatements`, the full-text rows as it writes them
+ * (`FULL_TEXT_ROWS_SQL`) and the typo index's variants of the distinct words
  * (`variantRows`, as `searchIndexStatements` makes them, once for the whole vocabulary instead of
  * once per chunk). Consecutive INSERTs into the same table are then merged (`mergeInserts` in
  * bench/local-d1.ts).
  */
 function seedStatements(cat: Catalog): string[] {
-  const fts: string[] = [];
   const vocabulary = new Set<string>();
   for (let i = 0; i < cat.listings.length; i += 5000) {
     const chunk = cat.listings.slice(i, i + 5000);
-    fts.push(...searchIndexStatements(chunk, false).filter((s) => /^INSERT[^(]* INTO `?listing_fts`? /.test(s)));
     for (const l of chunk) for (const w of foldWords(`${l.searchTitle} ${l.searchBody}`)) vocabulary.add(w);
   }
   return mergeInserts([
@@ -498,7 +495,7 @@ function seedStatements(cat: Catalog): string[] {
     ...insertStatements(properties, cat.properties),
     ...insertStatements(rooms, cat.rooms),
     ...insertStatements(listings, cat.listings),
-    ...fts,
+    FULL_TEXT_ROWS_SQL,
     ...insertStatements(searchVariants, variantRows([...vocabulary].join(" "))),
   ]);
 }

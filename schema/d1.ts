@@ -212,8 +212,15 @@ export const listings = sqliteTable(
     searchTitle: text("search_title").notNull().default(" "),
     /** City, amenities and description, folded the same way. */
     searchBody: text("search_body").notNull().default(" "),
+    /**
+     * The listing's row in `listing_fts` (its rowid there), so replacing or joining the full-text row is a lookup.
+     * Set once by the `listings_search_rowid` trigger on insert (migration 0015), never changed; not SQLite's own
+     * rowid of this table, which VACUUM may renumber.
+     */
+    searchRowid: integer("search_rowid"),
   },
   (t) => [
+    uniqueIndex("listings_search_rowid").on(t.searchRowid),
     index("listings_city").on(t.active, t.city),
     index("listings_geo").on(t.active, t.lat, t.lng),
     index("listings_price").on(t.active, t.currency, t.priceAmount),

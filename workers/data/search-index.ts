@@ -19,8 +19,10 @@ export async function indexListings(db: D1Db, rows: Listing[]): Promise<void> {
     const { roomId: _id, ...changes } = row;
     return [
       db.insert(listings).values(row).onConflictDoUpdate({ target: listings.roomId, set: changes }),
-      sql`DELETE FROM listing_fts WHERE room_id = ${row.roomId}`,
-      sql`INSERT INTO listing_fts (room_id, title, body) VALUES (${row.roomId}, ${row.searchTitle}, ${row.searchBody})`,
+      // Keyed by the listing's search_rowid (set by a trigger when the listing row was first inserted): both lookups.
+      sql`DELETE FROM listing_fts WHERE rowid = (SELECT search_rowid FROM listings WHERE room_id = ${row.roomId})`,
+      sql`INSERT INTO listing_fts (rowid, room_id, title, body)
+        SELECT search_rowid, room_id, ${row.searchTitle}, ${row.searchBody} FROM listings WHERE room_id = ${row.roomId}`,
     ];
   });
   const variants = variantRows(...rows.flatMap((r) => [r.searchTitle, r.searchBody]));
