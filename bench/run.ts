@@ -11,7 +11,7 @@
  * BENCH_SPREAD_ROOMS (100), BENCH_LEASES (100000), BENCH_LEASE_START_DAYS (5), BENCH_SEED (42),
  * BENCH_BASELINE_POOL (20, both Postgres peers), BENCH_STRIPE_WEBHOOKS=off|all (diagnosis: the fakes keep their events
  * instead of posting the acted-on types to the worker and the fair peer, or post every type), BENCH_LOCAL_OBSERVABILITY=on (keep wrangler's local trace collector),
- * BENCH_RECO_LISTINGS (25000), BENCH_RECO_TENANTS (1000), BENCH_RECO_CONCURRENCY (8), BENCH_RECO_INDEX_TIMEOUT_MIN (30),
+ * BENCH_RECO_LISTINGS (100000), BENCH_RECO_TENANTS (1000), BENCH_RECO_CONCURRENCY (8), BENCH_RECO_INDEX_TIMEOUT_MIN (30),
  * DATABASE_URL (use a scratch database there instead of an embedded Postgres).
  */
 import { billingTables, runBillingBench, type BillingOptions } from "./billing";
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   };
   const recommendations: RecommendationsOptions = {
     // 100,000 would take about an hour through the listing consumer (bench/README.md, "Recommendations benchmark")
-    listings: envInt("BENCH_RECO_LISTINGS", 25_000),
+    listings: envInt("BENCH_RECO_LISTINGS", 100_000),
     tenants: envInt("BENCH_RECO_TENANTS", 1000),
     concurrency: envInt("BENCH_RECO_CONCURRENCY", 8),
     seed: envInt("BENCH_SEED", 42),

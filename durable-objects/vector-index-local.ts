@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { migrate } from "./sqlite-migrations";
+import { Rows } from "./vector-rows";
 
 /*
  * The local stand-in for Vectorize (`npm start`, the worker tests, the bench): Vectorize has no local
@@ -47,67 +48,6 @@ const utf8 = new TextEncoder();
 const fail = (message: string): never => {
   throw new Error(`vector index: ${message}`);
 };
-
-/**
- * The index in memory: one contiguous float32 matrix (row `slot` is a vector, as a subarray view), its
- * norms, ids and metadata by slot. Deleting moves the last row into the hole, so rows stay dense.
- */
-class Rows {
-  dims = 0;
-  size = 0;
-  data = new Float32Array(0);
-  norms = new Float64Array(0);
-  ids: string[] = [];
-  metadata: LocalMetadata[] = [];
-  slotOf = new Map<string, number>();
-
-  constructor(capacity = 0, dims = 0) {
-    this.dims = dims;
-    this.#grow(capacity);
-  }
-
-  /** Inserts or replaces `id` in full (Vectorize's upsert does not merge). `values` has `dims` entries. */
-  put(id: string, values: ArrayLike<number>, metadata: LocalMetadata): void {
-    let slot = this.slotOf.get(id);
-    if (slot === undefined) {
-      if (this.size === this.norms.length) this.#grow(Math.max(64, this.size * 2));
-      slot = this.size++;
-      this.slotOf.set(id, slot);
-      this.ids[slot] = id;
-    }
-    const row = this.data.subarray(slot * this.dims, (slot + 1) * this.dims);
-    row.set(values);
-    let sq = 0;
-    for (let d = 0; d < this.dims; d++) sq += row[d]! * row[d]!;
-    this.norms[slot] = Math.sqrt(sq);
-    this.metadata[slot] = metadata;
-  }
-
-  remove(id: string): void {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return;
-    const last = --this.size;
-    if (slot !== last) {
-      this.data.copyWithin(slot * this.dims, last * this.dims, (last + 1) * this.dims);
-      this.norms[slot] = this.norms[last]!;
-      this.ids[slot] = this.ids[last]!;
-      this.metadata[slot] = this.metadata[last]!;
-      this.slotOf.set(this.ids[slot]!, slot);
-    }
-    this.ids.length = last;
-    this.metadata.length = last;
-    this.slotOf.delete(id);
-  }
-
-  #grow(capacity: number): void {
-    const data = new Float32Array(capacity * this.dims);
-    data.set(this.data.subarray(0, this.size * this.dims));
-    const norms = new Float64Array(capacity);
-    norms.set(this.norms.subarray(0, this.size));
-    this.data = data;
-    this.norms = norms;
-  }
-}
 
 /**
  * One instance, named "listings": every listing's vector and metadata, in SQLite (so `npm start` keeps them
@@ -173,47 +113,16 @@ export class VectorIndexLocal extends DurableObject<Env> {
     if (rows.size === 0) return [];
     if (vector.length !== rows.dims) fail(`the query vector has ${vector.length} dimensions, the index ${rows.dims}`);
 
-    const dims = rows.dims;
-    const q = Float32Array.from(vector);
-    let qq = 0;
-    for (let d = 0; d < dims; d++) qq += q[d]! * q[d]!;
-    const qNorm = Math.sqrt(qq);
-    const { data, norms, ids, metadata } = rows;
-
-    // The best `found` so far, sorted best first; a candidate enters only if it beats the worst kept.
-    const k = Math.min(topK, rows.size);
-    const bestScore = new Float64Array(k);
-    const bestSlot = new Int32Array(k);
-    let found = 0;
-    for (let slot = 0, offset = 0; slot < rows.size; slot++, offset += dims) {
-      if (clauses.length > 0 && !matches(clauses, metadata[slot]!)) continue;
-      let dot = 0;
-      for (let d = 0; d < dims; d++) dot += q[d]! * data[offset + d]!;
-      const denominator = qNorm * norms[slot]!;
-      const score = denominator > 0 ? dot / denominator : 0;
-      if (found === k) {
-        const worst = bestScore[k - 1]!;
-        if (score < worst || (score === worst && ids[slot]! >= ids[bestSlot[k - 1]!]!)) continue;
-      }
-      let at = found < k ? found++ : k - 1;
-      while (at > 0) {
-        const s = bestScore[at - 1]!;
-        if (s > score || (s === score && ids[bestSlot[at - 1]!]! < ids[slot]!)) break;
-        bestScore[at] = s;
-        bestSlot[at] = bestSlot[at - 1]!;
-        at--;
-      }
-      bestScore[at] = score;
-      bestSlot[at] = slot;
-    }
-
+    const { ids, metadata } = rows;
+    const accept = clauses.length > 0 ? (slot: number) => matches(clauses, metadata[slot]!) : () => true;
+    const { slots, scores, found } = rows.search(Float32Array.from(vector), topK, accept);
     const out: LocalMatch[] = [];
     for (let i = 0; i < found; i++) {
-      const slot = bestSlot[i]!;
+      const slot = slots[i]!;
       out.push(
         returnMetadata
-          ? { id: ids[slot]!, score: bestScore[i]!, metadata: metadata[slot]! }
-          : { id: ids[slot]!, score: bestScore[i]! },
+          ? { id: ids[slot]!, score: scores[i]!, metadata: metadata[slot]! }
+          : { id: ids[slot]!, score: scores[i]! },
       );
     }
     return out;

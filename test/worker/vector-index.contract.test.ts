@@ -205,6 +205,31 @@ describe("local index (VectorIndexLocal)", () => {
     await expect(index.query([1, 0], { topK: 1 })).rejects.toThrow(/dimension/);
   });
 
+  it("answers a large index of listing-sized vectors as the fake binding does (its bounded scan is exact)", async () => {
+    // Enough rows for the bounded path (more than 32 × topK), in groups as listings are, some exact copies (ties).
+    let seed = 11;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const centres = Array.from({ length: 8 }, () => Array.from({ length: VECTOR_DIMENSIONS }, () => random() - 0.4));
+    const vectors = Array.from({ length: 4000 }, (_, i) => {
+      const group = i % centres.length;
+      const values = centres[group]!.map((x) => x + (random() - 0.5) * 0.4);
+      return v(`r${String(Math.floor(random() * 1e6)).padStart(6, "0")}-${i}`, values, { group, i });
+    });
+    for (let i = 13; i < vectors.length; i += 13) vectors[i] = { ...vectors[i]!, values: vectors[i - 1]!.values };
+    const local = localVectorIndex(env, `test-${crypto.randomUUID()}`);
+    const fake = vectorizeIndex(new FakeVectorize(VECTOR_DIMENSIONS));
+    await local.upsert(vectors);
+    await fake.upsert(vectors);
+    for (let q = 0; q < 12; q++) {
+      const query = centres[q % centres.length]!.map((x) => x + (random() - 0.5) * 0.3);
+      const filter: MetadataFilter | undefined = q % 3 === 0 ? { group: { $in: [q % 8, (q + 1) % 8] } } : undefined;
+      const topK = [10, 20, 100][q % 3]!;
+      const [a, b] = await Promise.all([local.query(query, { topK, filter }), fake.query(query, { topK, filter })]);
+      expect(a.map((m) => m.id)).toEqual(b.map((m) => m.id));
+      a.forEach((m, i) => expect(m.score).toBeCloseTo(b[i]!.score, 6));
+    }
+  });
+
   it("is what vectorIndex(env) gives when VECTOR_INDEX is local (the worker tests' setting)", async () => {
     expect(env.VECTOR_INDEX).toBe("local");
     const index = vectorIndex(env);
