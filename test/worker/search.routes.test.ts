@@ -330,6 +330,26 @@ describe("search: index", () => {
     expect(ids(await search(`q=${m}`))).toEqual([]);
   });
 
+  it("replaces a listing's full-text row when it is indexed again: old words stop matching, new ones match", async () => {
+    const [before, after] = [marker(), marker()];
+    const { property, rooms, token } = await listed({ title: `Loft ${before}` }, [{}, { name: "Second room" }]);
+    expect(ids(await search(`q=${before}`))).toEqual([property.id]);
+    await call("PATCH", `/v1/properties/${property.id}`, { token, body: { title: `Loft ${after}` } });
+    await indexProperty(property.id);
+    await indexProperty(property.id);
+    expect(ids(await search(`q=${before}`))).toEqual([]);
+    expect(ids(await search(`q=${after}`))).toEqual([property.id]);
+    // One full-text row per room, under the listing's search_rowid.
+    const rows = await env.DB.prepare(
+      `SELECT f.rowid AS fts, l.search_rowid AS listing FROM listing_fts f JOIN listings l ON l.room_id = f.room_id
+       WHERE l.property_id = ?`,
+    )
+      .bind(property.id)
+      .all<{ fts: number; listing: number }>();
+    expect(rows.results).toHaveLength(rooms.length);
+    for (const r of rows.results) expect(r.fts).toBe(r.listing);
+  });
+
   it("narrows every search on an index, never a full scan of the listings (EXPLAIN QUERY PLAN)", async () => {
     const base: SearchQuery = {
       words: [],
