@@ -372,6 +372,7 @@ describe("search: index", () => {
     };
     const cases: Partial<SearchQuery>[] = [
       { words: ["balcony", "lisb"] },
+      { words: ["lisbon"], city: "Lisbon", types: ["studio"] },
       {
         centre: { lat: 38.7, lng: -9.1 },
         radiusKm: 5,
@@ -402,6 +403,13 @@ describe("search: index", () => {
         details.filter((d) => /^SCAN l\b/.test(d)),
         JSON.stringify({ c, details }),
       ).toEqual([]);
+      // With words, the full-text match finds the rooms: it is the outer loop, each listing a lookup by
+      // search_rowid (not every active listing through an index on `active`, probing the match per row).
+      if (c.words?.length) {
+        const tables = details.filter((d) => /^(SCAN|SEARCH) [fl]\b/.test(d));
+        expect(tables[0], JSON.stringify(details)).toMatch(/^SCAN f VIRTUAL TABLE/);
+        expect(tables[1], JSON.stringify(details)).toMatch(/^SEARCH l USING INDEX listings_search_rowid/);
+      }
     }
   });
 });

@@ -142,7 +142,8 @@ const FACETS: Facet[] = ["type", "amenities", "city", "rentalMode", "price"];
  */
 function candidates(q: SearchQuery): SQL {
   const where: SQL[] = [sql`l.active = 1`];
-  const from = q.words.length ? sql`listing_fts f JOIN listings l ON l.search_rowid = f.rowid` : sql`listings l`;
+  // CROSS JOIN: the full-text match drives (SQLite would otherwise walk every active listing and probe the index per row).
+  const from = q.words.length ? sql`listing_fts f CROSS JOIN listings l ON l.search_rowid = f.rowid` : sql`listings l`;
   if (q.words.length) where.push(sql`listing_fts MATCH (${matchExpression(q.words)})`);
   for (const box of q.boxes) where.push(boxFilter(box));
   if (q.country) where.push(sql`l.country = ${q.country}`);
@@ -291,7 +292,7 @@ export async function suggest(
       GROUP BY a.value LIMIT ${limit}
     ),
     titles AS (
-      SELECT l.title AS text, 'property' AS kind, 2 AS rank FROM listing_fts f JOIN listings l ON l.search_rowid = f.rowid
+      SELECT l.title AS text, 'property' AS kind, 2 AS rank FROM listing_fts f CROSS JOIN listings l ON l.search_rowid = f.rowid
       WHERE listing_fts MATCH ('title : (' || ${match} || ')') AND l.active = 1
       GROUP BY l.title LIMIT ${limit}
     )
