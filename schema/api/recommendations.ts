@@ -7,7 +7,12 @@ const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).
 export const RecommendationQuery = z
   .object({
     limit: Limit(50, 10),
-    city: Text({ min: 1, max: 100 }).optional(),
+    city: Text({ min: 1, max: 100 }).optional().openapi({ description: "Any case: lisbon is Lisbon" }),
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
+      .transform((c) => c.toUpperCase())
+      .optional(),
     rentalMode: z.enum(["monthly", "nightly"]).optional(),
     currency: Currency.optional(),
     from: Day.optional().openapi({ example: "2027-03-01" }),

@@ -18,7 +18,7 @@ async function listed(
   token?: string,
 ): Promise<{ id: string; roomId: string; token: string; title: string }> {
   const landlord = token ?? (await signUp("landlord")).accessToken;
-  const body = { ...validProperty(), ...property, address: { ...validProperty().address, city } };
+  const body = { ...validProperty(), ...property, address: { ...validProperty().address, ...property.address, city } };
   const created = await json(await call("POST", "/v1/properties", { token: landlord, body }));
   const made = await json(
     await call("POST", `/v1/properties/${created.id}/rooms`, { token: landlord, body: { ...validRoom(), ...room } }),
@@ -181,6 +181,44 @@ describe("recommendations", () => {
     await eventually(async () => (!(await ids(`city=${city}`)).includes(free.id) ? true : undefined));
   });
 
+  it("takes the city in any case, the country, rental mode, currency and units; never a saved property, however many", async () => {
+    const city = uniqueCity();
+    const landlord = (await signUp("landlord")).accessToken;
+    const liked = await listed(city, { title: "Liked flat" }, { capacity: 1 }, landlord);
+    const nightly = await listed(
+      city,
+      { title: "Nightly flat" },
+      { rentalMode: "nightly", price: { amount: 9000, currency: "GBP" }, deposit: { amount: 0, currency: "GBP" } },
+      landlord,
+    );
+    const roomy = await listed(city, { title: "Roomy flat" }, { capacity: 3 }, landlord);
+    const spanish = await listed(city, { title: "Spanish flat", address: { country: "ES" } }, {}, landlord);
+    const saved = await listed(city, { title: "Saved flat" }, {}, landlord);
+    const tenant = await mintTenant();
+    await call("GET", `/v1/properties/${liked.id}`, { token: tenant.accessToken });
+    expect((await call("PUT", `/v1/me/favourites/${saved.id}`, { token: tenant.accessToken })).status).toBe(201);
+    // Fifty newer saves (of places no longer listed): the taste reads the newest only, the filter all of them.
+    const later = Date.now() + 60_000;
+    for (let i = 0; i < 50; i++)
+      await env.DB.prepare("INSERT INTO favourites (user_id, property_id, created_at) VALUES (?, ?, ?)")
+        .bind(tenant.id, `prop_gone${i}`, new Date(later + i).toISOString())
+        .run();
+    await eventually(async () =>
+      (await json(await call("GET", "/v1/me/interactions", { token: tenant.accessToken }))).items.length
+        ? true
+        : undefined,
+    );
+    const ids = async (params: string) => (await recommendations(tenant.accessToken, params)).map((i) => i.propertyId);
+    const lower = await ids(`city=${city.toLowerCase()}`);
+    expect(lower).toEqual(expect.arrayContaining([liked.id, nightly.id, roomy.id, spanish.id]));
+    expect(lower).not.toContain(saved.id);
+    expect(await ids(`city=${city.toUpperCase()}&country=es`)).toEqual([spanish.id]);
+    expect(await ids(`city=${city}&rentalMode=nightly`)).toEqual([nightly.id]);
+    expect(await ids(`city=${city}&currency=GBP`)).toEqual([nightly.id]);
+    expect(await ids(`city=${city}&units=3`)).toEqual([roomy.id]);
+    expect((await call("GET", "/v1/recommendations?country=Spain", { token: tenant.accessToken })).status).toBe(422);
+  });
+
   it("starts cold with what is popular where the tenant last searched, else everywhere", async () => {
     const city = uniqueCity();
     const landlord = (await signUp("landlord")).accessToken;
@@ -199,7 +237,7 @@ describe("recommendations", () => {
     );
     const items = await recommendations(newcomer.accessToken);
     expect(items[0]).toMatchObject({ propertyId: popular.id, reason: `popular in ${city}` });
-    expect(items.map((i) => i.propertyId)).toContain(quiet.id);
+    expect(items.find((i) => i.propertyId === quiet.id)).toMatchObject({ reason: `new in ${city}` }); // nobody's favourite
     const stranger = await mintTenant();
     expect((await recommendations(stranger.accessToken))[0]!.reason).toMatch(/^popular/);
   });

@@ -58,6 +58,8 @@ async function indexVectors(env: Env, rows: Listing[]): Promise<void> {
         metadata: {
           propertyId: r.propertyId,
           city: r.city,
+          // Filters compare cities in any case, as search does; Vectorize's $eq is exact, so the key is folded.
+          cityKey: r.city.toLowerCase(),
           country: r.country,
           rentalMode: r.rentalMode,
           currency: r.currency,

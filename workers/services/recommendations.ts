@@ -24,6 +24,7 @@ const MAX_TOP_K = 100;
 export interface RecommendationQuery {
   limit: number;
   city?: string;
+  country?: string;
   rentalMode?: "monthly" | "nightly";
   currency?: string;
   from?: string;
@@ -55,13 +56,14 @@ export interface Recommendation {
 export async function recommend(deps: Deps, tenantId: string, q: RecommendationQuery): Promise<Recommendation[]> {
   const taste = await tasteOf(deps.db, tenantId);
   const liked = likedListings(taste);
-  const filter = listingFilter(q);
+  const filter = { ...listingFilter(q), notSavedBy: tenantId };
   const preference = blend(liked.map((l) => ({ vector: l.vector, weight: l.weight })));
   if (!preference) return coldStart(deps, taste, q, filter);
   const exclude = new Set([...taste.bookedRooms]);
-  const saved = new Set(taste.favourites.map((f) => f.propertyId));
+  // Units and dates are checked in D1 after the index answers: ask for as many candidates as it gives.
+  const narrowed = filter.dates !== null || filter.units > 1;
   const matches = await vectorIndex(deps.env).query(preference, {
-    topK: Math.min(MAX_TOP_K, q.limit * OVERFETCH),
+    topK: narrowed ? MAX_TOP_K : Math.min(MAX_TOP_K, q.limit * OVERFETCH),
     filter: metadataFilter(q),
   });
   const wanted = matches.map((m) => m.id).filter((id) => !exclude.has(id));
@@ -70,7 +72,7 @@ export async function recommend(deps: Deps, tenantId: string, q: RecommendationQ
   const shown = new Set<string>(); // one room per property: ten rooms of one flat are one recommendation
   for (const m of matches) {
     const listing = usable.get(m.id);
-    if (!listing || saved.has(listing.propertyId) || shown.has(listing.propertyId)) continue;
+    if (!listing || shown.has(listing.propertyId)) continue;
     shown.add(listing.propertyId);
     out.push(item(listing, m.score, reasonFor(listing, liked)));
     if (out.length === q.limit) break;
@@ -125,13 +127,19 @@ function likedListings(taste: Taste): Liked[] {
   };
   for (const i of taste.interactions) add(i.subject, i.kind, i.at);
   for (const f of taste.favourites) add(f.propertyId, "favourite", f.at);
+  // A property's interest is shared by its rooms: a viewed ten-room residence weighs what a viewed studio does.
+  const rooms = new Map<string, number>();
+  for (const l of taste.listings) rooms.set(l.propertyId, (rooms.get(l.propertyId) ?? 0) + 1);
   return taste.listings.flatMap((l) => {
     const i = interest.get(l.propertyId);
-    return i ? [{ ...l, vector: vectorOf(l), weight: i.weight, kind: i.kind }] : [];
+    return i ? [{ ...l, vector: vectorOf(l), weight: i.weight / rooms.get(l.propertyId)!, kind: i.kind }] : [];
   });
 }
 
-/** Popular listings where the tenant last searched (or in the city asked for), else everywhere. */
+/**
+ * Popular listings where the tenant last searched (or in the city asked for), else everywhere, under the
+ * query's filters; the newest fill up when too few were popular, and say so ("new in Lisbon").
+ */
 async function coldStart(
   deps: Deps,
   taste: Taste,
@@ -139,15 +147,28 @@ async function coldStart(
   filter: ListingFilter,
 ): Promise<Recommendation[]> {
   const place = filter.city ?? lastSearchedCity(taste);
-  const local = place ? await popularListings(deps.db, { ...filter, city: place }, q.limit) : [];
-  const listings = local.length ? local : await popularListings(deps.db, filter, q.limit);
+  const booked = new Set(taste.bookedRooms);
   const seen = new Set<string>();
-  return listings
-    .filter((l) => !taste.bookedRooms.includes(l.roomId) && !seen.has(l.propertyId) && seen.add(l.propertyId))
-    .filter((l) => !q.rentalMode || l.rentalMode === q.rentalMode)
-    .filter((l) => !q.currency || l.currency === q.currency)
-    .slice(0, q.limit)
-    .map((l) => item(l, 0, local.length ? `popular in ${l.city}` : "popular on Roomline"));
+  const out: Recommendation[] = [];
+  const take = (rows: ListingLite[], reason: (l: ListingLite) => string) => {
+    for (const l of rows) {
+      if (out.length === q.limit) return;
+      if (booked.has(l.roomId) || seen.has(l.propertyId)) continue;
+      seen.add(l.propertyId);
+      out.push(item(l, 0, reason(l)));
+    }
+  };
+  if (place) {
+    const local = await popularListings(deps.db, { ...filter, city: place }, q.limit);
+    take(local.popular, (l) => `popular in ${l.city}`);
+    take(local.fresh, (l) => `new in ${l.city}`);
+  }
+  if (out.length === 0) {
+    const anywhere = await popularListings(deps.db, filter, q.limit);
+    take(anywhere.popular, () => "popular on Roomline");
+    take(anywhere.fresh, () => "new on Roomline");
+  }
+  return out;
 }
 
 function lastSearchedCity(taste: Taste): string | null {
@@ -179,6 +200,9 @@ function reasonFor(listing: ListingLite, liked: Liked[]): string {
 function listingFilter(q: RecommendationQuery): ListingFilter {
   return {
     city: q.city ?? null,
+    country: q.country ?? null,
+    rentalMode: q.rentalMode ?? null,
+    currency: q.currency ?? null,
     units: q.units ?? 1,
     dates: q.from && q.to ? { from: q.from, to: q.to } : null,
   };
@@ -186,7 +210,8 @@ function listingFilter(q: RecommendationQuery): ListingFilter {
 
 function metadataFilter(q: RecommendationQuery): MetadataFilter | undefined {
   const f: MetadataFilter = {};
-  if (q.city) f.city = q.city;
+  if (q.city) f.cityKey = q.city.toLowerCase();
+  if (q.country) f.country = q.country;
   if (q.rentalMode) f.rentalMode = q.rentalMode;
   if (q.currency) f.currency = q.currency;
   return Object.keys(f).length ? f : undefined;
