@@ -51,7 +51,7 @@ const fail = (message: string): never => {
 
 /**
  * One instance, named "listings": every listing's vector and metadata, in SQLite (so `npm start` keeps them
- * across restarts, under .wrangler/state) and, after the first call, in memory for brute-force cosine search.
+ * across restarts, under .wrangler/state) and, after the first call, in memory for exact cosine search.
  * An empty index takes the dimension of the first vector put into it (a Vectorize index has its dimension from
  * `wrangler vectorize create`); after that a vector or query of another length is refused.
  */

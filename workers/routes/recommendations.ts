@@ -15,7 +15,7 @@ export const recommendationRoutes = router()
       tags,
       summary: "Listings for me, from what I searched, viewed, saved and booked",
       description:
-        "The nearest listings to the tenant's taste in the vector index, filtered by city, rental mode and currency when given; rooms the tenant booked, properties they saved and rooms not free on `from`..`to` are left out. Without a history: popular listings where they last searched, or everywhere. Each item says why.",
+        "The nearest listings to the tenant's taste in the vector index, filtered by city (any case), country, rental mode and currency when given; rooms the tenant booked, properties they saved and rooms not free on `from`..`to` are left out. Without a history: popular listings where they last searched, or everywhere. Each item says why.",
       security: bearer,
       middleware: [requireAuth("tenant")] as const,
       request: { query: RecommendationQuery },
