@@ -1110,10 +1110,9 @@ async function measureLag(
   const session = await sendJson<{ accessToken: string }>(client, "POST", `${api}/v1/auth/register`, 201, {
     body: {
       email: `search-bench-lag-${Date.now()}@example.com`,
-      password: "correct horse battery staple",
+      password: `Lag-${crypto.randomUUID()}`,
       name: "Search Lag Landlord",
       role: "landlord",
-      locale: null,
     },
   });
   const headers = { authorization: `Bearer ${session.accessToken}` };
