@@ -480,7 +480,7 @@ export function listingEvents(rows: PropertyRow[]): (typeof outbox.$inferInsert)
 
 /** The full-text row of every listing that has none yet, keyed by its `search_rowid` (as `indexListings` writes it). */
 export const FULL_TEXT_ROWS_SQL =
-  "INSERT INTO listing_fts (rowid, room_id, title, body) SELECT search_rowid, room_id, search_title, search_body FROM listings WHERE search_rowid NOT IN (SELECT rowid FROM listing_fts);";
+  "INSERT OR IGNORE INTO listing_fts (rowid, room_id, title, body) SELECT search_rowid, room_id, search_title, search_body FROM listings WHERE search_rowid NOT IN (SELECT rowid FROM listing_fts);";
 
 /**
  * What the listing consumer's `indexListings` writes beside each listing, as SQL: its full-text row
