@@ -1,12 +1,11 @@
 import type { Deps } from "./deps";
 import type { AuthUser } from "./domain/tokens";
-import type { ErrorCode } from "./errors";
+import type { ProblemVariables } from "./errors";
 
 /** Hono's environment: bindings from wrangler.toml and what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: {
-    requestId: string;
+  Variables: ProblemVariables & {
     deps: Deps;
     user: AuthUser;
     /** The raw request body, read once under the size limit. */
@@ -15,8 +14,6 @@ export interface AppEnv {
     resourceId: string;
     /** POST /v1/bookings: the Idempotency-Key and request hash the room's calendar checks. */
     requestKey: { key: string; requestHash: string };
-    /** The code of the problem the request was answered with, for its metrics. */
-    errorCode: ErrorCode;
     /** Set by a handler that answered from an idempotency record. */
     replayed: boolean;
   };

@@ -86,11 +86,19 @@ export class AppError extends Error {
 export const BEARER_CHALLENGE = 'Bearer realm="roomline"';
 const DEFAULT_RETRY_AFTER_SECONDS = "5";
 
+/** What a problem reads from and leaves on the request's context (AppEnv's Variables include these). */
+export interface ProblemVariables {
+  requestId: string;
+  /** The code of the problem the request was answered with, for its metrics (workers/http/request-context.ts). */
+  errorCode: ErrorCode;
+}
+/** Any app environment whose Variables hold ProblemVariables (generic: Hono's Context is invariant in it). */
+type ProblemEnv = { Variables: ProblemVariables };
+
 /** Writes an RFC 9457 problem+json body; the only place error responses are built. */
-export function problem(c: Context, err: AppError): Response {
-  // The request's metrics count refusals by code (workers/http/request-context.ts).
-  (c as Context<{ Variables: { errorCode: ErrorCode } }>).set("errorCode", err.code);
-  return problemResponse(err, (c.get("requestId") as string | undefined) ?? "unknown");
+export function problem<E extends ProblemEnv>(c: Context<E>, err: AppError): Response {
+  c.set("errorCode", err.code);
+  return problemResponse(err, c.get("requestId") ?? "unknown");
 }
 
 /** The problem+json response for `err`; also what a Durable Object answers outside any request context. */
@@ -117,7 +125,7 @@ export function problemResponse(err: AppError, requestId: string): Response {
 }
 
 /** onError: known errors keep their code; anything else is a 500 whose cause is only logged. */
-export function renderError(err: unknown, c: Context): Response {
+export function renderError<E extends ProblemEnv>(err: unknown, c: Context<E>): Response {
   if (err instanceof AppError) {
     if (err.status >= 500) logError(c, err.code, err.cause ?? err);
     return problem(c, err);

@@ -215,6 +215,11 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { content: { "application/json": { schema } }, required: true } } as const;
 }
 
+/** The same, for a body a client may leave out (the handler then reads `c.req.valid("json")` as undefined). */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { "application/json": { schema } }, required: false } } as const;
+}
+
 /** A JSON response entry for the OpenAPI document. */
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };

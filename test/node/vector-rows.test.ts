@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Rows } from "../../durable-objects/vector-rows";
+import { createRng } from "../../scripts/seed";
 
 const DIMS = 16;
 
-/** A deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic generator (the seed's mulberry32), so a failure reproduces. */
+const rng = (seed: number): (() => number) => createRng(seed).next;
 
 /** Vectors in `places` tight groups (as listings group by city and price), some exact copies (ties) and zero vectors. */
 function dataset(n: number, seed: number): { id: string; values: number[]; metadata: { place: number } }[] {

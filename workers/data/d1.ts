@@ -20,14 +20,28 @@ export function d1(env: Env): D1Db {
 
 /**
  * The drizzle client over one request's D1 Sessions API session (read replication): its queries go
- * to a replica at least as fresh as the session's bookmark, writes to the primary. A session has
- * the binding's prepare and batch, all drizzle's D1 driver calls.
+ * to a replica at least as fresh as the session's bookmark, writes to the primary.
  */
 export function d1Session(session: D1DatabaseSession): D1Db {
-  // drizzle's D1 driver calls only `prepare` and `batch` (drizzle-orm/d1/session.js), which a session
-  // has; its types admit only the binding. `D1Db` types the client as either, so no code here can
-  // reach for what a session lacks (`exec`, `dump`).
-  return drizzle(session as unknown as D1Database, { schema }) as D1Db;
+  return drizzle(sessionClient(session), { schema });
+}
+
+/**
+ * A session in the binding's shape, which is the only client drizzle's D1 driver types admit. The driver
+ * calls only `prepare` and `batch` (drizzle-orm/d1/session.js), which a session has; what a session lacks
+ * throws, and `D1Db` types its client as binding or session, so no code here can reach for it.
+ */
+function sessionClient(session: D1DatabaseSession): D1Database {
+  const absent = (what: string) => () => {
+    throw new Error(`a D1 session has no ${what}()`);
+  };
+  return {
+    prepare: (query) => session.prepare(query),
+    batch: <T>(statements: D1PreparedStatement[]) => session.batch<T>(statements),
+    exec: absent("exec"),
+    dump: absent("dump"),
+    withSession: absent("withSession"),
+  };
 }
 
 const dialect = new SQLiteSyncDialect();

@@ -9,7 +9,7 @@ import {
   OptionalReason,
   SuspensionView,
 } from "../../schema/api/admin";
-import { bearer, errors, idParam, jsonBody, jsonResponse } from "../../schema/api/common";
+import { bearer, errors, idParam, jsonBody, jsonResponse, optionalJsonBody } from "../../schema/api/common";
 import { requireAdmin } from "../http/auth";
 import { router } from "../http/router";
 import * as admin from "../services/admin";
@@ -50,10 +50,7 @@ export const adminRoutes = router()
       description: `Sessions revoked by the suspension stay revoked: the user signs in again.${WHO}`,
       security: bearer,
       middleware: [requireAdmin] as const,
-      request: {
-        params: idParam("usr"),
-        body: { content: { "application/json": { schema: OptionalReason } }, required: false },
-      },
+      request: { params: idParam("usr"), ...optionalJsonBody(OptionalReason) },
       responses: { 200: jsonResponse(SuspensionView, "Active again"), ...errors(400, 404, 415, 422, 503) },
     }),
     async (c) =>
@@ -91,10 +88,7 @@ export const adminRoutes = router()
       description: WHO.trim(),
       security: bearer,
       middleware: [requireAdmin] as const,
-      request: {
-        params: idParam("prop"),
-        body: { content: { "application/json": { schema: OptionalReason } }, required: false },
-      },
+      request: { params: idParam("prop"), ...optionalJsonBody(OptionalReason) },
       responses: { 200: jsonResponse(HiddenPropertyView, "Listed again"), ...errors(400, 404, 415, 422, 503) },
     }),
     async (c) =>
@@ -113,10 +107,7 @@ export const adminRoutes = router()
       description: `The body \`{reason}\` is optional.${WHO}`,
       security: bearer,
       middleware: [requireAdmin] as const,
-      request: {
-        params: idParam("rev"),
-        body: { content: { "application/json": { schema: OptionalReason } }, required: false },
-      },
+      request: { params: idParam("rev"), ...optionalJsonBody(OptionalReason) },
       responses: { 204: { description: "Deleted" }, ...errors(400, 404, 415, 422, 503) },
     }),
     async (c) => {
