@@ -8,7 +8,9 @@
  * tenants on two). Tenants send; each message's recipients are the other open sockets of its
  * thread's two parties (the tenant's other device and the landlord's sockets), never another
  * tenant. Each sender waits for its ack and sends at most `senderRate` messages a second, under
- * CHAT_LIMITER's 60 frames per 10 s per user. Latency is send → arrival at the last recipient;
+ * CHAT_LIMITER's 60 frames per 10 s per user, at its own phase (senders staggered evenly over the
+ * interval, as independent people are); "spread-aligned" repeats the spread layout with every
+ * sender sending at the same instant, a burst per tick, as the worst case. Latency is send → arrival at the last recipient;
  * a recipient that never gets a message counts as lost, a second arrival as duplicated.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -25,17 +27,26 @@ export interface ChatOptions {
   messages: number;
   /** Messages a second one sender sends at most. */
   senderRate: number;
+  /** Layouts to run, by name (all when empty). */
+  layouts: string[];
 }
 
 interface Layout {
-  name: "spread" | "hot";
+  name: "spread" | "spread-aligned" | "hot";
   rooms: number;
   tenantsPerRoom: number;
   landlordSockets: number;
+  /**
+   * When senders send. `staggered`: each sender ticks at its own phase, spread evenly over the
+   * send interval, as independent people typing do. `aligned`: every sender sends at the same
+   * instant each tick (a burst of one frame per sender), the worst case.
+   */
+  arrival: "staggered" | "aligned";
 }
 const LAYOUTS: Layout[] = [
-  { name: "spread", rooms: 20, tenantsPerRoom: 2, landlordSockets: 1 },
-  { name: "hot", rooms: 1, tenantsPerRoom: 249, landlordSockets: 2 },
+  { name: "spread", rooms: 20, tenantsPerRoom: 2, landlordSockets: 1, arrival: "staggered" },
+  { name: "spread-aligned", rooms: 20, tenantsPerRoom: 2, landlordSockets: 1, arrival: "aligned" },
+  { name: "hot", rooms: 1, tenantsPerRoom: 249, landlordSockets: 2, arrival: "staggered" },
 ];
 const DEVICES_PER_TENANT = 2;
 /** How long the last message may take to reach everyone before the rest counts as lost. */
@@ -88,7 +99,7 @@ export async function runChatBench(p: Platform, o: ChatOptions, say: (line: stri
   ];
   const rows: ChatRow[] = [];
   try {
-    for (const layout of LAYOUTS) {
+    for (const layout of LAYOUTS.filter((l) => o.layouts.length === 0 || o.layouts.includes(l.name))) {
       // The hot room is its own room, so its history does not start where the spread run left it.
       const layoutRooms = layout.name === "hot" ? rooms.slice(-1) : rooms.slice(0, layout.rooms);
       for (const [system, connect] of systems) {
@@ -182,6 +193,7 @@ async function runLayout(
       const recipients = clients.filter(
         (c) => c !== s && c.room === s.room && (c.user === s.user || c.user === landlord.id),
       );
+      if (layout.arrival === "staggered") await sleep((k / senders.length) * interval);
       for (let i = 0; i < perSender && remaining > 0; i++) {
         remaining--;
         const clientId = `${system}-${layout.name}-${k}-${i}`;
@@ -335,43 +347,45 @@ async function makeRooms(p: Platform, token: string, n: number): Promise<string[
 }
 
 export function chatTables(rows: ChatRow[]): string {
-  return LAYOUTS.map((l) => {
-    const body = rows
-      .filter((r) => r.layout === l.name)
-      .map((r) => [
-        r.system,
-        r.sockets,
-        r.messages,
-        r.messagesPerSecond,
-        r.deliveryP50Ms,
-        r.deliveryP99Ms,
-        r.deliveryMaxMs,
-        r.ackP50Ms,
-        r.lost,
-        r.duplicated,
-        r.cpu.benchPct,
-        r.cpu.appPct,
-        Object.entries(r.errors)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(", ") || "none",
-      ]);
-    return `\n  ${l.name}: ${l.rooms} room(s)\n${table(
-      [
-        "system",
-        "sockets",
-        "messages",
-        "msg/s",
-        "p50 ms",
-        "p99 ms",
-        "max ms",
-        "ack p50 ms",
-        "lost",
-        "duplicated",
-        "bench CPU %",
-        "app CPU %",
-        "errors",
-      ],
-      body,
-    )}`;
-  }).join("\n");
+  return LAYOUTS.filter((l) => rows.some((r) => r.layout === l.name))
+    .map((l) => {
+      const body = rows
+        .filter((r) => r.layout === l.name)
+        .map((r) => [
+          r.system,
+          r.sockets,
+          r.messages,
+          r.messagesPerSecond,
+          r.deliveryP50Ms,
+          r.deliveryP99Ms,
+          r.deliveryMaxMs,
+          r.ackP50Ms,
+          r.lost,
+          r.duplicated,
+          r.cpu.benchPct,
+          r.cpu.appPct,
+          Object.entries(r.errors)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ") || "none",
+        ]);
+      return `\n  ${l.name}: ${l.rooms} room(s), ${l.arrival} senders\n${table(
+        [
+          "system",
+          "sockets",
+          "messages",
+          "msg/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "ack p50 ms",
+          "lost",
+          "duplicated",
+          "bench CPU %",
+          "app CPU %",
+          "errors",
+        ],
+        body,
+      )}`;
+    })
+    .join("\n");
 }

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     messages: envInt("BENCH_CHAT_MESSAGES", 10_000),
     // CHAT_LIMITER allows 60 frames per 10 s per user: 5 a second stays under it.
     senderRate: envInt("BENCH_CHAT_SENDER_RATE", 5),
+    layouts: (process.env.BENCH_CHAT_LAYOUTS ?? "").split(",").filter(Boolean),
   };
   const pool: PoolOptions = {
     users: envInt("BENCH_POOL_USERS", 100_000),

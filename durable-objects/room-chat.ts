@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { decodeCursor, encodeCursor } from "../workers/domain/cursor";
 import { newId } from "../workers/domain/ids";
 import { log } from "../workers/log";
+import { QuotaLeases } from "./quota-leases";
 import { migrate } from "./sqlite-migrations";
 
 /** Who is on a socket or asking over RPC: the worker checked their ticket or token and the room's owner. */
@@ -33,6 +34,9 @@ interface SocketTag {
 /** At most one "unread message" notification per thread and recipient per this window. */
 export const UNREAD_NOTICE_MS = 10 * 60_000;
 const FLUSH_RETRY_MS = 30_000;
+/** Frames one CHAT_LIMITER count stands for, and the binding's period (wrangler.toml: 12 leases per 10 s = 60 frames). */
+export const CHAT_FRAMES_PER_LEASE = 5;
+const CHAT_LIMIT_WINDOW_MS = 10_000;
 const HISTORY_PAGE = 50;
 
 const MIGRATIONS = [
@@ -79,10 +83,12 @@ interface MessageRow {
 export class RoomChat extends DurableObject<Env> {
   #sql: SqlStorage;
   #roomCache: { roomId: string; landlordId: string } | null | undefined;
+  readonly #quota: QuotaLeases;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#quota = new QuotaLeases(env.CHAT_LIMITER, CHAT_FRAMES_PER_LEASE, CHAT_LIMIT_WINDOW_MS);
     ctx.blockConcurrencyWhile(async () => migrate(this.#sql, MIGRATIONS));
   }
 
@@ -130,8 +136,7 @@ export class RoomChat extends DurableObject<Env> {
     } catch {
       return this.#error(ws, "bad_frame", "frames are JSON");
     }
-    const allowed = await this.env.CHAT_LIMITER.limit({ key: tag.userId });
-    if (!allowed.success) return this.#error(ws, "rate_limited", "too many frames: slow down");
+    if (!(await this.#quota.take(tag.userId))) return this.#error(ws, "rate_limited", "too many frames: slow down");
     const thread = this.#threadForSocket(tag, frame.threadId);
     if (!thread) return this.#error(ws, "thread_not_found", "no such thread here");
     if (frame.type === "message") this.#post(ws, tag, thread, frame);
