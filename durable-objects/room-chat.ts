@@ -128,6 +128,8 @@ export class RoomChat extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     const tag = ws.deserializeAttachment() as SocketTag;
+    // Every frame counts, a malformed one too: a flood of garbage costs the object as much as one of messages.
+    if (!(await this.#quota.take(tag.userId))) return this.#error(ws, "rate_limited", "too many frames: slow down");
     let frame: ClientFrame;
     try {
       const parsed = ClientFrame.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
@@ -136,7 +138,6 @@ export class RoomChat extends DurableObject<Env> {
     } catch {
       return this.#error(ws, "bad_frame", "frames are JSON");
     }
-    if (!(await this.#quota.take(tag.userId))) return this.#error(ws, "rate_limited", "too many frames: slow down");
     const thread = this.#threadForSocket(tag, frame.threadId);
     if (!thread) return this.#error(ws, "thread_not_found", "no such thread here");
     if (frame.type === "message") this.#post(ws, tag, thread, frame);

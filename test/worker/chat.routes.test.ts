@@ -230,7 +230,7 @@ describe("chat", () => {
     expect((await say(c, thread, "still here")).id).toMatch(/^msg_/);
   });
 
-  it("cuts a flood with CHAT_LIMITER: frames past the limit are refused and not stored", async () => {
+  it("cuts a flood with CHAT_LIMITER, malformed frames counted too: frames past the limit are refused and not stored", async () => {
     const { roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
@@ -239,17 +239,21 @@ describe("chat", () => {
     const WINDOW = 10_000;
     await new Promise((r) => setTimeout(r, WINDOW - (Date.now() % WINDOW) + 50));
     const started = Date.now();
+    // One frame in four is garbage: it is answered bad_frame, and it counts against the limit as a message does.
     for (let i = 0; i < 80; i++)
-      c.send({ type: "message", threadId: thread, clientId: `flood-${i}`, text: `flood ${i}` });
+      if (i % 4 === 3) c.send("{not json");
+      else c.send({ type: "message", threadId: thread, clientId: `flood-${i}`, text: `flood ${i}` });
     await eventually(async () =>
       c.frames.filter((f) => f.type === "ack" || f.type === "error").length === 80 ? true : undefined,
     );
     // 60 a window: a flood that a slow machine stretched over the next window may have 60 more
     const windows = Math.floor(Date.now() / WINDOW) - Math.floor(started / WINDOW) + 1;
     const acked = c.frames.filter((f) => f.type === "ack").length;
-    expect(acked).toBeLessThanOrEqual(60 * windows);
-    if (windows === 1) expect(acked).toBe(60);
-    expect(c.frames.filter((f) => f.code === "rate_limited")).toHaveLength(80 - acked);
+    const malformed = c.frames.filter((f) => f.code === "bad_frame").length;
+    expect(acked + malformed).toBeLessThanOrEqual(60 * windows);
+    if (windows === 1) expect(acked + malformed).toBe(60);
+    expect(malformed).toBeGreaterThan(0);
+    expect(c.frames.filter((f) => f.code === "rate_limited")).toHaveLength(80 - acked - malformed);
     const stored = await json(
       await call("GET", `/v1/rooms/${roomId}/threads/${thread}/messages?limit=100`, { token: tenant.accessToken }),
     );

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { EventOf } from "../../schema/events";
 import { d1 } from "../../workers/data/d1";
 import { MAX_EMAIL_ATTEMPTS, sendEmail } from "../../workers/events/email";
+import { handlers } from "../../workers/events/consumer";
 import { noticeBooking, noticeInvoice } from "../../workers/events/notifications";
 import { newId } from "../../workers/domain/ids";
 import { newEvent } from "../../workers/outbox";
@@ -151,6 +152,66 @@ describe("notifications", () => {
     await noticeInvoice(event as EventOf<"invoice.issued">, env, db());
     const rent = (await listFor(tenant.accessToken)).find((n) => n.kind === "invoice.issued");
     expect(rent.body).toBe(`Rent of ${euros(99000)} for Sunny flat near the river is due on 01/05/2027.`);
+  });
+
+  it("come of every booking and rent event the queue delivers, to the party each is for", async () => {
+    const { event: confirmed } = await confirmedEvent();
+    const { landlord, property, room } = await landlordWithRoom({
+      rentalMode: "nightly",
+      price: { amount: 12345, currency: "EUR" },
+    });
+    const tenant = await signUp("tenant");
+    const run = (type: string, data: unknown) => {
+      const event = newEvent(type as never, data as never);
+      return (handlers as Record<string, (e: unknown, env: Env, db: ReturnType<typeof d1>) => Promise<void>>)[type]!(
+        event,
+        env,
+        db(),
+      );
+    };
+    // The projection steps before the notice need the booking in the read model, as a hold puts it there.
+    const held = await bookHeld(tenant.accessToken, {
+      roomId: room.id,
+      startDate: inDays(40),
+      endDate: inDays(41),
+      units: 1,
+    });
+    const booking = {
+      ...confirmed.data.booking,
+      id: held.id,
+      roomId: room.id,
+      propertyId: property.id,
+      tenantId: tenant.id,
+      landlordId: landlord.id,
+      startDate: inDays(40),
+      endDate: inDays(41),
+    };
+    await run("booking.expired", { bookingId: held.id, booking });
+    await run("booking.payment_failed", { bookingId: held.id, booking });
+    const leaseTenant = await signUp("tenant");
+    const { lease } = await leased({}, leaseTenant);
+    const invoice = {
+      invoiceId: `inv_${"2".repeat(17)}`,
+      leaseId: lease.id,
+      amount: 99000,
+      currency: "EUR",
+      dueDate: "2027-05-01",
+    };
+    await run("invoice.reminder", invoice);
+    await run("invoice.late_fee", { ...invoice, amount: 5000 });
+    await run("invoice.charge_failed", { ...invoice, attempt: 3, finalAttempt: true });
+    await run("deposit.settled", { leaseId: lease.id, returned: 80000, withheld: 5000, currency: "EUR" });
+    const kinds = async (token: string) => (await listFor(token, "?limit=50")).map((n) => n.kind).sort();
+    expect(await kinds(tenant.accessToken)).toEqual(
+      expect.arrayContaining(["booking.expired", "booking.payment_failed"]),
+    );
+    expect(await kinds(leaseTenant.accessToken)).toEqual(
+      expect.arrayContaining(["deposit.settled", "invoice.charge_failed", "invoice.late_fee", "invoice.reminder"]),
+    );
+    const rent = (await listFor(leaseTenant.accessToken, "?limit=50")).find((n) => n.kind === "invoice.reminder");
+    expect(rent.data).toMatchObject({ invoiceId: invoice.invoiceId });
+    // A landlord is not told of another tenant's rent.
+    expect((await kinds(landlord.accessToken)).filter((k) => k.startsWith("invoice."))).toEqual([]);
   });
 
   it("list newest first, count the unread, and mark the caller's own read (another's ids change nothing)", async () => {

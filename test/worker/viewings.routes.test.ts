@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, json, landlordWithRoom, signUp } from "./helpers";
+import { call, eventually, json, landlordWithRoom, signUp, validProperty, validRoom } from "./helpers";
 
 /** Every weekday, all day in Lisbon time, 30-minute slots: there is always a slot soon. */
 const ALWAYS = {
@@ -51,6 +51,70 @@ describe("viewing hours", () => {
     const paths = (await json(bad)).errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(["slotMinutes", "windows.0.weekday"]));
     expect(await json(await call("GET", `/v1/rooms/${roomId}/viewing-hours`))).toMatchObject({ slotMinutes: 30 });
+  });
+});
+
+/** The UTC offset of `zone` at `at`, as "GMT+01:00". */
+function offsetOf(zone: string, at: Date): string {
+  const part = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "longOffset" })
+    .formatToParts(at)
+    .find((p) => p.type === "timeZoneName");
+  return part!.value;
+}
+
+/** A zone whose clocks change between 2 and 170 days from now, and the day they do: one of these always does. */
+function nextClockChange(): { zone: string; day: Date } {
+  const zones = ["Europe/Lisbon", "America/New_York", "Australia/Sydney", "Pacific/Auckland", "America/Santiago"];
+  for (let d = 2; d < 170; d++)
+    for (const zone of zones) {
+      const day = new Date(Date.now() + d * 86_400_000);
+      if (offsetOf(zone, day) !== offsetOf(zone, new Date(day.getTime() - 86_400_000))) return { zone, day };
+    }
+  throw new Error("no clock change within 170 days in the test zones");
+}
+
+describe("viewing slots across a clock change", () => {
+  it("stay at the same local time on both sides, at instants an hour apart in UTC terms", async () => {
+    const { zone, day } = nextClockChange();
+    const landlord = await signUp("landlord");
+    const property = await json(
+      await call("POST", "/v1/properties", {
+        token: landlord.accessToken,
+        body: { ...validProperty(), timezone: zone },
+      }),
+    );
+    const room = await json(
+      await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() }),
+    );
+    const hours = {
+      slotMinutes: 60,
+      bufferMinutes: 0,
+      minNoticeHours: 0,
+      horizonDays: 180,
+      windows: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: "10:00", end: "11:00" })),
+    };
+    expect(
+      (await call("PUT", `/v1/rooms/${room.id}/viewing-hours`, { token: landlord.accessToken, body: hours })).status,
+    ).toBe(200);
+    const from = new Date(day.getTime() - 3 * 86_400_000).toISOString();
+    const to = new Date(day.getTime() + 3 * 86_400_000).toISOString();
+    const res = await call("GET", `/v1/rooms/${room.id}/viewing-slots?from=${from}&to=${to}`);
+    expect(res.status).toBe(200);
+    const found: { start: string; end: string }[] = (await json(res)).slots;
+    expect(found.length).toBeGreaterThanOrEqual(5);
+    const local = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    for (const slot of found) {
+      expect(local.format(new Date(slot.start))).toBe("10:00");
+      expect(new Date(slot.end).getTime() - new Date(slot.start).getTime()).toBe(3_600_000);
+    }
+    const utcTimes = new Set(found.map((s) => s.start.slice(11, 16)));
+    expect(utcTimes.size).toBe(2);
+    expect(new Set(found.map((s) => offsetOf(zone, new Date(s.start)))).size).toBe(2);
   });
 });
 
