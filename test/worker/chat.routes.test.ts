@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, eventually, json, landlordWithRoom, signUp, uniqueIp } from "./helpers";
@@ -274,6 +274,42 @@ describe("chat", () => {
       await call("GET", `/v1/rooms/${roomId}/threads/${thread}/messages`, { token: tenant.accessToken }),
     );
     expect(page.items.map((m: any) => m.text)).toEqual(["after the eviction", "before the eviction"]);
+  });
+
+  it("reaches the sender's other devices, and counts a tenant's unread in their own thread", async () => {
+    const { landlord, roomId } = await room();
+    const tenant = await signUp("tenant");
+    const phone = await connect(tenant.accessToken, roomId);
+    const laptop = await connect(tenant.accessToken, roomId);
+    const thread = (await phone.next((f) => f.type === "hello")).threads[0].id;
+    const ack = await say(phone, thread, "sent from the phone");
+    expect(await laptop.next((f) => f.type === "message" && f.id === ack.id)).toMatchObject({
+      from: tenant.id,
+      text: "sent from the phone",
+    });
+    expect(phone.frames.some((f) => f.type === "message" && f.id === ack.id)).toBe(false);
+    const host = await connect(landlord.accessToken, roomId);
+    for (const text of ["one", "two", "three"]) await say(host, thread, text);
+    const mine = await json(await call("GET", `/v1/rooms/${roomId}/threads`, { token: tenant.accessToken }));
+    expect(mine.items).toHaveLength(1);
+    expect(mine.items[0]).toMatchObject({ id: thread, unread: 3 });
+  });
+
+  it("tells an absent recipient again once ten minutes have passed since the last notice", async () => {
+    const { landlord, roomId } = await room();
+    const tenant = await signUp("tenant");
+    const c = await connect(tenant.accessToken, roomId);
+    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const notices = async () =>
+      (await json(await call("GET", "/v1/notifications", { token: landlord.accessToken }))).items.length;
+    await say(c, thread, "first");
+    await eventually(async () => ((await notices()) === 1 ? true : undefined));
+    // Eleven minutes on, as far as the room's object knows.
+    await runInDurableObject(env.ROOM_CHAT.get(env.ROOM_CHAT.idFromName(roomId)), async (_o, state) => {
+      state.storage.sql.exec("UPDATE threads SET landlord_noticed_at = landlord_noticed_at - ?", 11 * 60_000);
+    });
+    await say(c, thread, "second");
+    await eventually(async () => ((await notices()) === 2 ? true : undefined));
   });
 
   it("notifies a recipient with no open socket, once per thread in ten minutes", async () => {

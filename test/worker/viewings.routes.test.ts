@@ -216,6 +216,46 @@ describe("viewings", () => {
     }
   });
 
+  it("send the day-before reminder to both parties when its time comes, leaving the hour-before one", async () => {
+    const { landlord, roomId } = await roomWithHours();
+    const tenant = await signUp("tenant");
+    const calendar = env.ROOM_CALENDAR.getByName(roomId);
+    const later = (await slots(roomId, 3)).find((s) => Date.parse(s.start) > Date.now() + 48 * 3_600_000)!;
+    const viewing = await json(await bookViewing(tenant.accessToken, roomId, later.start));
+    // A day passes for the 24 h reminder: its due time moves to now, and the alarm runs.
+    await runInDurableObject(calendar, (_o, state) => {
+      state.storage.sql.exec(
+        "UPDATE viewing_reminders SET due_at = ? WHERE viewing_id = ? AND before = '24h'",
+        Date.now(),
+        viewing.id,
+      );
+    });
+    await runDurableObjectAlarm(calendar);
+    for (const who of [tenant, landlord]) {
+      const found = await eventually(async () => {
+        const items = (await json(await call("GET", "/v1/notifications", { token: who.accessToken }))).items;
+        const hit = items.filter((n: any) => n.kind === "viewing.reminder");
+        return hit.length > 0 ? hit : undefined;
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ title: "Viewing in 24 h", data: { viewingId: viewing.id } });
+    }
+    const left = await runInDurableObject(calendar, (_o, state) =>
+      state.storage.sql
+        .exec<{ before: string }>("SELECT before FROM viewing_reminders WHERE viewing_id = ?", viewing.id)
+        .toArray(),
+    );
+    expect(left).toEqual([{ before: "1h" }]);
+  });
+
+  it("keep a sitting tenant's 24 hours' notice when the landlord names none", async () => {
+    const { minNoticeHours: _, ...noNotice } = ALWAYS;
+    const { roomId } = await roomWithHours(noNotice);
+    expect((await json(await call("GET", `/v1/rooms/${roomId}/viewing-hours`))).minNoticeHours).toBe(24);
+    const first = (await slots(roomId, 3))[0]!;
+    expect(Date.parse(first.start)).toBeGreaterThanOrEqual(Date.now() + 24 * 3_600_000 - 60_000);
+  });
+
   it("remind both parties before the viewing, once each, and not after a cancellation", async () => {
     const { landlord, roomId } = await roomWithHours();
     const tenant = await signUp("tenant");
