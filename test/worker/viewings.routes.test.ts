@@ -28,6 +28,15 @@ async function slots(roomId: string, days = 2): Promise<{ start: string; end: st
   return (await json(res)).slots;
 }
 
+/** The viewing reminders a user has been sent, once there is one. */
+function remindersTo(token: string): Promise<any[]> {
+  return eventually(async () => {
+    const items = (await json(await call("GET", "/v1/notifications", { token }))).items;
+    const hit = items.filter((n: any) => n.kind === "viewing.reminder");
+    return hit.length > 0 ? hit : undefined;
+  });
+}
+
 function bookViewing(token: string, roomId: string, start: string, key = crypto.randomUUID()) {
   return call("POST", `/v1/rooms/${roomId}/viewings`, { token, body: { start }, headers: { "idempotency-key": key } });
 }
@@ -232,11 +241,7 @@ describe("viewings", () => {
     });
     await runDurableObjectAlarm(calendar);
     for (const who of [tenant, landlord]) {
-      const found = await eventually(async () => {
-        const items = (await json(await call("GET", "/v1/notifications", { token: who.accessToken }))).items;
-        const hit = items.filter((n: any) => n.kind === "viewing.reminder");
-        return hit.length > 0 ? hit : undefined;
-      });
+      const found = await remindersTo(who.accessToken);
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ title: "Viewing in 24 h", data: { viewingId: viewing.id } });
     }
@@ -281,11 +286,7 @@ describe("viewings", () => {
     await runDurableObjectAlarm(calendar);
     await runDurableObjectAlarm(calendar);
     for (const who of [tenant, landlord]) {
-      const found = await eventually(async () => {
-        const items = (await json(await call("GET", "/v1/notifications", { token: who.accessToken }))).items;
-        const hit = items.filter((n: any) => n.kind === "viewing.reminder");
-        return hit.length > 0 ? hit : undefined;
-      });
+      const found = await remindersTo(who.accessToken);
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ title: "Viewing in 1 h", data: { viewingId: viewing.id } });
     }
