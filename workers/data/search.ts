@@ -105,10 +105,14 @@ export function searchStatement(q: SearchQuery): SQL {
       FACETS.filter((f) => f !== facet).map((f) => sql.raw(`ok_${f}`)),
       sql` AND `,
     );
-  const counts = (name: Facet, column: string, limit = "") =>
+  const counts = (name: Facet, column: string) =>
     sql`(SELECT json_group_object(k, n) FROM (
       SELECT ${sql.raw(column)} AS k, count(DISTINCT property_id) AS n FROM b WHERE ${others(name)}
-      GROUP BY k ORDER BY n DESC, k${sql.raw(limit)}))`;
+      GROUP BY k ORDER BY n DESC, k))`;
+  // Type and city are the property's: counted over bp, a row per property, no DISTINCT needed.
+  const propertyCounts = (name: "type" | "city") =>
+    sql`(SELECT json_group_object(k, n) FROM (
+      SELECT ${sql.raw(name)} AS k, count(*) AS n FROM bp WHERE o_${sql.raw(name)} GROUP BY k ORDER BY n DESC, k))`;
   const price =
     q.currency === null
       ? sql`json_array()`
@@ -117,18 +121,23 @@ export function searchStatement(q: SearchQuery): SQL {
           FROM (SELECT property_id, price_amount, CASE rental_mode WHEN 'nightly' THEN ${sql.raw(String(PRICE_BUCKET.nightly))} ELSE ${sql.raw(String(PRICE_BUCKET.monthly))} END AS w FROM b WHERE ${others("price")})
           GROUP BY w, bucket ORDER BY w, bucket))`;
   // Two terms only: D1 allows few terms in a compound SELECT.
-  return sql`${candidates(q)}, ${pageCte(q)}
-    SELECT 'page' AS part, json_object('i', i, 'propertyId', property_id, 'title', title, 'type', type, 'city', city,
-      'country', country, 'lat', lat, 'lng', lng, 'amenities', json(amenities), 'photoUrl', photo_url,
-      'description', description, 'rooms', json(rooms), 'score', score, 'dist', dist, 'key', key) AS v FROM page
+  // bp: a row per property of b, with whether some room of it passes every filter but type's, city's, amenities'.
+  const bp = sql`bp AS (SELECT property_id, type, city, amenities, max(${others("type")}) AS o_type,
+      max(${others("city")}) AS o_city, max(${others("amenities")}) AS o_amenities FROM b GROUP BY property_id)`;
+  return sql`${candidates(q)}, ${pageCte(q)}, ${bp}
+    SELECT 'page' AS part, json_object('i', p.i, 'propertyId', p.property_id, 'title', x.title, 'type', x.type,
+      'city', x.city, 'country', x.country, 'lat', x.lat, 'lng', x.lng, 'amenities', json(x.amenities),
+      'photoUrl', x.photo_url, 'description', x.description, 'rooms', json(pr.rooms), 'score', p.score,
+      'dist', p.dist, 'key', p.key) AS v
+    FROM page p JOIN pr ON pr.property_id = p.property_id CROSS JOIN listings x ON x.room_id = pr.any_room
     UNION ALL SELECT 'counts', json_object(
       'total', (SELECT count(DISTINCT property_id) FROM m),
-      'type', json(${counts("type", "type")}),
-      'city', json(${counts("city", "city")}),
+      'type', json(${propertyCounts("type")}),
+      'city', json(${propertyCounts("city")}),
       'rentalMode', json(${counts("rentalMode", "rental_mode")}),
       'amenities', json((SELECT json_group_object(k, n) FROM (
-        SELECT a.value AS k, count(DISTINCT b.property_id) AS n FROM b, json_each(b.amenities) AS a
-        WHERE ${others("amenities")} GROUP BY a.value ORDER BY n DESC, k LIMIT 30))),
+        SELECT a.value AS k, count(*) AS n FROM bp, json_each(bp.amenities) AS a
+        WHERE bp.o_amenities GROUP BY a.value ORDER BY n DESC, k LIMIT 30))),
       'price', json(${price}))`;
 }
 
@@ -174,9 +183,9 @@ function candidates(q: SearchQuery): SQL {
   };
   const dist = q.centre ? distanceSql(q.centre) : sql`NULL`;
   const radius = q.centre && q.radiusKm !== null ? sql` WHERE dist <= ${q.radiusKm}` : sql``;
+  // Only what filters, facets and sorts read: the page's display columns are read for its rows alone (pageCte).
   return sql`WITH r AS MATERIALIZED (
-      SELECT l.room_id, l.property_id, l.title, l.type, l.city, l.country, l.lat, l.lng, l.amenities, l.photo_url,
-        l.description, l.listed_at, l.room_name, l.rental_mode, l.price_amount, l.currency, l.capacity,
+      SELECT l.room_id, l.property_id, l.type, l.city, l.amenities, l.listed_at, l.rental_mode, l.price_amount,
         ${scoreSql(q.words)} AS score, ${dist} AS dist,
         ${flags.type} AS ok_type, ${flags.city} AS ok_city, ${flags.rentalMode} AS ok_rentalMode,
         ${flags.price} AS ok_price, ${flags.amenities} AS ok_amenities
@@ -185,7 +194,10 @@ function candidates(q: SearchQuery): SQL {
     m AS (SELECT * FROM b WHERE ok_type AND ok_city AND ok_rentalMode AND ok_price AND ok_amenities)`;
 }
 
-/** `g`, `k`, `page`: properties grouped from their matching rooms, ordered by the sort, after the keyset cursor. */
+/**
+ * `g`, `k`, `page`: properties grouped from their matching rooms, ordered by the sort, after the
+ * keyset cursor; `pr`: the page's properties' matching rooms, with the columns a page shows.
+ */
 function pageCte(q: SearchQuery): SQL {
   const { key, desc } = sortKey(q.sort, q.words.length > 0);
   const after = q.after
@@ -195,13 +207,18 @@ function pageCte(q: SearchQuery): SQL {
     : sql``;
   const order = sql`key ${desc ? sql`DESC` : sql`ASC`}, property_id ASC`;
   return sql`g AS (
-      SELECT property_id, title, type, city, country, lat, lng, amenities, photo_url, description,
-        max(score) AS score, min(dist) AS dist, min(price_amount) AS min_price, max(listed_at) AS listed_at,
-        json_group_array(json_object('id', room_id, 'name', room_name, 'rentalMode', rental_mode,
-          'price', json_object('amount', price_amount, 'currency', currency), 'capacity', capacity)) AS rooms
+      SELECT property_id, max(score) AS score, min(dist) AS dist, min(price_amount) AS min_price,
+        max(listed_at) AS listed_at
       FROM m GROUP BY property_id
     ), k AS (SELECT *, ${key} AS key FROM g),
-    page AS (SELECT *, row_number() OVER (ORDER BY ${order}) AS i FROM k ${after} ORDER BY ${order} LIMIT ${q.limit + 1})`;
+    page AS (SELECT *, row_number() OVER (ORDER BY ${order}) AS i FROM k ${after} ORDER BY ${order} LIMIT ${q.limit + 1}),
+    pr AS (
+      SELECT m.property_id, min(m.room_id) AS any_room,
+        json_group_array(json_object('id', lr.room_id, 'name', lr.room_name, 'rentalMode', lr.rental_mode,
+          'price', json_object('amount', lr.price_amount, 'currency', lr.currency), 'capacity', lr.capacity)) AS rooms
+      FROM m CROSS JOIN listings lr ON lr.room_id = m.room_id
+      WHERE m.property_id IN (SELECT property_id FROM page) GROUP BY m.property_id
+    )`;
 }
 
 /** The column a sort orders by, and its direction (ties: property id, ascending). Relevance without words is newest. */
