@@ -225,6 +225,22 @@ export const listings = sqliteTable(
     index("listings_geo").on(t.active, t.lat, t.lng),
     index("listings_price").on(t.active, t.currency, t.priceAmount),
     index("listings_property").on(t.propertyId),
+    // Covering for a search without words or a map: the columns filters, facets and sorts read, so that
+    // the set is read from this narrow index, not the wide rows (descriptions, full-text columns).
+    index("listings_facets").on(
+      t.active,
+      t.type,
+      t.city,
+      t.rentalMode,
+      t.priceAmount,
+      t.currency,
+      t.capacity,
+      t.country,
+      t.listedAt,
+      t.propertyId,
+      t.roomId,
+      t.amenities,
+    ),
     index("listings_owner").on(t.ownerId, t.active),
   ],
 );

@@ -168,6 +168,14 @@ describe("search: filters and facets", () => {
     ]);
   });
 
+  it("matches an amenity whole: wifi is not free wifi, and a quote in one is only text", async () => {
+    const m = marker();
+    const w = await listed({ title: `W ${m}`, amenities: ["free wifi", 'say "wifi"'] });
+    const v = await listed({ title: `V ${m}`, amenities: ["wifi"] });
+    expect(ids(await search(`q=${m}&amenities=wifi`))).toEqual([v.property.id]);
+    expect(ids(await search(`q=${m}&amenities=${encodeURIComponent('say "wifi"')}`))).toEqual([w.property.id]);
+  });
+
   it("counts each facet over the whole result of the other filters, not over the page", async () => {
     const m = marker();
     for (const [type, amenities] of [

@@ -179,7 +179,9 @@ function candidates(q: SearchQuery): SQL {
       ...(q.minPrice !== null ? [sql`l.price_amount >= ${q.minPrice}`] : []),
       ...(q.maxPrice !== null ? [sql`l.price_amount <= ${q.maxPrice}`] : []),
     ]),
-    amenities: all(q.amenities.map((a) => sql`EXISTS (SELECT 1 FROM json_each(l.amenities) WHERE value = ${a})`)),
+    // The element as the stored JSON array spells it, quotes included: an exact element, never part of one
+    // (a quote inside an element is escaped there), without unpacking the array per room.
+    amenities: all(q.amenities.map((a) => sql`instr(l.amenities, json_quote(${a})) > 0`)),
   };
   const dist = q.centre ? distanceSql(q.centre) : sql`NULL`;
   const radius = q.centre && q.radiusKm !== null ? sql` WHERE dist <= ${q.radiusKm}` : sql``;

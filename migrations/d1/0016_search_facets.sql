@@ -1,0 +1,1 @@
+CREATE INDEX `listings_facets` ON `listings` (`active`,`type`,`city`,`rental_mode`,`price_amount`,`currency`,`capacity`,`country`,`listed_at`,`property_id`,`room_id`,`amenities`);
