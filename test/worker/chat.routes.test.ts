@@ -63,6 +63,11 @@ function accept(ws: WebSocket): Client {
   };
 }
 
+/** A tenant's own thread, as the socket's hello frame names it. */
+async function ownThread(c: Client): Promise<string> {
+  return (await c.next((f) => f.type === "hello")).threads[0].id;
+}
+
 /** Sends a message and waits for its ack. */
 async function say(c: Client, threadId: string, text: string, clientId = crypto.randomUUID()) {
   c.send({ type: "message", threadId, clientId, text });
@@ -140,8 +145,8 @@ describe("chat", () => {
     const host = await connect(landlord.accessToken, roomId);
     const a = await connect(ana.accessToken, roomId);
     const b = await connect(ben.accessToken, roomId);
-    const aThread = (await a.next((f) => f.type === "hello")).threads[0].id;
-    const bThread = (await b.next((f) => f.type === "hello")).threads[0].id;
+    const aThread = await ownThread(a);
+    const bThread = await ownThread(b);
     expect(aThread).not.toBe(bThread);
 
     const ack = await say(a, aThread, "Is the room still free in March?");
@@ -170,7 +175,7 @@ describe("chat", () => {
     const { roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     const first = await say(c, thread, "hello", "same-client-id");
     c.frames.length = 0;
     const again = await say(c, thread, "hello", "same-client-id");
@@ -185,7 +190,7 @@ describe("chat", () => {
     const { landlord, roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     const ids = [];
     for (let i = 1; i <= 5; i++) ids.push((await say(c, thread, `message ${i}`)).id);
 
@@ -218,7 +223,7 @@ describe("chat", () => {
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
     const host = await connect(landlord.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     c.send({ type: "typing", threadId: thread });
     expect(await host.next((f) => f.type === "typing")).toMatchObject({ threadId: thread, by: tenant.id });
 
@@ -234,7 +239,7 @@ describe("chat", () => {
     const { roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     // The limiter counts in fixed 10 s windows: start the flood at the beginning of one, so it fits in it.
     const WINDOW = 10_000;
     await new Promise((r) => setTimeout(r, WINDOW - (Date.now() % WINDOW) + 50));
@@ -265,7 +270,7 @@ describe("chat", () => {
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
     const host = await connect(landlord.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     await say(c, thread, "before the eviction");
     await evictDurableObject(env.ROOM_CHAT.get(env.ROOM_CHAT.idFromName(roomId)));
     const ack = await say(c, thread, "after the eviction");
@@ -281,7 +286,7 @@ describe("chat", () => {
     const tenant = await signUp("tenant");
     const phone = await connect(tenant.accessToken, roomId);
     const laptop = await connect(tenant.accessToken, roomId);
-    const thread = (await phone.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(phone);
     const ack = await say(phone, thread, "sent from the phone");
     expect(await laptop.next((f) => f.type === "message" && f.id === ack.id)).toMatchObject({
       from: tenant.id,
@@ -299,7 +304,7 @@ describe("chat", () => {
     const { landlord, roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     const notices = async () =>
       (await json(await call("GET", "/v1/notifications", { token: landlord.accessToken }))).items.length;
     await say(c, thread, "first");
@@ -316,7 +321,7 @@ describe("chat", () => {
     const { landlord, roomId } = await room();
     const tenant = await signUp("tenant");
     const c = await connect(tenant.accessToken, roomId);
-    const thread = (await c.next((f) => f.type === "hello")).threads[0].id;
+    const thread = await ownThread(c);
     await say(c, thread, "Can I visit on Friday?");
     await say(c, thread, "Or Saturday?");
     const items = await eventually(async () => {

@@ -81,17 +81,17 @@ export const validRoom = () => ({
 });
 
 /** A landlord with one property and one room, made through the API. */
-export async function landlordWithRoom(room: Record<string, unknown> = {}) {
+export async function landlordWithRoom(room: Record<string, unknown> = {}, property: Record<string, unknown> = {}) {
   const landlord = await signUp("landlord");
-  const property = await json(
-    await call("POST", "/v1/properties", { token: landlord.accessToken, body: validProperty() }),
+  const made = await json(
+    await call("POST", "/v1/properties", { token: landlord.accessToken, body: { ...validProperty(), ...property } }),
   );
-  const res = await call("POST", `/v1/properties/${property.id}/rooms`, {
+  const res = await call("POST", `/v1/properties/${made.id}/rooms`, {
     token: landlord.accessToken,
     body: { ...validRoom(), ...room },
   });
   if (res.status !== 201) throw new Error(`room failed: ${res.status} ${await res.text()}`);
-  return { landlord, property, room: await json(res) };
+  return { landlord, property: made, room: await json(res) };
 }
 
 /** A monthly request near the test property (Rua Augusta, Lisbon), within the test room's price (65,000). */

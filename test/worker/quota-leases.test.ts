@@ -12,11 +12,16 @@ function countedLimiter() {
 const WINDOW = 10_000;
 const key = () => `usr_q${crypto.randomUUID()}`;
 
+/** Leases over the counted binding, on a clock of the test's own (starting in window `at`). */
+function leasesAt(at: number) {
+  const limiter = countedLimiter();
+  const clock = { t: at * WINDOW };
+  return { limiter, clock, quota: new QuotaLeases(limiter, CHAT_FRAMES_PER_LEASE, WINDOW, () => clock.t) };
+}
+
 describe("QuotaLeases over CHAT_LIMITER", () => {
   it("asks the binding once per lease, also for frames that arrive together", async () => {
-    const limiter = countedLimiter();
-    const clock = { t: 5 * WINDOW };
-    const quota = new QuotaLeases(limiter, CHAT_FRAMES_PER_LEASE, WINDOW, () => clock.t);
+    const { limiter, quota } = leasesAt(5);
     const user = key();
     const taken = await Promise.all(Array.from({ length: 12 }, () => quota.take(user)));
     expect(taken.every(Boolean)).toBe(true);
@@ -24,9 +29,7 @@ describe("QuotaLeases over CHAT_LIMITER", () => {
   });
 
   it("refuses once the binding does: 12 leases of 5 are the 60 frames a user may send per window", async () => {
-    const limiter = countedLimiter();
-    const clock = { t: 7 * WINDOW };
-    const quota = new QuotaLeases(limiter, CHAT_FRAMES_PER_LEASE, WINDOW, () => clock.t);
+    const { limiter, quota } = leasesAt(7);
     const user = key();
     const taken = await Promise.all(Array.from({ length: 80 }, () => quota.take(user)));
     // The local binding counts in wall-clock windows; a run that straddles one may be given one more round.
@@ -37,9 +40,7 @@ describe("QuotaLeases over CHAT_LIMITER", () => {
   });
 
   it("drops what is left of a lease when its window ends, and keeps users apart", async () => {
-    const limiter = countedLimiter();
-    const clock = { t: 9 * WINDOW };
-    const quota = new QuotaLeases(limiter, CHAT_FRAMES_PER_LEASE, WINDOW, () => clock.t);
+    const { limiter, clock, quota } = leasesAt(9);
     const [a, b] = [key(), key()];
     expect(await quota.take(a)).toBe(true);
     expect(await quota.take(b)).toBe(true);

@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, json, landlordWithRoom, signUp, validProperty, validRoom } from "./helpers";
+import { call, eventually, json, landlordWithRoom, signUp } from "./helpers";
+
+/** The same window on every day of the week. */
+const everyDay = (start: string, end: string) => [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start, end }));
 
 /** Every weekday, all day in Lisbon time, 30-minute slots: there is always a slot soon. */
 const ALWAYS = {
@@ -9,11 +12,11 @@ const ALWAYS = {
   bufferMinutes: 0,
   minNoticeHours: 0,
   horizonDays: 14,
-  windows: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: "00:00", end: "24:00" })),
+  windows: everyDay("00:00", "24:00"),
 };
 
-async function roomWithHours(hours: Record<string, unknown> = ALWAYS) {
-  const { landlord, room, property } = await landlordWithRoom();
+async function roomWithHours(hours: Record<string, unknown> = ALWAYS, propertyFields: Record<string, unknown> = {}) {
+  const { landlord, room, property } = await landlordWithRoom({}, propertyFields);
   const res = await call("PUT", `/v1/rooms/${room.id}/viewing-hours`, { token: landlord.accessToken, body: hours });
   expect(res.status).toBe(200);
   return { landlord, roomId: room.id as string, property };
@@ -85,29 +88,11 @@ function nextClockChange(): { zone: string; day: Date } {
 describe("viewing slots across a clock change", () => {
   it("stay at the same local time on both sides, at instants an hour apart in UTC terms", async () => {
     const { zone, day } = nextClockChange();
-    const landlord = await signUp("landlord");
-    const property = await json(
-      await call("POST", "/v1/properties", {
-        token: landlord.accessToken,
-        body: { ...validProperty(), timezone: zone },
-      }),
-    );
-    const room = await json(
-      await call("POST", `/v1/properties/${property.id}/rooms`, { token: landlord.accessToken, body: validRoom() }),
-    );
-    const hours = {
-      slotMinutes: 60,
-      bufferMinutes: 0,
-      minNoticeHours: 0,
-      horizonDays: 180,
-      windows: [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: "10:00", end: "11:00" })),
-    };
-    expect(
-      (await call("PUT", `/v1/rooms/${room.id}/viewing-hours`, { token: landlord.accessToken, body: hours })).status,
-    ).toBe(200);
+    const hours = { ...ALWAYS, slotMinutes: 60, horizonDays: 180, windows: everyDay("10:00", "11:00") };
+    const { roomId } = await roomWithHours(hours, { timezone: zone });
     const from = new Date(day.getTime() - 3 * 86_400_000).toISOString();
     const to = new Date(day.getTime() + 3 * 86_400_000).toISOString();
-    const res = await call("GET", `/v1/rooms/${room.id}/viewing-slots?from=${from}&to=${to}`);
+    const res = await call("GET", `/v1/rooms/${roomId}/viewing-slots?from=${from}&to=${to}`);
     expect(res.status).toBe(200);
     const found: { start: string; end: string }[] = (await json(res)).slots;
     expect(found.length).toBeGreaterThanOrEqual(5);

@@ -48,7 +48,7 @@ export const chatRoutes = router()
     async (c) => {
       const { ticket, roomId } = c.req.valid("query");
       if (!isUpgrade(c.req.header("upgrade"))) await chat.refuseWithoutUpgrade(c.var.deps, ticket, "chat", roomId);
-      return chat.openChat(c.var.deps, ticket, roomId) as unknown as ReturnType<typeof c.body>;
+      return chat.openChat(c.var.deps, ticket, roomId);
     },
   )
   .openapi(

@@ -93,7 +93,7 @@ export const notificationRoutes = router()
     async (c) => {
       const { ticket } = c.req.valid("query");
       if (!isUpgrade(c.req.header("upgrade"))) await chat.refuseWithoutUpgrade(c.var.deps, ticket, "inbox");
-      return chat.openInbox(c.var.deps, ticket) as unknown as ReturnType<typeof c.body>;
+      return chat.openInbox(c.var.deps, ticket);
     },
   )
   .openapi(
